@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the system packages the test suite needs (idempotent; sudo only when not root).
+set -euo pipefail
+
+packages=(python3 python3-numpy mosquitto mosquitto-clients gcc)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+    echo "setup: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq >/dev/null
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The broker is started by the tests themselves on a private port; make sure the packaged
+# service is not holding the default port on machines where it auto-starts.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet mosquitto 2>/dev/null; then
+    if [ "$(id -u)" -eq 0 ]; then systemctl stop mosquitto || true; fi
+fi
+echo "setup: system packages present (${packages[*]})" >&2

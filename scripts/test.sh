@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The whole test suite: set-up, build, every test project, whole-process tests, one summary line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+./scripts/setup.sh || { echo "0 passed, 1 failed (setup failed)"; exit 1; }
+
+results="$root/artifacts/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+
+if ! dotnet build ParquetFlow.slnx -c Release -nologo -v:q; then
+    echo "0 passed, 1 failed (build failed)"
+    exit 1
+fi
+
+status=0
+passed=0; failed=0; skipped=0
+
+for proj in tests/*/*.Tests.csproj; do
+    name=$(basename "$proj" .csproj)
+    echo "=== $name"
+    if ! dotnet test "$proj" -c Release --no-build -nologo \
+        --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
+        --results-directory "$results"; then
+        status=1
+    fi
+    trx="$results/$name.trx"
+    if [ -f "$trx" ]; then
+        counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+        get() { echo "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
+        t=$(get total); e=$(get executed); p=$(get passed); f=$(get failed); er=$(get error)
+        passed=$((passed + ${p:-0}))
+        failed=$((failed + ${f:-0} + ${er:-0}))
+        skipped=$((skipped + ${t:-0} - ${e:-0}))
+    else
+        echo "no results from $name: counted as one failure"
+        failed=$((failed + 1))
+    fi
+done
+
+# Whole-process tests: each tests/system/*.sh is one test (exit 0 = pass, 77 = skipped).
+for t in tests/system/*.sh; do
+    [ -e "$t" ] || continue
+    echo "=== system: $t"
+    "$t"
+    rc=$?
+    if [ $rc -eq 0 ]; then passed=$((passed + 1));
+    elif [ $rc -eq 77 ]; then skipped=$((skipped + 1));
+    else failed=$((failed + 1)); status=1; echo "FAILED: $t (exit $rc)"; fi
+done
+
+[ $failed -gt 0 ] && status=1
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status

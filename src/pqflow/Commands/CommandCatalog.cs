@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace ParquetFlow.Cli.Commands;
+
+/// <summary>Every sub-command of <c>pqflow</c>; each lives in its own file and is listed here once.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> All()
+    {
+        yield return DemoCommand.Create();
+    }
+}

@@ -1,0 +1,11 @@
+// The pqflow command-line tool: a thin shell over the ParquetFlow libraries.
+using System.CommandLine;
+using ParquetFlow.Cli.Commands;
+
+var root = new RootCommand("ParquetFlow: binary telemetry to Parquet, shared memory and store-and-forward.");
+foreach (Command command in CommandCatalog.All())
+{
+    root.Subcommands.Add(command);
+}
+
+return root.Parse(args).Invoke();
