@@ -1,0 +1,14 @@
+namespace ParquetFlow.Ipc;
+
+/// <summary>Geometry and flush policy of a <see cref="MappedRing"/>; the defaults are the source document's (10 slots of 1 KiB).</summary>
+public sealed class MappedRingOptions
+{
+    /// <summary>Number of slots (default 10).</summary>
+    public int SlotCount { get; init; } = MappedRingLayout.LegacySlotCount;
+
+    /// <summary>Payload bytes per slot (default 1024); each slot also carries a 16-byte header.</summary>
+    public int SlotSize { get; init; } = MappedRingLayout.LegacySlotSize;
+
+    /// <summary>When writes are msynced (default: every write).</summary>
+    public FlushPolicy Flush { get; init; } = FlushPolicy.EveryWrite;
+}

@@ -1,0 +1,97 @@
+// Finds the built helper process and pqflow next to this test assembly's configuration, and runs them.
+using System.Diagnostics;
+
+namespace ParquetFlow.Ipc.Tests;
+
+internal static class ToolPaths
+{
+    private static readonly string s_configuration = AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
+
+    public static string RepositoryRoot { get; } = FindRoot();
+
+    public static string TestProcessDll => Built("tests/ParquetFlow.Ipc.TestProcess", "ParquetFlow.Ipc.TestProcess.dll");
+
+    public static string PqflowDll => Built("src/pqflow", "pqflow.dll");
+
+    public static string PythonPackage => Path.Combine(RepositoryRoot, "python");
+
+    public static Process StartDotnet(string dll, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(dll);
+        foreach (string a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        return Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet");
+    }
+
+    /// <summary>Runs a process to completion; returns exit code, stdout and stderr.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) Run(string fileName, IEnumerable<string> args, string? stdin = null, IDictionary<string, string>? environment = null)
+    {
+        var info = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (string a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        if (environment is not null)
+        {
+            foreach ((string key, string value) in environment)
+            {
+                info.Environment[key] = value;
+            }
+        }
+
+        using Process process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {fileName}");
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+        {
+            process.StandardInput.Write(stdin);
+        }
+
+        process.StandardInput.Close();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{fileName} {string.Join(' ', args)} did not finish in 2 minutes");
+        }
+
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    public static (int ExitCode, string Stdout, string Stderr) Pqflow(params string[] args) => Run("dotnet", [PqflowDll, .. args]);
+
+    private static string Built(string project, string dll)
+    {
+        string path = Path.Combine(RepositoryRoot, project, "bin", s_configuration, "net10.0", dll);
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is not built (build the solution first)");
+    }
+
+    private static string FindRoot()
+    {
+        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "ParquetFlow.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException("ParquetFlow.slnx not found above " + AppContext.BaseDirectory);
+    }
+}
