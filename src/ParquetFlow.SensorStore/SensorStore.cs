@@ -1,0 +1,482 @@
+// The store: options, the RAM pool, the registry of sensors (one per source and id), the disk quota and
+// the manager tick that spills, flushes and persists.
+using System.Diagnostics;
+
+namespace ParquetFlow.SensorStore;
+
+/// <summary>
+/// The document's system (<c>ss_init_system</c>, <c>ss_sensor_init</c>, <c>ss_manager_tick</c>,
+/// <c>ss_set_shutdown</c>, <c>ss_dump_stats</c>). Thread-safe: writers, one uploader and one manager may
+/// run concurrently. On the Linux profile, opening the store recovers every sensor found on disk.
+/// </summary>
+public sealed class SensorStore : IDisposable
+{
+    private readonly Lock _registryLock = new();
+    private readonly Dictionary<(SensorSource, uint), Sensor> _sensors = [];
+    private readonly SectorPool _pool;
+    private readonly List<string> _recoveryReport = [];
+    private Sensor[] _snapshot = [];
+    private long _diskSlotsUsed;
+    private long _diskFailures;
+    private int _healthy = 1;
+    private volatile bool _shutdown;
+    private volatile bool _spilling;
+    private int _recovered;
+    private int _recoveredFromMeta;
+    private int _corruptAtRecovery;
+    private Thread? _manager;
+    private CancellationTokenSource? _managerStop;
+    private bool _disposed;
+
+    private SensorStore(SensorStoreOptions options, SectorPool pool)
+    {
+        Options = options;
+        _pool = pool;
+        Clock = options.Clock;
+        DiskCache = new DiskReadCache(options.Profile == StoreProfile.Linux ? options.DiskSectorSize : 0);
+    }
+
+    /// <summary>The options the store was opened with.</summary>
+    public SensorStoreOptions Options { get; }
+
+    internal TimeProvider Clock { get; }
+
+    internal DiskReadCache DiskCache { get; }
+
+    internal long DiskQuotaSlots => Options.DiskQuotaBytes / Options.DiskSectorSize;
+
+    /// <summary>
+    /// <c>ss_init_system</c>: validates the options, carves the pool (on STM32 from the hard budget) and, on
+    /// Linux, recovers every sensor under <see cref="SensorStoreOptions.Directory"/>. Never fails because of
+    /// damaged files: what cannot be read is skipped and reported in <see cref="StoreStats.RecoveryReport"/>.
+    /// </summary>
+    public static StoreResult Open(SensorStoreOptions options, out SensorStore? store)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        store = null;
+        if (options.Validate() is not null)
+        {
+            return StoreResult.InvalidArgument;
+        }
+        int shared;
+        if (options.Profile == StoreProfile.Stm32)
+        {
+            int perSector = options.RamSectorSize + SensorStoreOptions.Stm32BytesPerSectorLink;
+            int room = options.MemoryBudgetBytes - SensorStoreOptions.Stm32SystemBytes - (options.MaxSensors * SensorStoreOptions.Stm32BytesPerSensor);
+            int sectors = room / perSector;
+            shared = sectors - options.MaxSensors;
+            if (room < 0 || shared < 0)
+            {
+                return StoreResult.NoSpace; // the budget cannot give every sensor its first sector
+            }
+        }
+        else
+        {
+            shared = options.RamPoolBytes / options.RamSectorSize;
+        }
+        var s = new SensorStore(options, new SectorPool(options.RamSectorSize, options.MaxSensors, shared));
+        if (options.Profile == StoreProfile.Linux)
+        {
+            s.RecoverAll();
+        }
+        store = s;
+        return StoreResult.Ok;
+    }
+
+    /// <summary>Opens the store or throws <see cref="InvalidOperationException"/> with the reason.</summary>
+    public static SensorStore Open(SensorStoreOptions options)
+    {
+        StoreResult r = Open(options, out SensorStore? store);
+        return r == StoreResult.Ok ? store! : throw new InvalidOperationException($"sensor store: {r}: {options.Validate() ?? "the memory budget cannot hold one sector per sensor"}");
+    }
+
+    /// <summary>
+    /// <c>ss_sensor_init</c>: the sensor for (<paramref name="source"/>, <paramref name="sensorId"/>), created
+    /// with its first sector or returned as recovered. Exists if it was recovered with another type;
+    /// NoSpace when every sensor slot is taken.
+    /// </summary>
+    public StoreResult InitSensor(SensorSource source, uint sensorId, SensorType type, out Sensor? sensor)
+    {
+        sensor = null;
+        if (type != SensorType.TimeSeries && type != SensorType.Event || source > SensorSource.Can)
+        {
+            return StoreResult.InvalidArgument;
+        }
+        lock (_registryLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_sensors.TryGetValue((source, sensorId), out Sensor? existing))
+            {
+                if (existing.Type != type)
+                {
+                    return StoreResult.Exists;
+                }
+                sensor = existing;
+                return StoreResult.Ok;
+            }
+            return CreateLocked(source, sensorId, type, out sensor);
+        }
+    }
+
+    /// <summary>The sensor for (<paramref name="source"/>, <paramref name="sensorId"/>) if it exists.</summary>
+    public Sensor? Find(SensorSource source, uint sensorId)
+    {
+        lock (_registryLock)
+        {
+            return _sensors.GetValueOrDefault((source, sensorId));
+        }
+    }
+
+    /// <summary>Every sensor, in creation order (a snapshot).</summary>
+    public IReadOnlyList<Sensor> Sensors => Volatile.Read(ref _snapshot);
+
+    /// <summary><c>ss_set_shutdown</c>: while set, the manager force-seals and flushes every open sector to disk.</summary>
+    public void SetShutdown(bool inProgress) => _shutdown = inProgress;
+
+    /// <summary>True when shutdown was requested.</summary>
+    public bool ShutdownRequested => _shutdown;
+
+    /// <summary>
+    /// The helper the document asks for: true when no record exists only in RAM and every meta is written
+    /// (Linux). Always false on the RAM-only STM32 profile unless the store is empty.
+    /// </summary>
+    public bool IsFlushedToDisk
+    {
+        get
+        {
+            foreach (Sensor s in Sensors)
+            {
+                if (Options.Profile == StoreProfile.Stm32 ? s.TotalRecords > 0 : s.HasRamBacklog)
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Sets the shutdown flag and runs manager passes until everything is on disk or the budget (default
+    /// <see cref="SensorStoreOptions.ShutdownFlushBudget"/>) runs out. Returns <see cref="IsFlushedToDisk"/>.
+    /// </summary>
+    public bool FlushForShutdown(TimeSpan? budget = null)
+    {
+        SetShutdown(true);
+        long start = Clock.GetTimestamp();
+        TimeSpan limit = budget ?? Options.ShutdownFlushBudget;
+        do
+        {
+            Tick();
+            if (IsFlushedToDisk)
+            {
+                return true;
+            }
+        }
+        while (Clock.GetElapsedTime(start) < limit);
+        return IsFlushedToDisk;
+    }
+
+    /// <summary>
+    /// Moves every record held in RAM to disk now (sectors, then metas), without setting the shutdown flag.
+    /// Returns Ok when all of it is durable.
+    /// </summary>
+    public StoreResult FlushAll()
+    {
+        StoreResult worst = StoreResult.Ok;
+        foreach (Sensor s in Sensors)
+        {
+            StoreResult r = s.ManagerPass(spill: true, includeOpen: true, int.MaxValue);
+            if (r != StoreResult.Ok)
+            {
+                worst = r;
+            }
+        }
+        return worst;
+    }
+
+    /// <summary>
+    /// <c>ss_manager_tick</c> (call every ~100 ms, or use <see cref="StartManager"/>): on Linux, spill above the
+    /// high watermark until the disk backlog is consumed, force-seal old or (at shutdown) all open sectors,
+    /// retry failed writes, keep the quota, and persist metas and index reservations.
+    /// </summary>
+    public void Tick()
+    {
+        if (Options.Profile != StoreProfile.Linux)
+        {
+            return;
+        }
+        if (_pool.Fill >= Options.HighWatermark)
+        {
+            _spilling = true;
+        }
+        bool spill = _spilling;
+        bool shutdown = _shutdown;
+        foreach (Sensor s in Sensors)
+        {
+            bool includeOpen = shutdown || (spill && s.TailAge() >= Options.ForceSealInterval);
+            _ = s.ManagerPass(spill, includeOpen, shutdown ? int.MaxValue : Options.FlushBatchSectors);
+        }
+        if (_spilling && Interlocked.Read(ref _diskSlotsUsed) == 0 && _pool.Fill < Options.HighWatermark)
+        {
+            _spilling = false; // the disk backlog is consumed: new data stays in RAM again
+        }
+    }
+
+    /// <summary>Runs <see cref="Tick"/> on a background thread every <paramref name="interval"/> until disposed.</summary>
+    public void StartManager(TimeSpan interval)
+    {
+        lock (_registryLock)
+        {
+            if (_manager is not null)
+            {
+                return;
+            }
+            _managerStop = new CancellationTokenSource();
+            CancellationToken token = _managerStop.Token;
+            _manager = new Thread(() =>
+            {
+                while (!token.WaitHandle.WaitOne(interval))
+                {
+                    Tick();
+                }
+            })
+            {
+                IsBackground = true,
+                Name = "sensor-store-manager",
+            };
+            _manager.Start();
+        }
+    }
+
+    /// <summary><c>ss_dump_stats</c>: the sensor's counts and cursors, or null if it does not exist.</summary>
+    public SensorStats? DumpStats(SensorSource source, uint sensorId) => Find(source, sensorId)?.GetStats();
+
+    /// <summary>Store-wide figures.</summary>
+    public StoreStats GetStats()
+    {
+        bool stm32 = Options.Profile == StoreProfile.Stm32;
+        lock (_registryLock)
+        {
+            return new StoreStats
+            {
+                Profile = Options.Profile,
+                Sensors = _sensors.Count,
+                RamSectorSize = _pool.SectorSize,
+                RamSectorsUsed = _pool.Used,
+                RamSectorsCapacity = _pool.Capacity,
+                SharedPoolFill = _pool.Fill,
+                Spilling = _spilling,
+                DiskBytesUsed = Interlocked.Read(ref _diskSlotsUsed) * Options.DiskSectorSize,
+                DiskQuotaBytes = stm32 ? 0 : Options.DiskQuotaBytes,
+                Healthy = Volatile.Read(ref _healthy) == 1,
+                DiskWriteFailures = Interlocked.Read(ref _diskFailures),
+                AccountedBytes = stm32 ? AccountedBytes() : 0,
+                MemoryBudgetBytes = stm32 ? Options.MemoryBudgetBytes : 0,
+                RecoveredSensors = _recovered,
+                RecoveredFromMeta = _recoveredFromMeta,
+                CorruptSectorsAtRecovery = _corruptAtRecovery,
+                RecoveryReport = [.. _recoveryReport],
+            };
+        }
+    }
+
+    /// <summary>STM32 accounting: sectors with their links, every sensor slot's state, the fixed system state.</summary>
+    private int AccountedBytes() =>
+        SensorStoreOptions.Stm32SystemBytes
+        + (Options.MaxSensors * SensorStoreOptions.Stm32BytesPerSensor)
+        + (_pool.Capacity * (_pool.SectorSize + SensorStoreOptions.Stm32BytesPerSectorLink));
+
+    internal bool TryTakeDiskQuota()
+    {
+        long quota = DiskQuotaSlots;
+        while (true)
+        {
+            long used = Interlocked.Read(ref _diskSlotsUsed);
+            if (used + 1 > quota)
+            {
+                return false;
+            }
+            if (Interlocked.CompareExchange(ref _diskSlotsUsed, used + 1, used) == used)
+            {
+                return true;
+            }
+        }
+    }
+
+    internal void ReturnDiskQuota(int slots) => Interlocked.Add(ref _diskSlotsUsed, -slots);
+
+    internal void ReleaseDiskSlot(DiskLog disk, int slot)
+    {
+        disk.ReleaseSlot(slot);
+        DiskCache.Invalidate(disk, slot);
+        Interlocked.Decrement(ref _diskSlotsUsed);
+    }
+
+    /// <summary>
+    /// Quota reached while <paramref name="requester"/> (whose lock is held) flushes: the sensor with the most
+    /// unsent disk sectors gives up its oldest one. Other sensors are only try-locked, so this never deadlocks.
+    /// </summary>
+    internal bool DropForQuota(Sensor requester)
+    {
+        Sensor? victim = null;
+        int most = 0;
+        foreach (Sensor s in Sensors)
+        {
+            if (ReferenceEquals(s, requester))
+            {
+                continue;
+            }
+            int n = s.DroppableDiskSegments;
+            if (n > most)
+            {
+                most = n;
+                victim = s;
+            }
+        }
+        if (victim is null || !victim.Gate.TryEnter())
+        {
+            return false;
+        }
+        try
+        {
+            return victim.DropOldestUnsentDiskSegmentLocked(keepLast: false);
+        }
+        finally
+        {
+            victim.Gate.Exit();
+        }
+    }
+
+    internal void ReportDiskFailure(int consecutive)
+    {
+        Interlocked.Increment(ref _diskFailures);
+        if (consecutive >= Options.DiskFailuresBeforeUnhealthy)
+        {
+            Volatile.Write(ref _healthy, 0);
+        }
+    }
+
+    internal void ReportDiskSuccess()
+    {
+        Volatile.Write(ref _healthy, 1);
+    }
+
+    internal void ReportCorruptSector(string message)
+    {
+        lock (_registryLock)
+        {
+            if (_recoveryReport.Count < 1000)
+            {
+                _recoveryReport.Add(message);
+            }
+        }
+    }
+
+    private StoreResult CreateLocked(SensorSource source, uint sensorId, SensorType type, out Sensor? sensor)
+    {
+        sensor = null;
+        int first = _pool.AllocateFirst();
+        if (first < 0)
+        {
+            return StoreResult.NoSpace;
+        }
+        DiskLog? disk = null;
+        DiskRecovery? recovery = null;
+        if (Options.Profile == StoreProfile.Linux)
+        {
+            try
+            {
+                disk = DiskLog.Open(Options.Directory!, source, sensorId, type, Options.DiskSectorSize, Options.DiskWriteGate, out recovery);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _recoveryReport.Add($"{DiskLog.SourceDirectoryName(source)}/{DiskLog.FileStem(sensorId)}: {e.Message}");
+                _pool.FreeFirst(first);
+                return StoreResult.IoError;
+            }
+            _recoveryReport.AddRange(recovery.Report);
+            _corruptAtRecovery += recovery.CorruptSectors;
+            Interlocked.Add(ref _diskSlotsUsed, recovery.Segments.Count);
+            if (recovery.Segments.Count > 0)
+            {
+                _spilling = true; // a disk backlog exists: keep new data behind it until it is consumed
+            }
+        }
+        sensor = new Sensor(this, _pool, first, source, sensorId, type, disk, recovery, Options.InitialIndex);
+        _sensors.Add((source, sensorId), sensor);
+        _snapshot = [.. _snapshot, sensor];
+        return StoreResult.Ok;
+    }
+
+    /// <summary>Finds every sensor file under the three source directories and recovers it.</summary>
+    private void RecoverAll()
+    {
+        string root = Options.Directory!;
+        Directory.CreateDirectory(root);
+        lock (_registryLock)
+        {
+            foreach (SensorSource source in new[] { SensorSource.Host, SensorSource.Application, SensorSource.Can })
+            {
+                string dir = Path.Combine(root, DiskLog.SourceDirectoryName(source));
+                Directory.CreateDirectory(dir);
+                var ids = new SortedSet<uint>();
+                foreach (string path in Directory.EnumerateFiles(dir, "sensor_*.*"))
+                {
+                    string name = Path.GetFileName(path);
+                    if ((name.EndsWith(".dat", StringComparison.Ordinal) || name.EndsWith(".meta", StringComparison.Ordinal))
+                        && name.Length >= 17 && uint.TryParse(name.AsSpan(7, 10), out uint id))
+                    {
+                        ids.Add(id);
+                    }
+                }
+                foreach (uint id in ids)
+                {
+                    string stem = Path.Combine(dir, DiskLog.FileStem(id));
+                    SensorType type = DiskLog.ProbeType(stem + ".dat", stem + ".meta", Options.DiskSectorSize);
+                    if (type == 0)
+                    {
+                        continue; // no valid sector and no meta: nothing to recover; the files are reused if the sensor comes back
+                    }
+                    StoreResult r = CreateLocked(source, id, type, out Sensor? sensor);
+                    if (r != StoreResult.Ok)
+                    {
+                        _recoveryReport.Add($"{stem}: not recovered ({r})");
+                        continue;
+                    }
+                    _recovered++;
+                    if (File.Exists(stem + ".meta") && !_recoveryReport.Exists(m => m.StartsWith(stem + ".meta", StringComparison.Ordinal)))
+                    {
+                        _recoveredFromMeta++;
+                    }
+                    Debug.Assert(sensor is not null);
+                }
+            }
+        }
+    }
+
+    /// <summary>Stops the manager and closes files. Does not flush: call <see cref="FlushForShutdown"/> first.</summary>
+    public void Dispose()
+    {
+        Thread? manager;
+        lock (_registryLock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            manager = _manager;
+            _managerStop?.Cancel();
+        }
+        manager?.Join();
+        _managerStop?.Dispose();
+        foreach (Sensor s in Sensors)
+        {
+            lock (s.Gate)
+            {
+                s.DisposeDisk();
+            }
+        }
+        _pool.Dispose();
+    }
+}

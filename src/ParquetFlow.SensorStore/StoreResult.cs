@@ -1,0 +1,29 @@
+namespace ParquetFlow.SensorStore;
+
+/// <summary>
+/// Result of every store call. The numeric values are the document's return codes (0 or a negated Linux
+/// errno), so the C exports can return them unchanged.
+/// </summary>
+public enum StoreResult
+{
+    /// <summary>Success (0).</summary>
+    Ok = 0,
+
+    /// <summary>-EIO: a disk read or write failed; the data stays in RAM and is retried.</summary>
+    IoError = -5,
+
+    /// <summary>-EAGAIN: nothing to do now, try later (for example: no unsent record to consume).</summary>
+    TryAgain = -11,
+
+    /// <summary>-EEXIST: the sensor exists with another record type.</summary>
+    Exists = -17,
+
+    /// <summary>-EINVAL: bad argument (wrong record type for the sensor, bad option, store not initialized).</summary>
+    InvalidArgument = -22,
+
+    /// <summary>-ENOSPC: no room; the write was dropped and counted (or no sensor slot is left).</summary>
+    NoSpace = -28,
+
+    /// <summary>-ERANGE: a diagnostic offset beyond the retained records.</summary>
+    OutOfRange = -34,
+}

@@ -1,0 +1,44 @@
+namespace ParquetFlow.SensorStore;
+
+/// <summary>Store-wide figures: pool, disk, health, memory accounting and what recovery found.</summary>
+public sealed record StoreStats
+{
+    public StoreProfile Profile { get; init; }
+
+    public int Sensors { get; init; }
+
+    public int RamSectorSize { get; init; }
+
+    public int RamSectorsUsed { get; init; }
+
+    public int RamSectorsCapacity { get; init; }
+
+    /// <summary>Fill of the shared part of the pool (sectors beyond each sensor's first).</summary>
+    public double SharedPoolFill { get; init; }
+
+    /// <summary>True while the Linux profile spills sealed sectors to disk.</summary>
+    public bool Spilling { get; init; }
+
+    public long DiskBytesUsed { get; init; }
+
+    public long DiskQuotaBytes { get; init; }
+
+    /// <summary>False once disk writes failed repeatedly (the document's health flag).</summary>
+    public bool Healthy { get; init; }
+
+    public long DiskWriteFailures { get; init; }
+
+    /// <summary>STM32: bytes the store accounts for (sectors, links, per-sensor state, system state).</summary>
+    public int AccountedBytes { get; init; }
+
+    /// <summary>STM32: the hard budget <see cref="AccountedBytes"/> never exceeds.</summary>
+    public int MemoryBudgetBytes { get; init; }
+
+    public int RecoveredSensors { get; init; }
+
+    public int RecoveredFromMeta { get; init; }
+
+    public int CorruptSectorsAtRecovery { get; init; }
+
+    public IReadOnlyList<string> RecoveryReport { get; init; } = [];
+}
