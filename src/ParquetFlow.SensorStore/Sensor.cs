@@ -32,6 +32,7 @@ public sealed unsafe class Sensor
     private long _retained;
     private long _pendingCount;
     private ulong _reservedTail;
+    private ulong _writeLimit;
     private ulong _diskTail;
     private bool _metaDirty;
     private long _tailOpenedAt;
@@ -63,7 +64,7 @@ public sealed unsafe class Sensor
         {
             _erased = recovery.ErasedIndex;
             _next = recovery.NextIndex;
-            _reservedTail = _next; // nothing reserved yet: the first write or tick persists a reservation
+            _reservedTail = _writeLimit = _next; // nothing reserved yet: the first write or tick persists a reservation
             foreach (DiskSegment s in _segments)
             {
                 ulong start = Math.Max(s.Start, _erased);
@@ -76,7 +77,7 @@ public sealed unsafe class Sensor
         else
         {
             _erased = _pendingIndex = _next = initialIndex;
-            _reservedTail = ulong.MaxValue; // RAM only: nothing to persist
+            _reservedTail = _writeLimit = ulong.MaxValue; // RAM only: nothing to persist
         }
         SectorHeader.Init(_pool.Sector(firstSector), type, _next);
         _tailOpenedAt = _store.Clock.GetTimestamp();
@@ -118,7 +119,7 @@ public sealed unsafe class Sensor
         {
             byte* p = _pool.SectorPointer(_tail);
             int count = Unsafe.ReadUnaligned<ushort>(p + SectorHeader.CountOffset);
-            if (count == _perSector || _next >= _reservedTail)
+            if (count == _perSector || _next >= _writeLimit)
             {
                 StoreResult r = PrepareWrite();
                 if (r != StoreResult.Ok)
@@ -148,7 +149,7 @@ public sealed unsafe class Sensor
         {
             byte* p = _pool.SectorPointer(_tail);
             int count = Unsafe.ReadUnaligned<ushort>(p + SectorHeader.CountOffset);
-            if (count == _perSector || _next >= _reservedTail)
+            if (count == _perSector || _next >= _writeLimit)
             {
                 StoreResult r = PrepareWrite();
                 if (r != StoreResult.Ok)
@@ -468,14 +469,12 @@ public sealed unsafe class Sensor
     /// <summary>Makes room in the tail sector: reset it, chain a new one, flush to disk, or recycle (profile policy).</summary>
     private StoreResult PrepareWrite()
     {
-        if (_next >= _reservedTail)
+        if (_next >= _writeLimit && WriteMetaLocked() != StoreResult.Ok)
         {
-            StoreResult m = WriteMetaLocked();
-            if (m != StoreResult.Ok)
-            {
-                _droppedNew++;
-                return m;
-            }
+            // The disk refuses the reservation: keep the data (losing it is worse) and retry a little later;
+            // the health flag is down and the manager retries every tick. Only a power cut before the disk
+            // recovers could then hand out an index twice.
+            _writeLimit = _next + Math.Max(1, _store.Options.IndexReservation / 4);
         }
         Span<byte> tail = _pool.Sector(_tail);
         int count = SectorHeader.Count(tail);
@@ -799,7 +798,12 @@ public sealed unsafe class Sensor
     private bool WriteImage(Span<byte> img, ulong first, int count, int skip, List<DiskSegment> written, ref int quotaTaken, bool replacesLast)
     {
         DiskLog disk = _disk!;
-        if (!replacesLast)
+        if (replacesLast)
+        {
+            _store.TakeDiskQuotaForReplacement(); // the old copy is released at commit: net zero
+            quotaTaken++;
+        }
+        else
         {
             while (!_store.TryTakeDiskQuota())
             {
@@ -912,8 +916,10 @@ public sealed unsafe class Sensor
             _store.ReportDiskFailure(_consecutiveFailures);
             return StoreResult.IoError;
         }
-        _reservedTail = reserved;
+        _reservedTail = _writeLimit = reserved;
         _metaDirty = false;
+        _consecutiveFailures = 0;
+        _store.ReportDiskSuccess();
         return StoreResult.Ok;
     }
 

@@ -303,6 +303,8 @@ public sealed class SensorStore : IDisposable
         }
     }
 
+    internal void TakeDiskQuotaForReplacement() => Interlocked.Increment(ref _diskSlotsUsed);
+
     internal void ReturnDiskQuota(int slots) => Interlocked.Add(ref _diskSlotsUsed, -slots);
 
     internal void ReleaseDiskSlot(DiskLog disk, int slot)
