@@ -1,0 +1,98 @@
+using System.Numerics;
+using ParquetFlow.Parquet.IO;
+
+namespace ParquetFlow.Parquet.Encodings;
+
+/// <summary>
+/// The RLE/bit-packed hybrid encoding (definition levels, dictionary indices, RLE booleans).
+/// Runs of 8 or more equal values become RLE runs; everything else is bit-packed in groups of 8.
+/// </summary>
+internal static class RleBitPackedHybrid
+{
+    private const int MinRepeat = 8;
+
+    /// <summary>Appends the encoded values (no length prefix). Values must fit in <paramref name="bitWidth"/> bits.</summary>
+    public static void Encode<T>(ReadOnlySpan<T> values, int bitWidth, ByteBuffer output)
+        where T : unmanaged, IBinaryInteger<T>
+    {
+        int n = values.Length;
+        int literalStart = 0;
+        int i = 0;
+        while (i < n)
+        {
+            T value = values[i];
+            int run = 1;
+            if (i + 1 < n && values[i + 1] == value)
+            {
+                int different = values[(i + 1)..].IndexOfAnyExcept(value);
+                run = different < 0 ? n - i : different + 1;
+            }
+
+            if (run < MinRepeat)
+            {
+                i += run;
+                continue;
+            }
+
+            // Literal values before the run must fill whole groups of 8: borrow from the run to pad.
+            int literals = i - literalStart;
+            if (literals > 0)
+            {
+                int pad = (MinRepeat - (literals % MinRepeat)) % MinRepeat;
+                WriteBitPacked(values.Slice(literalStart, literals + pad), bitWidth, output);
+                i += pad;
+                run -= pad;
+            }
+
+            if (run >= MinRepeat)
+            {
+                WriteRle(uint.CreateTruncating(value), run, bitWidth, output);
+                i += run;
+                literalStart = i;
+            }
+            else
+            {
+                literalStart = i;
+                i += run;
+            }
+        }
+
+        if (literalStart < n)
+        {
+            WriteBitPacked(values[literalStart..], bitWidth, output);
+        }
+    }
+
+    /// <summary>Appends one RLE run.</summary>
+    public static void WriteRle(uint value, int count, int bitWidth, ByteBuffer output)
+    {
+        output.WriteVarint((ulong)count << 1);
+        int valueBytes = (bitWidth + 7) >> 3;
+        for (int b = 0; b < valueBytes; b++)
+        {
+            output.WriteByte((byte)(value >> (8 * b)));
+        }
+    }
+
+    /// <summary>Appends one bit-packed run; a count that is not a multiple of 8 is padded with zeros.</summary>
+    public static void WriteBitPacked<T>(ReadOnlySpan<T> values, int bitWidth, ByteBuffer output)
+        where T : unmanaged, IBinaryInteger<T>
+    {
+        int groups = (values.Length + 7) / 8;
+        output.WriteVarint(((ulong)groups << 1) | 1);
+        Span<uint> scratch = stackalloc uint[256];
+        int padded = groups * 8;
+        for (int start = 0; start < padded; start += scratch.Length)
+        {
+            int take = Math.Min(scratch.Length, padded - start);
+            Span<uint> chunk = scratch[..take];
+            for (int k = 0; k < take; k++)
+            {
+                int index = start + k;
+                chunk[k] = index < values.Length ? uint.CreateTruncating(values[index]) : 0;
+            }
+
+            BitPacking.Pack(chunk, bitWidth, output);
+        }
+    }
+}

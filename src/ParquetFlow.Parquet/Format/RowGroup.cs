@@ -1,0 +1,77 @@
+using ParquetFlow.Parquet.Thrift;
+
+namespace ParquetFlow.Parquet.Format;
+
+/// <summary>A horizontal slice of the file: one column chunk per leaf column.</summary>
+public sealed class RowGroup
+{
+    public List<ColumnChunk> Columns { get; } = [];
+
+    public long TotalByteSize { get; set; }
+
+    public long NumRows { get; set; }
+
+    public long? FileOffset { get; set; }
+
+    public long? TotalCompressedSize { get; set; }
+
+    public short? Ordinal { get; set; }
+
+    internal void Write(ref ThriftCompactWriter w)
+    {
+        w.StructBegin();
+        w.FieldListBegin(1, CompactType.Struct, Columns.Count);
+        foreach (ColumnChunk column in Columns)
+        {
+            column.Write(ref w);
+        }
+
+        w.FieldI64(2, TotalByteSize);
+        w.FieldI64(3, NumRows);
+        if (FileOffset is long offset)
+        {
+            w.FieldI64(5, offset);
+        }
+
+        if (TotalCompressedSize is long compressed)
+        {
+            w.FieldI64(6, compressed);
+        }
+
+        if (Ordinal is short ordinal)
+        {
+            w.FieldI16(7, ordinal);
+        }
+
+        w.StructEnd();
+    }
+
+    internal static RowGroup Read(ref ThriftCompactReader r)
+    {
+        var g = new RowGroup();
+        r.StructBegin();
+        while (r.NextField(out short id, out CompactType type))
+        {
+            switch (id)
+            {
+                case 1:
+                    r.ReadListHeader(out _, out int columns);
+                    for (int i = 0; i < columns; i++)
+                    {
+                        g.Columns.Add(ColumnChunk.Read(ref r));
+                    }
+
+                    break;
+                case 2: g.TotalByteSize = r.ReadI64(); break;
+                case 3: g.NumRows = r.ReadI64(); break;
+                case 5: g.FileOffset = r.ReadI64(); break;
+                case 6: g.TotalCompressedSize = r.ReadI64(); break;
+                case 7: g.Ordinal = r.ReadI16(); break;
+                default: r.Skip(type); break;
+            }
+        }
+
+        r.StructEnd();
+        return g;
+    }
+}

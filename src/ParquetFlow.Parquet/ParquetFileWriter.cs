@@ -1,0 +1,284 @@
+using System.Buffers.Binary;
+using ParquetFlow.Parquet.Format;
+using ParquetFlow.Parquet.IO;
+using ParquetFlow.Parquet.Schema;
+using ParquetFlow.Parquet.Thrift;
+using ParquetFlow.Parquet.Writing;
+
+namespace ParquetFlow.Parquet;
+
+/// <summary>
+/// Writes a Parquet file to a stream: <c>PAR1</c>, row groups, the page index, then the footer. Open row groups
+/// with <see cref="BeginRowGroup"/>; <see cref="Close"/> (or <see cref="Dispose"/>) writes the footer.
+/// Column chunks are built in memory and reach the stream whole when their row group ends, so a rejected
+/// batch never leaves partial data in the file. Not thread-safe, except that different columns of one row
+/// group may be written concurrently (see <see cref="RowGroupWriter"/>).
+/// </summary>
+public sealed class ParquetFileWriter : IDisposable
+{
+    /// <summary>The four magic bytes at both ends of a Parquet file.</summary>
+    public static ReadOnlySpan<byte> Magic => "PAR1"u8;
+
+    private readonly Stream _output;
+    private readonly bool _leaveOpen;
+    private readonly ColumnWriter[] _columns;
+    private readonly FileMetaData _metadata = new();
+    private readonly List<ColumnChunkResult[]> _pageIndexes = [];
+    private RowGroupWriter? _open;
+    private long _position;
+    private bool _closed;
+
+    /// <summary>Starts a file on <paramref name="output"/> (written from its current position onwards).</summary>
+    public ParquetFileWriter(Stream output, ParquetSchema schema, ParquetWriterOptions? options = null, bool leaveOpen = false)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(schema);
+        Options = options ?? new ParquetWriterOptions();
+        Options.Validate();
+        Schema = schema;
+        _output = output;
+        _leaveOpen = leaveOpen;
+        _columns = new ColumnWriter[schema.Count];
+        for (int i = 0; i < schema.Count; i++)
+        {
+            _columns[i] = CreateColumnWriter(schema[i], Options);
+        }
+
+        _output.Write(Magic);
+        _position = Magic.Length;
+    }
+
+    /// <summary>Creates (or truncates) the file at <paramref name="path"/> and starts writing it.</summary>
+    public static ParquetFileWriter Create(string path, ParquetSchema schema, ParquetWriterOptions? options = null)
+    {
+        var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+        try
+        {
+            return new ParquetFileWriter(stream, schema, options);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The schema.</summary>
+    public ParquetSchema Schema { get; }
+
+    /// <summary>The options.</summary>
+    public ParquetWriterOptions Options { get; }
+
+    /// <summary>Rows in the row groups written so far.</summary>
+    public long RowCount => _metadata.NumRows;
+
+    /// <summary>Row groups written so far.</summary>
+    public int RowGroupCount => _metadata.RowGroups.Count;
+
+    /// <summary>Bytes written to the stream so far.</summary>
+    public long Position => _position;
+
+    /// <summary>The footer, once <see cref="Close"/> has run.</summary>
+    public FileMetaData? Metadata => _closed ? _metadata : null;
+
+    /// <summary>Opens the next row group; the previous one must have ended.</summary>
+    public RowGroupWriter BeginRowGroup()
+    {
+        ObjectDisposedException.ThrowIf(_closed, this);
+        if (_open is not null)
+        {
+            throw new InvalidOperationException("the previous row group has not ended");
+        }
+
+        _open = new RowGroupWriter(this, _columns);
+        return _open;
+    }
+
+    internal void CompleteRowGroup(ColumnWriter[] columns)
+    {
+        _open = null;
+        long rows = columns[0].ChunkRows;
+        foreach (ColumnWriter column in columns)
+        {
+            if (column.ChunkRows != rows)
+            {
+                string counts = string.Join(", ", columns.Select(c => $"{c.Column.Name}={c.ChunkRows}"));
+                foreach (ColumnWriter c in columns)
+                {
+                    c.Reset();
+                }
+
+                throw new InvalidBatchException(column.Column.Name, $"columns of a row group must have the same number of rows ({counts}); the row group was discarded");
+            }
+        }
+
+        if (rows == 0)
+        {
+            return;
+        }
+
+        if (Options.MaxDegreeOfParallelism > 1)
+        {
+            Parallel.ForEach(columns, new ParallelOptions { MaxDegreeOfParallelism = Options.MaxDegreeOfParallelism }, c => c.Finish());
+        }
+        else
+        {
+            foreach (ColumnWriter column in columns)
+            {
+                column.Finish();
+            }
+        }
+
+        var group = new RowGroup { NumRows = rows, FileOffset = _position, Ordinal = (short)Math.Min(_metadata.RowGroups.Count, short.MaxValue) };
+        var results = new ColumnChunkResult[columns.Length];
+        long compressed = 0;
+        long uncompressed = 0;
+        for (int i = 0; i < columns.Length; i++)
+        {
+            ColumnWriter column = columns[i];
+            long bytes = column.ChunkBytes;
+            results[i] = column.WriteTo(_output, _position);
+            _position += bytes;
+            column.Reset();
+            group.Columns.Add(results[i].Chunk);
+            compressed += results[i].Chunk.MetaData.TotalCompressedSize;
+            uncompressed += results[i].Chunk.MetaData.TotalUncompressedSize;
+        }
+
+        group.TotalByteSize = uncompressed;
+        group.TotalCompressedSize = compressed;
+        _metadata.RowGroups.Add(group);
+        _metadata.NumRows += rows;
+        _pageIndexes.Add(results);
+    }
+
+    /// <summary>Pushes buffered bytes to the stream; with <paramref name="toDisk"/> on a file, fsyncs it too.</summary>
+    public void Flush(bool toDisk = false)
+    {
+        if (toDisk && _output is FileStream file)
+        {
+            file.Flush(flushToDisk: true);
+        }
+        else
+        {
+            _output.Flush();
+        }
+    }
+
+    /// <summary>Writes the page index and the footer; the file is complete afterwards. Idempotent.</summary>
+    public FileMetaData Close()
+    {
+        if (_closed)
+        {
+            return _metadata;
+        }
+
+        if (_open is not null)
+        {
+            _open.End();
+        }
+
+        using var buffer = new ByteBuffer(1 << 12);
+        if (Options.WritePageIndex)
+        {
+            // Column indexes of every chunk, then offset indexes, as Arrow and parquet-mr lay them out.
+            for (int g = 0; g < _pageIndexes.Count; g++)
+            {
+                foreach (ColumnChunkResult result in _pageIndexes[g])
+                {
+                    if (result.ColumnIndex is { } index)
+                    {
+                        (result.Chunk.ColumnIndexOffset, result.Chunk.ColumnIndexLength) = WriteStruct(buffer, index.Write);
+                    }
+                }
+            }
+
+            for (int g = 0; g < _pageIndexes.Count; g++)
+            {
+                foreach (ColumnChunkResult result in _pageIndexes[g])
+                {
+                    if (result.OffsetIndex is { } index)
+                    {
+                        (result.Chunk.OffsetIndexOffset, result.Chunk.OffsetIndexLength) = WriteStruct(buffer, index.Write);
+                    }
+                }
+            }
+        }
+
+        _metadata.Schema.AddRange(Schema.ToSchemaElements());
+        _metadata.CreatedBy = Options.CreatedBy;
+        if (Options.KeyValueMetadata is not null)
+        {
+            foreach ((string key, string value) in Options.KeyValueMetadata)
+            {
+                _metadata.KeyValueMetadata.Add(new KeyValue(key, value));
+            }
+        }
+
+        for (int i = 0; i < Schema.Count; i++)
+        {
+            _metadata.ColumnOrders.Add(true);
+        }
+
+        buffer.Clear();
+        _metadata.Write(buffer);
+        int footerLength = buffer.Length;
+        Span<byte> tail = stackalloc byte[8];
+        BinaryPrimitives.WriteInt32LittleEndian(tail, footerLength);
+        Magic.CopyTo(tail[4..]);
+        buffer.Write(tail);
+        _output.Write(buffer.WrittenSpan);
+        _position += buffer.Length;
+        _output.Flush();
+        _closed = true;
+        return _metadata;
+    }
+
+    private delegate void StructWriter(ref ThriftCompactWriter writer);
+
+    private (long Offset, int Length) WriteStruct(ByteBuffer buffer, StructWriter write)
+    {
+        buffer.Clear();
+        var w = new ThriftCompactWriter(buffer);
+        write(ref w);
+        long offset = _position;
+        _output.Write(buffer.WrittenSpan);
+        _position += buffer.Length;
+        return (offset, buffer.Length);
+    }
+
+    /// <summary>Closes the file (writing the footer) and releases buffers.</summary>
+    public void Dispose()
+    {
+        try
+        {
+            if (!_closed)
+            {
+                Close();
+            }
+        }
+        finally
+        {
+            foreach (ColumnWriter column in _columns)
+            {
+                column.Dispose();
+            }
+
+            if (!_leaveOpen)
+            {
+                _output.Dispose();
+            }
+        }
+    }
+
+    private static ColumnWriter CreateColumnWriter(ColumnDescriptor column, ParquetWriterOptions options) => column.PhysicalType switch
+    {
+        PhysicalType.Boolean => new BooleanColumnWriter(column, options),
+        PhysicalType.Int32 => new FixedWidthColumnWriter<int>(column, options),
+        PhysicalType.Int64 => new FixedWidthColumnWriter<long>(column, options),
+        PhysicalType.Int96 => new FixedWidthColumnWriter<Int96>(column, options),
+        PhysicalType.Float => new FixedWidthColumnWriter<float>(column, options),
+        PhysicalType.Double => new FixedWidthColumnWriter<double>(column, options),
+        _ => new ByteArrayColumnWriter(column, options),
+    };
+}

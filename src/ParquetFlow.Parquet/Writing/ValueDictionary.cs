@@ -1,0 +1,136 @@
+using System.Runtime.CompilerServices;
+
+namespace ParquetFlow.Parquet.Writing;
+
+/// <summary>
+/// Open-addressing hash map from fixed-width values to dictionary indices, comparing bit patterns
+/// (so -0.0 and 0.0, and distinct NaN payloads, stay distinct, as PLAIN would keep them).
+/// </summary>
+internal sealed class ValueDictionary<T>
+    where T : unmanaged
+{
+    private T[] _values = new T[256];
+    private int[] _slots = new int[512];
+    private int _count;
+    private T _lastValue;
+    private int _lastIndex = -1;
+
+    public int Count => _count;
+
+    public ReadOnlySpan<T> Values => _values.AsSpan(0, _count);
+
+    public long ByteSize => (long)_count * Unsafe.SizeOf<T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int GetOrAdd(T value)
+    {
+        if (_lastIndex >= 0 && BitEquals(value, _lastValue))
+        {
+            return _lastIndex;
+        }
+
+        int mask = _slots.Length - 1;
+        int slot = (int)Hash(value) & mask;
+        while (true)
+        {
+            int entry = _slots[slot];
+            if (entry == 0)
+            {
+                int index = Add(value, slot);
+                _lastValue = value;
+                _lastIndex = index;
+                return index;
+            }
+
+            if (BitEquals(_values[entry - 1], value))
+            {
+                _lastValue = value;
+                _lastIndex = entry - 1;
+                return entry - 1;
+            }
+
+            slot = (slot + 1) & mask;
+        }
+    }
+
+    public void Clear()
+    {
+        _count = 0;
+        _lastIndex = -1;
+        Array.Clear(_slots);
+    }
+
+    private int Add(T value, int slot)
+    {
+        if (_count == _values.Length)
+        {
+            Array.Resize(ref _values, _values.Length * 2);
+        }
+
+        _values[_count] = value;
+        _slots[slot] = ++_count;
+        if (_count * 2 > _slots.Length)
+        {
+            Rehash();
+        }
+
+        return _count - 1;
+    }
+
+    private void Rehash()
+    {
+        _slots = new int[_slots.Length * 2];
+        int mask = _slots.Length - 1;
+        for (int i = 0; i < _count; i++)
+        {
+            int slot = (int)Hash(_values[i]) & mask;
+            while (_slots[slot] != 0)
+            {
+                slot = (slot + 1) & mask;
+            }
+
+            _slots[slot] = i + 1;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool BitEquals(T a, T b)
+    {
+        if (Unsafe.SizeOf<T>() == 4)
+        {
+            return Unsafe.As<T, uint>(ref a) == Unsafe.As<T, uint>(ref b);
+        }
+
+        if (Unsafe.SizeOf<T>() == 8)
+        {
+            return Unsafe.As<T, ulong>(ref a) == Unsafe.As<T, ulong>(ref b);
+        }
+
+        return MemoryMarshalBytes(ref a).SequenceEqual(MemoryMarshalBytes(ref b));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Hash(T value)
+    {
+        ulong bits;
+        if (Unsafe.SizeOf<T>() == 4)
+        {
+            bits = Unsafe.As<T, uint>(ref value);
+        }
+        else if (Unsafe.SizeOf<T>() == 8)
+        {
+            bits = Unsafe.As<T, ulong>(ref value);
+        }
+        else
+        {
+            bits = Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<T, byte>(ref value));
+            bits ^= (ulong)Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref Unsafe.As<T, byte>(ref value), Unsafe.SizeOf<T>() - 4)) * 0x9E3779B97F4A7C15UL;
+        }
+
+        bits *= 0x9E3779B97F4A7C15UL;
+        return (uint)(bits >> 32) ^ (uint)bits;
+    }
+
+    private static ReadOnlySpan<byte> MemoryMarshalBytes(ref T value) =>
+        System.Runtime.InteropServices.MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in value));
+}
