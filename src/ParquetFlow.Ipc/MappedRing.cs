@@ -84,7 +84,7 @@ public sealed unsafe class MappedRing : IDisposable
             WriteGeometry(new Span<byte>(map.Pointer, HeaderSize), options.SlotCount, options.SlotSize);
             map.Sync(0, map.Length);
             map.SyncFile();
-            File.Move(temp, full, overwrite: false);
+            map.MoveTo(full);
             Posix.SyncDirectory(System.IO.Path.GetDirectoryName(full)!);
             return new MappedRing(map, path, options.SlotCount, options.SlotSize, options.Flush);
         }

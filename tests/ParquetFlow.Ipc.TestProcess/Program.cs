@@ -2,14 +2,45 @@
 using ParquetFlow.Ipc;
 using ParquetFlow.Ipc.TestProcess;
 
-return args.Length > 0 && args[0] == "mapped-writer"
-    ? MappedWriter(args[1], int.Parse(args[2]), int.Parse(args[3]), int.Parse(args[4]), int.Parse(args[5]))
-    : Usage();
+return args.Length == 0 ? Usage() : args[0] switch
+{
+    "mapped-writer" => MappedWriter(args[1], int.Parse(args[2]), int.Parse(args[3]), int.Parse(args[4]), int.Parse(args[5])),
+    "shared-producer" => SharedProducer(args[1], args[2], long.Parse(args[3]), long.Parse(args[4])),
+    _ => Usage(),
+};
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: mapped-writer FILE SEED SLOTS SLOT_SIZE FLUSH_INTERVAL");
+    Console.Error.WriteLine("usage: mapped-writer FILE SEED SLOTS SLOT_SIZE FLUSH_INTERVAL | shared-producer NAME DIR ROWS COUNT");
     return 2;
+}
+
+// Creates (or reattaches to) segment NAME in DIR with TestRows' schema, publishes COUNT rows, prints "head H", then obeys
+// stdin lines: "write N" publishes N more rows (prints "head H"), "exit" detaches cleanly. EOF also detaches.
+static int SharedProducer(string name, string directory, long rows, long count)
+{
+    using SharedRingProducer producer = TestRows.Columns(new SharedRingBuilder(name).Rows(rows).Directory(directory)).CreateProducer();
+    Publish(producer, count);
+    for (string? line; (line = Console.ReadLine()) is not null && line != "exit";)
+    {
+        if (line.StartsWith("write ", StringComparison.Ordinal))
+        {
+            Publish(producer, long.Parse(line.AsSpan(6)));
+        }
+    }
+
+    return 0;
+}
+
+static void Publish(SharedRingProducer producer, long count)
+{
+    for (long i = 0; i < count; i++)
+    {
+        TestRows.Fill(producer.BeginRow(), producer.Head);
+        producer.PublishRow();
+    }
+
+    Console.WriteLine($"head {producer.Head}");
 }
 
 // Writes TestPayload.For(seed, n) as write number n until killed; consumes the oldest slot (checking it) when full.

@@ -17,7 +17,7 @@ internal sealed unsafe class FileMapping : IDisposable
         HugePages = hugePages;
     }
 
-    public string Path { get; }
+    public string Path { get; private set; }
 
     public long Length { get; }
 
@@ -91,6 +91,13 @@ internal sealed unsafe class FileMapping : IDisposable
         }
 
         return new FileMapping(file, address, length, path, huge);
+    }
+
+    /// <summary>Renames the mapped file (the mapping stays valid: same inode); fails if <paramref name="path"/> exists.</summary>
+    public void MoveTo(string path)
+    {
+        File.Move(Path, path, overwrite: false);
+        Path = path;
     }
 
     /// <summary>msync the byte range (rounded out to pages) and wait for it to reach the device.</summary>
