@@ -1,0 +1,11 @@
+// Child process of the sensor store tests. `write <dir> <seed>`: writes, consumes and erases on a few
+// sensors forever, and after every FlushAll prints what is durable, until it is killed.
+using System.Globalization;
+using ParquetFlow.SensorStore.TestProcess;
+
+if (args.Length >= 3 && args[0] == "write")
+{
+    return WriteLoop.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
+}
+Console.Error.WriteLine("usage: write <dir> <seed>");
+return 2;

@@ -1,0 +1,93 @@
+// The writer that the power-loss test kills at random points; also compiled into the test project for
+// its layout of sensors and values.
+using ParquetFlow.SensorStore;
+
+namespace ParquetFlow.SensorStore.TestProcess;
+
+/// <summary>The writer that the power-loss test kills at random points.</summary>
+public static class WriteLoop
+{
+    public const int SensorCount = 6;
+
+    public static SensorStoreOptions Options(string dir) => SensorStoreOptions.Linux(dir) with
+    {
+        RamPoolBytes = 8 * 4096,
+        MaxSensors = 16,
+        DiskSectorSize = 8192,
+        DiskQuotaBytes = 1L << 30,
+        IndexReservation = 4096,
+    };
+
+    public static (SensorSource Source, uint Id, SensorType Type) Describe(int i) =>
+        ((SensorSource)(i % 3), (uint)(i / 3) + 7, i % 2 == 0 ? SensorType.TimeSeries : SensorType.Event);
+
+    public static uint ValueOf(int sensor, ulong index) => (uint)(((index + 1) * 2654435761UL) ^ ((ulong)sensor * 40503UL));
+
+    public static int Run(string dir, int seed)
+    {
+        var random = new Random(seed);
+        using SensorStore store = SensorStore.Open(Options(dir));
+        var sensors = new Sensor[SensorCount];
+        for (int i = 0; i < SensorCount; i++)
+        {
+            var (source, id, type) = Describe(i);
+            if (store.InitSensor(source, id, type, out Sensor? s) != StoreResult.Ok)
+            {
+                Console.Error.WriteLine($"init failed for sensor {i}");
+                return 1;
+            }
+            sensors[i] = s!;
+            Console.WriteLine($"S {i} {s!.GetStats().TailIndex} {s.PendingCount}");
+        }
+        Console.Out.Flush();
+        var buffer = new byte[12 * 500];
+        for (long round = 0; ; round++)
+        {
+            for (int i = 0; i < SensorCount; i++)
+            {
+                Sensor s = sensors[i];
+                int n = random.Next(0, 900);
+                for (int k = 0; k < n; k++)
+                {
+                    ulong index = s.GetStats().TailIndex;
+                    StoreResult r = s.Type == SensorType.Event
+                        ? s.AddEvent(ValueOf(i, index), index * 3)
+                        : s.AddTimeSeries(ValueOf(i, index));
+                    if (r != StoreResult.Ok)
+                    {
+                        Console.Error.WriteLine($"add failed: {r}");
+                        return 1;
+                    }
+                }
+                if (random.Next(4) == 0)
+                {
+                    _ = s.ConsumeBatch(buffer.AsSpan(0, random.Next(1, 500) * (s.Type == SensorType.Event ? 12 : 4)), out _, out _);
+                    if (random.Next(2) == 0)
+                    {
+                        // Announced before it happens (stdout is unbuffered): the test may not require these records.
+                        Console.WriteLine($"X {i} {s.GetStats().PendingIndex}");
+                        s.EraseAllPending();
+                    }
+                }
+            }
+            if (random.Next(3) == 0)
+            {
+                store.Tick(); // spill above the watermark, as the manager would
+                continue;
+            }
+            if (store.FlushAll() != StoreResult.Ok)
+            {
+                Console.Error.WriteLine("flush failed");
+                return 1;
+            }
+            // Everything written so far is durable; erased boundaries are in the metas.
+            for (int i = 0; i < SensorCount; i++)
+            {
+                SensorStats st = sensors[i].GetStats();
+                Console.WriteLine($"D {i} {st.TailIndex} {st.HeadIndex}");
+            }
+            Console.WriteLine("E");
+            Console.Out.Flush();
+        }
+    }
+}
