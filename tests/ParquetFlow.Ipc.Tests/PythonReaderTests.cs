@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Xunit.Abstractions;
+
+namespace ParquetFlow.Ipc.Tests;
+
+/// <summary>A C# producer process and the Python package (python/pqflow) as the consumer process, over a real segment.</summary>
+public sealed class PythonReaderTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private readonly ITestOutputHelper _output;
+
+    public PythonReaderTests(ITestOutputHelper output) => _output = output;
+
+    public void Dispose() => _dir.Dispose();
+
+    private static string Python => File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+
+    private static string Script => Path.Combine(ToolPaths.PythonPackage, "tests", "ring_check.py");
+
+    [Fact]
+    public void Python_reads_header_schema_and_the_last_rows_of_a_csharp_producer()
+    {
+        using Process producer = ToolPaths.StartDotnet(ToolPaths.TestProcessDll, "shared-producer", "pylast", _dir.Path, "256", "1000");
+        try
+        {
+            Assert.Equal("head 1000", producer.StandardOutput.ReadLine());
+            (int code, string stdout, string stderr) = ToolPaths.Run(Python, [Script, "last", "pylast", _dir.Path, "100"]);
+            Assert.True(code == 0, stderr);
+            _output.WriteLine(stdout);
+            using var json = JsonDocument.Parse(stdout);
+            JsonElement root = json.RootElement;
+            Assert.Equal(256, root.GetProperty("header").GetProperty("capacity").GetInt32());
+            Assert.Equal(48, root.GetProperty("header").GetProperty("row_size").GetInt32());
+            Assert.Equal(1000, root.GetProperty("header").GetProperty("head").GetInt32());
+            Assert.Equal(producer.Id, root.GetProperty("header").GetProperty("producer_pid").GetInt32());
+            Assert.Equal("live", root.GetProperty("status").GetString());
+            Assert.Equal(["ts", "seq", "value", "level", "ratio", "code", "flag", "small"], root.GetProperty("columns").EnumerateArray().Select(e => e.GetString()));
+            Assert.Equal(100, root.GetProperty("rows").GetInt32());
+            Assert.Equal(900, root.GetProperty("first").GetInt32());
+            Assert.Equal(0, root.GetProperty("bad").GetInt32());
+            Assert.Equal("2023-11-14T22:13:20.000900000", root.GetProperty("timestamp0").GetString());
+        }
+        finally
+        {
+            producer.StandardInput.WriteLine("exit");
+            producer.WaitForExit();
+        }
+
+        (int _, string after, string _) = ToolPaths.Run(Python, [Script, "last", "pylast", _dir.Path, "1"]);
+        Assert.Contains("\"status\": \"closed\"", after, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(1 << 16)]
+    [InlineData(64)]
+    public void Python_follower_never_accepts_a_torn_row_and_counts_what_it_lost(int capacity)
+    {
+        const int Total = 400_000;
+        using Process producer = ToolPaths.StartDotnet(ToolPaths.TestProcessDll, "shared-producer", "pyfollow", _dir.Path, capacity.ToString(System.Globalization.CultureInfo.InvariantCulture), "0");
+        Assert.Equal("head 0", producer.StandardOutput.ReadLine());
+        var info = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in new[] { Script, "follow", "pyfollow", _dir.Path, Total.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using Process python = Process.Start(info)!;
+        try
+        {
+            Assert.Equal("ready", python.StandardOutput.ReadLine());
+            producer.StandardInput.WriteLine($"write {Total}");
+            Assert.Equal($"head {Total}", producer.StandardOutput.ReadLine());
+            string? result = python.StandardOutput.ReadLine();
+            Assert.True(result is not null, python.StandardError.ReadToEnd());
+            _output.WriteLine($"capacity {capacity}: {result}");
+            using var json = JsonDocument.Parse(result);
+            JsonElement r = json.RootElement;
+            Assert.Equal(0, r.GetProperty("errors").GetInt32());
+            Assert.Equal(Total, r.GetProperty("cursor").GetInt32());
+            Assert.Equal(Total, r.GetProperty("rows").GetInt32() + r.GetProperty("lost").GetInt32() + r.GetProperty("discarded").GetInt32());
+            Assert.True(r.GetProperty("rows").GetInt32() > 0);
+        }
+        finally
+        {
+            producer.StandardInput.WriteLine("exit");
+            producer.WaitForExit();
+            if (!python.HasExited)
+            {
+                python.Kill();
+            }
+        }
+    }
+}
