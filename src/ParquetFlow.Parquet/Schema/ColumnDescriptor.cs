@@ -86,6 +86,9 @@ public sealed record ColumnDescriptor
         _ => 0,
     };
 
+    /// <summary>Compares two PLAIN-encoded statistic values by this column's sort order.</summary>
+    public int CompareStatistics(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b) => Writing.StatisticsOrder.Compare(this, a, b);
+
     private static Repetition Rep(bool nullable) => nullable ? Repetition.Optional : Repetition.Required;
 
     /// <summary>BOOLEAN.</summary>
@@ -129,7 +132,8 @@ public sealed record ColumnDescriptor
         return $"{Name}: {type}{logical} {(IsNullable ? "optional" : "required")}";
     }
 
-    internal static string PhysicalTypeName(PhysicalType type) => type switch
+    /// <summary>The format's name of a physical type (INT64, BYTE_ARRAY, ...).</summary>
+    public static string PhysicalTypeName(PhysicalType type) => type switch
     {
         PhysicalType.Boolean => "BOOLEAN",
         PhysicalType.Int32 => "INT32",

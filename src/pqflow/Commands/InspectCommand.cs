@@ -1,0 +1,33 @@
+using System.CommandLine;
+using ParquetFlow.Cli.Inspect;
+using ParquetFlow.Parquet;
+
+namespace ParquetFlow.Cli.Commands;
+
+/// <summary><c>pqflow inspect FILE</c>: schema, row groups, column chunks, encodings, codecs, sizes and statistics.</summary>
+internal static class InspectCommand
+{
+    public static Command Create()
+    {
+        var file = new Argument<string>("file") { Description = "Parquet file to describe" };
+        var pages = new Option<bool>("--pages") { Description = "Also list every page header (type, encoding, sizes, statistics)" };
+        var command = new Command("inspect", "Describe a Parquet file: schema, row groups, column chunks, encodings, codecs, sizes, statistics.");
+        command.Arguments.Add(file);
+        command.Options.Add(pages);
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(file)!;
+            try
+            {
+                FileReport.Write(Console.Out, path, parse.GetValue(pages));
+                return 0;
+            }
+            catch (Exception e) when (e is ParquetFormatException or IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"pqflow inspect: {path}: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+}
