@@ -8,6 +8,7 @@ internal static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return DemoCommand.Create();
+        yield return InspectCommand.Create();
         yield return DumpCommand.Create();
     }
 }
