@@ -23,6 +23,21 @@ public sealed class SharedRingBuilder
     /// <summary>The segment name.</summary>
     public string Name { get; }
 
+    /// <summary>A builder with an existing segment's schema, capacity and mode: its <see cref="CreateProducer"/> reattaches.</summary>
+    /// <exception cref="InvalidRingFileException">Not a SharedRing segment.</exception>
+    public static SharedRingBuilder FromSegment(string name, string? directory = null)
+    {
+        SharedRingInfo info = SharedRing.Inspect(name, directory);
+        var builder = new SharedRingBuilder(info.Name).Rows(info.Capacity).Locked(info.Locked);
+        builder._directory = System.IO.Path.GetDirectoryName(info.Path);
+        foreach (SharedRingColumn c in info.Schema.Columns)
+        {
+            builder.Column(c.Name, c.Type);
+        }
+
+        return builder;
+    }
+
     /// <summary>Ring capacity in rows, rounded up to a power of two (default 65,536).</summary>
     public SharedRingBuilder Rows(long rows)
     {

@@ -247,6 +247,9 @@ public sealed unsafe class SharedRingConsumer : IDisposable
     /// <summary>Moves the cursor to <c>head</c>, skipping everything unread (not counted as lost).</summary>
     public void SeekToLatest() => Advance(Head);
 
+    /// <summary>Moves the cursor to <paramref name="sequence"/> (at most <c>head</c>); an overwritten one reads as a lap.</summary>
+    public void Seek(long sequence) => Advance(Math.Clamp(sequence, 0, Head));
+
     /// <summary>Detaches; a named consumer keeps its entry and cursor for the next attach.</summary>
     public void Dispose()
     {

@@ -1,0 +1,313 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using ParquetFlow.Ipc;
+
+namespace ParquetFlow.Cli.Commands;
+
+/// <summary><c>pqflow shm create|write|tail|stats|list|remove|bench</c>: SharedRing segments from the command line.</summary>
+internal static class ShmCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("shm", "Shared-memory rings (SharedRing on /dev/shm): create, write, tail, inspect.");
+        command.Subcommands.Add(CreateCommand());
+        command.Subcommands.Add(WriteCommand());
+        command.Subcommands.Add(TailCommand());
+        command.Subcommands.Add(StatsCommand());
+        command.Subcommands.Add(ListCommand());
+        command.Subcommands.Add(RemoveCommand());
+        command.Subcommands.Add(ShmBenchCommand.Create());
+        command.Subcommands.Add(ShmBenchCommand.CreateConsumer());
+        return command;
+    }
+
+    private static Option<string?> DirectoryOption() => new("--dir") { Description = "Directory of the segment files (default /dev/shm)" };
+
+    private static Argument<string> NameArgument() => new("name") { Description = "Segment name (the file is DIR/pqflow-NAME) or a path" };
+
+    private static Command CreateCommand()
+    {
+        var name = NameArgument();
+        var rows = new Option<long>("--rows") { Description = "Capacity in rows (rounded up to a power of two)", DefaultValueFactory = _ => 65536 };
+        var columns = new Option<string[]>("--column", "-c")
+        {
+            Description = "Column as NAME:TYPE (f64 f32 i64 i32 i16 u64 u32 u16 u8 bool timestamp_ns); repeat, in row order",
+            Required = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var locked = new Option<bool>("--locked") { Description = "Locked mode (a process-shared lock per row) instead of lock-free" };
+        var mlock = new Option<bool>("--mlock") { Description = "Pin the segment in RAM" };
+        var huge = new Option<bool>("--hugepages") { Description = "Use huge pages (MAP_HUGETLB, else madvise) " };
+        var dir = DirectoryOption();
+        var command = new Command("create", "Create a segment (or check an existing one has this layout) and print its path.") { name, rows, columns, locked, mlock, huge, dir };
+        command.SetAction(parse =>
+        {
+            var builder = new SharedRingBuilder(parse.GetValue(name)!).Rows(parse.GetValue(rows)).Locked(parse.GetValue(locked))
+                .Mlock(parse.GetValue(mlock)).HugePages(parse.GetValue(huge));
+            if (parse.GetValue(dir) is string d)
+            {
+                builder.Directory(d);
+            }
+
+            foreach (string spec in parse.GetValue(columns)!)
+            {
+                int colon = spec.LastIndexOf(':');
+                if (colon <= 0 || !SharedRingColumn.TryParseType(spec[(colon + 1)..], out SharedColumnType type))
+                {
+                    Console.Error.WriteLine($"pqflow shm create: '{spec}' is not NAME:TYPE with TYPE one of f64 f32 i64 i32 i16 u64 u32 u16 u8 bool timestamp_ns");
+                    return 2;
+                }
+
+                builder.Column(spec[..colon], type);
+            }
+
+            return Guard("create", () =>
+            {
+                using SharedRingProducer producer = builder.CreateProducer();
+                foreach (string notice in producer.Notices)
+                {
+                    Console.Error.WriteLine(notice);
+                }
+
+                Console.WriteLine(producer.Path);
+            });
+        });
+        return command;
+    }
+
+    private static Command WriteCommand()
+    {
+        var name = NameArgument();
+        var values = new Option<string[]>("--row", "-r") { Description = "One row as comma-separated values in column order; repeat for more rows (default: read rows from stdin, one per line)", AllowMultipleArgumentsPerToken = true };
+        var generate = new Option<long>("--generate") { Description = "Publish N synthetic rows (timestamps now, numbers = row sequence)" };
+        var dir = DirectoryOption();
+        var command = new Command("write", "Attach as the segment's producer (same schema) and publish rows.") { name, values, generate, dir };
+        command.SetAction(parse => Guard("write", () =>
+        {
+            using SharedRingProducer producer = SharedRingBuilder.FromSegment(parse.GetValue(name)!, parse.GetValue(dir)).CreateProducer();
+            SharedRingSchema schema = producer.Schema;
+            var row = new byte[schema.RowSize];
+            long published = 0;
+            long toGenerate = parse.GetValue(generate);
+            if (toGenerate > 0)
+            {
+                for (long i = 0; i < toGenerate; i++)
+                {
+                    Synthesize(schema, row, producer.Head);
+                    producer.Write(row);
+                }
+
+                published = toGenerate;
+            }
+            else
+            {
+                IEnumerable<string> lines = parse.GetValue(values) is { Length: > 0 } given ? given : ReadLines(Console.In);
+                foreach (string line in lines)
+                {
+                    if (line.Length == 0 || line[0] == '#')
+                    {
+                        continue;
+                    }
+
+                    string[] fields = line.Split(',');
+                    if (fields.Length != schema.Columns.Count)
+                    {
+                        throw new FormatException($"row {published + 1} has {fields.Length} values, the schema has {schema.Columns.Count} columns");
+                    }
+
+                    for (int c = 0; c < fields.Length; c++)
+                    {
+                        schema.WriteValue(row, c, fields[c].Trim());
+                    }
+
+                    producer.Write(row);
+                    published++;
+                }
+            }
+
+            Console.Error.WriteLine($"published {published} rows to {producer.Path}; head {producer.Head}");
+        }));
+        return command;
+    }
+
+    private static Command TailCommand()
+    {
+        var name = NameArgument();
+        var count = new Option<int>("-n", "--lines") { Description = "Print the newest N rows first", DefaultValueFactory = _ => 10 };
+        var follow = new Option<bool>("--follow", "-f") { Description = "Then print new rows as they are published, until the producer closes or dies" };
+        var consumer = new Option<string?>("--consumer") { Description = "Follow as this named consumer (registered in the segment, resumes its cursor)" };
+        var wait = new Option<WaitStrategy>("--wait") { Description = "How to wait for rows: Spin, Yield or Futex", DefaultValueFactory = _ => WaitStrategy.Futex };
+        var max = new Option<long>("--max") { Description = "Stop after printing this many followed rows (0: no limit)" };
+        var dir = DirectoryOption();
+        var command = new Command("tail", "Print the newest rows as CSV (seq, then the columns); --follow keeps reading.") { name, count, follow, consumer, wait, max, dir };
+        command.SetAction(parse => Guard("tail", () =>
+        {
+            string? consumerName = parse.GetValue(consumer);
+            using SharedRingConsumer reader = SharedRingConsumer.Attach(parse.GetValue(name)!, consumerName, SharedRingStart.Latest, parse.GetValue(dir));
+            SharedRingSchema schema = reader.Schema;
+            var output = new StringBuilder("seq");
+            foreach (SharedRingColumn c in schema.Columns)
+            {
+                output.Append(',').Append(c.Name);
+            }
+
+            Console.Out.WriteLine(output);
+            int n = Math.Max(0, parse.GetValue(count));
+            var rows = new byte[schema.RowSize * (long)Math.Min(n, reader.Capacity)];
+            int got = reader.ReadLatest(rows, out long first);
+            for (int i = 0; i < got; i++)
+            {
+                Console.Out.WriteLine(FormatRow(schema, rows.AsSpan(i * schema.RowSize, schema.RowSize), first + i));
+            }
+
+            if (!parse.GetValue(follow))
+            {
+                return;
+            }
+
+            if (consumerName is null)
+            {
+                reader.Seek(first + got);
+            }
+
+            WaitStrategy strategy = parse.GetValue(wait);
+            long limit = parse.GetValue(max);
+            var row = new byte[schema.RowSize];
+            for (long printed = 0; limit == 0 || printed < limit;)
+            {
+                long sequence = reader.Cursor;
+                switch (reader.TryRead(row, out long lost))
+                {
+                    case SharedRingReadStatus.Row:
+                        Console.Out.WriteLine(FormatRow(schema, row, sequence));
+                        printed++;
+                        continue;
+                    case SharedRingReadStatus.Lapped:
+                        Console.Error.WriteLine($"# lapped: lost {lost} rows ({sequence}..{sequence + lost - 1})");
+                        continue;
+                }
+
+                Console.Out.Flush();
+                if (!reader.WaitForRow(strategy, TimeSpan.FromMilliseconds(200))
+                    && reader.ProducerStatus is ProducerStatus.Closed or ProducerStatus.Dead or ProducerStatus.None
+                    && reader.Cursor >= reader.Head)
+                {
+                    Console.Error.WriteLine($"# producer {reader.ProducerStatus.ToString().ToLowerInvariant()}; {reader.LostRows} rows lost in all");
+                    return;
+                }
+            }
+        }));
+        return command;
+    }
+
+    private static Command StatsCommand()
+    {
+        var name = NameArgument();
+        var dir = DirectoryOption();
+        var command = new Command("stats", "Print a segment's header, producer and consumers.") { name, dir };
+        command.SetAction(parse => Guard("stats", () =>
+        {
+            SharedRingInfo info = SharedRing.Inspect(parse.GetValue(name)!, parse.GetValue(dir));
+            var o = Console.Out;
+            o.WriteLine($"segment:   {info.Path}");
+            o.WriteLine($"capacity:  {info.Capacity} rows x {info.Schema.RowSize} bytes, {(info.Locked ? "locked" : "lock-free")}, segment {info.SegmentSize} bytes");
+            o.WriteLine($"head:      {info.Head}");
+            o.WriteLine($"producer:  pid {info.ProducerPid}, {info.Producer.ToString().ToLowerInvariant()}, generation {info.Generation}");
+            o.WriteLine($"schema:    {info.SchemaJson}");
+            o.WriteLine($"consumers: {info.Consumers.Count}");
+            foreach (SharedRingConsumerInfo c in info.Consumers)
+            {
+                string state = c.Pid == 0 ? "detached" : c.Alive ? $"pid {c.Pid}" : $"pid {c.Pid} (dead)";
+                o.WriteLine($"  {c.Name,-20} {state,-16} cursor {c.Cursor}, lag {Math.Max(0, info.Head - c.Cursor)}, lost {c.Lost}");
+            }
+        }));
+        return command;
+    }
+
+    private static Command ListCommand()
+    {
+        var dir = DirectoryOption();
+        var command = new Command("list", "List the segments in /dev/shm (or --dir).") { dir };
+        command.SetAction(parse => Guard("list", () =>
+        {
+            IReadOnlyList<SharedRingInfo> all = SharedRing.List(parse.GetValue(dir));
+            Console.Out.WriteLine($"{"NAME",-24} {"ROWS",10} {"ROW",5} {"HEAD",14} {"PRODUCER",-18} PATH");
+            foreach (SharedRingInfo i in all)
+            {
+                string producer = $"{i.Producer.ToString().ToLowerInvariant()} {i.ProducerPid}";
+                Console.Out.WriteLine($"{i.Name,-24} {i.Capacity,10} {i.Schema.RowSize,5} {i.Head,14} {producer,-18} {i.Path}");
+            }
+        }));
+        return command;
+    }
+
+    private static Command RemoveCommand()
+    {
+        var name = NameArgument();
+        var dir = DirectoryOption();
+        var command = new Command("remove", "Delete a segment file (processes that mapped it keep their mapping).") { name, dir };
+        command.SetAction(parse =>
+        {
+            string n = parse.GetValue(name)!;
+            if (SharedRing.Remove(n, parse.GetValue(dir)))
+            {
+                return 0;
+            }
+
+            Console.Error.WriteLine($"pqflow shm remove: {SharedRing.PathFor(n, parse.GetValue(dir))} does not exist");
+            return 1;
+        });
+        return command;
+    }
+
+    internal static string FormatRow(SharedRingSchema schema, ReadOnlySpan<byte> row, long sequence)
+    {
+        var line = new StringBuilder(sequence.ToString(CultureInfo.InvariantCulture));
+        for (int c = 0; c < schema.Columns.Count; c++)
+        {
+            line.Append(',').Append(schema.FormatValue(row, c));
+        }
+
+        return line.ToString();
+    }
+
+    private static void Synthesize(SharedRingSchema schema, Span<byte> row, long sequence)
+    {
+        for (int c = 0; c < schema.Columns.Count; c++)
+        {
+            string text = schema.Columns[c].Type switch
+            {
+                SharedColumnType.TimestampNs => ((DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100).ToString(CultureInfo.InvariantCulture),
+                SharedColumnType.Bool => (sequence % 2).ToString(CultureInfo.InvariantCulture),
+                SharedColumnType.U8 => (sequence % 256).ToString(CultureInfo.InvariantCulture),
+                SharedColumnType.I16 or SharedColumnType.U16 => (sequence % 32768).ToString(CultureInfo.InvariantCulture),
+                SharedColumnType.I32 or SharedColumnType.U32 => (sequence % int.MaxValue).ToString(CultureInfo.InvariantCulture),
+                _ => sequence.ToString(CultureInfo.InvariantCulture),
+            };
+            schema.WriteValue(row, c, text);
+        }
+    }
+
+    private static IEnumerable<string> ReadLines(TextReader reader)
+    {
+        for (string? line; (line = reader.ReadLine()) is not null;)
+        {
+            yield return line;
+        }
+    }
+
+    private static int Guard(string verb, Action action)
+    {
+        try
+        {
+            action();
+            return 0;
+        }
+        catch (Exception e) when (e is IOException or FormatException or ArgumentException or UnauthorizedAccessException or OverflowException)
+        {
+            Console.Error.WriteLine($"pqflow shm {verb}: {e.Message}");
+            return 1;
+        }
+    }
+}
