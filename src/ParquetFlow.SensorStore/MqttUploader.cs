@@ -1,0 +1,166 @@
+// Store and forward: unsent records -> pending batch -> MQTT QoS 1 publish -> PUBACK -> erase-all-pending.
+using System.Text;
+using MQTTnet;
+using MQTTnet.Exceptions;
+using MQTTnet.Protocol;
+
+namespace ParquetFlow.SensorStore;
+
+/// <summary>
+/// The single uploader of a <see cref="SensorStore"/>. For each sensor in turn it consumes a batch (the
+/// records become pending), publishes it with QoS 1 and calls <see cref="Sensor.EraseAllPending"/> only when
+/// the broker's PUBACK reports success. A batch whose publish failed is kept and re-sent unchanged (same
+/// idempotency key) after reconnecting with exponential backoff; nothing unacknowledged is ever erased.
+/// Run one instance per store; <see cref="RunAsync"/> is not re-entrant.
+/// </summary>
+public sealed class MqttUploader : IDisposable
+{
+    private readonly SensorStore _store;
+    private readonly UploaderOptions _options;
+    private readonly IMqttClient _client;
+    private readonly Dictionary<Sensor, (UploadPayload Payload, byte[] Body)> _inFlight = [];
+    private readonly Random _jitter = new();
+    private long _batches;
+    private long _records;
+    private long _failures;
+    private long _reconnects;
+
+    public MqttUploader(SensorStore store, UploaderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.BatchRecords < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "BatchRecords must be positive");
+        }
+        _store = store;
+        _options = options;
+        _client = new MqttClientFactory().CreateMqttClient();
+    }
+
+    public UploaderStats Stats => new(Interlocked.Read(ref _batches), Interlocked.Read(ref _records),
+        Interlocked.Read(ref _failures), Interlocked.Read(ref _reconnects), _client.IsConnected);
+
+    /// <summary>Uploads until cancelled. Returns normally on cancellation.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        TimeSpan backoff = _options.MinBackoff;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
+                bool worked = await UploadRoundAsync(cancellationToken).ConfigureAwait(false);
+                backoff = _options.MinBackoff;
+                if (!worked)
+                {
+                    await Task.Delay(_options.IdleDelay, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is MqttCommunicationException or OperationCanceledException or IOException
+                or System.Net.Sockets.SocketException or InvalidOperationException)
+            {
+                Interlocked.Increment(ref _failures);
+                TimeSpan wait = backoff + TimeSpan.FromMilliseconds(_jitter.Next(0, (int)Math.Max(1, backoff.TotalMilliseconds / 4)));
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
+                try
+                {
+                    await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+        if (_client.IsConnected)
+        {
+            try
+            {
+                await _client.DisconnectAsync(new MqttClientDisconnectOptions(), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (MqttCommunicationException)
+            {
+            }
+        }
+    }
+
+    /// <summary>
+    /// Publishes at most one batch per sensor; true when anything was sent. Throws when the broker is gone
+    /// (the batch stays in flight and pending, and is re-sent as is).
+    /// </summary>
+    public async Task<bool> UploadRoundAsync(CancellationToken cancellationToken)
+    {
+        bool worked = false;
+        byte[]? scratch = null;
+        foreach (Sensor sensor in _store.Sensors)
+        {
+            if (!_inFlight.TryGetValue(sensor, out var batch))
+            {
+                int recordSize = sensor.Type == SensorType.Event ? EventRecord.Size : sizeof(uint);
+                scratch ??= new byte[_options.BatchRecords * EventRecord.Size];
+                if (sensor.ConsumeBatch(scratch.AsSpan(0, _options.BatchRecords * recordSize), out int count, out ulong first) != StoreResult.Ok)
+                {
+                    continue;
+                }
+                var payload = new UploadPayload
+                {
+                    GatewayId = _options.GatewayId,
+                    Source = sensor.Source,
+                    Type = sensor.Type,
+                    SensorId = sensor.SensorId,
+                    FirstIndex = first,
+                    Count = count,
+                    Records = scratch.AsMemory(0, count * recordSize),
+                };
+                batch = (payload with { Records = ReadOnlyMemory<byte>.Empty }, payload.Encode()); // scratch is reused: keep only the encoded copy
+                _inFlight[sensor] = batch;
+            }
+            worked = true;
+            MqttApplicationMessage message = new MqttApplicationMessageBuilder()
+                .WithTopic(UploadPayload.Topic(_options.TopicPrefix, _options.GatewayId, sensor.Source, sensor.SensorId))
+                .WithPayload(batch.Body)
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+                .WithUserProperty("idempotency-key", new ReadOnlyMemory<byte>(Encoding.UTF8.GetBytes(batch.Payload.IdempotencyKey)))
+                .Build();
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_options.PublishTimeout);
+            MqttClientPublishResult result = await _client.PublishAsync(message, timeout.Token).ConfigureAwait(false);
+            if (!result.IsSuccess)
+            {
+                // The broker refused (not a lost connection): keep the batch pending and try again later.
+                Interlocked.Increment(ref _failures);
+                continue;
+            }
+            // PUBACK received: the broker owns the batch now; only now may the store forget it.
+            sensor.EraseAllPending();
+            _inFlight.Remove(sensor);
+            Interlocked.Increment(ref _batches);
+            Interlocked.Add(ref _records, batch.Payload.Count);
+        }
+        return worked;
+    }
+
+    private async Task EnsureConnectedAsync(CancellationToken cancellationToken)
+    {
+        if (_client.IsConnected)
+        {
+            return;
+        }
+        MqttClientOptions options = new MqttClientOptionsBuilder()
+            .WithTcpServer(_options.Host, _options.Port)
+            .WithClientId($"pqflow-uploader-{_options.GatewayId}")
+            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
+            .WithCleanStart(true)
+            .WithTimeout(TimeSpan.FromSeconds(5))
+            .Build();
+        await _client.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _reconnects);
+    }
+
+    public void Dispose() => _client.Dispose();
+}

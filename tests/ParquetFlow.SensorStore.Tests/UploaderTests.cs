@@ -1,0 +1,158 @@
+using ParquetFlow.SensorStore;
+
+namespace ParquetFlow.SensorStore.Tests;
+
+/// <summary>The uploader against a real Mosquitto and a real subscriber.</summary>
+public sealed class UploaderTests
+{
+    private static uint ValueOf(SensorSource source, uint id, ulong index) => (uint)((index * 2654435761UL) ^ ((ulong)source << 28) ^ id);
+
+    private static async Task WaitUntil(Func<bool> condition, TimeSpan timeout, Func<string> what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for " + what());
+            await Task.Delay(20);
+        }
+    }
+
+    private static (SensorStore Store, Sensor[] Sensors) OpenStore(string dir)
+    {
+        SensorStore store = SensorStore.Open(SensorStoreOptions.Linux(dir) with { RamPoolBytes = 1 << 20, MaxSensors = 16 });
+        var sensors = new Sensor[6];
+        for (int i = 0; i < sensors.Length; i++)
+        {
+            Assert.Equal(StoreResult.Ok, store.InitSensor((SensorSource)(i % 3), (uint)(i / 3) + 100, i % 2 == 0 ? SensorType.TimeSeries : SensorType.Event, out Sensor? s));
+            sensors[i] = s!;
+        }
+        return (store, sensors);
+    }
+
+    private static void Write(Sensor s, ulong count)
+    {
+        for (ulong k = 0; k < count; k++)
+        {
+            ulong index = s.GetStats().TailIndex;
+            uint v = ValueOf(s.Source, s.SensorId, index);
+            Assert.Equal(StoreResult.Ok, s.Type == SensorType.Event ? s.AddEvent(v, index) : s.AddTimeSeries(v));
+        }
+    }
+
+    private static void AssertComplete(RecordingSubscriber sub, Sensor[] sensors, ulong perSensor)
+    {
+        Assert.Empty(sub.Errors);
+        foreach (Sensor s in sensors)
+        {
+            var got = sub.Received(s.Source, s.SensorId);
+            Assert.Equal((int)perSensor, got.Count);
+            for (ulong i = 0; i < perSensor; i++)
+            {
+                Assert.True(got.TryGetValue(i, out uint v), $"{s.Source}/{s.SensorId}: record {i} missing");
+                Assert.Equal(ValueOf(s.Source, s.SensorId, i), v);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Every_record_arrives_in_order_and_is_erased_only_after_the_puback()
+    {
+        using var broker = new MosquittoBroker();
+        broker.Start();
+        using var sub = new RecordingSubscriber(broker.Port);
+        await sub.StartAsync();
+        using var dir = new TempDirectory();
+        var (store, sensors) = OpenStore(dir.Path);
+        using (store)
+        {
+            using var uploader = new MqttUploader(store, new UploaderOptions { Port = broker.Port, GatewayId = "gw1", BatchRecords = 300 });
+            using var cts = new CancellationTokenSource();
+            Task run = uploader.RunAsync(cts.Token);
+            var writers = new[] { 0, 1 }.Select(w => Task.Run(() =>
+            {
+                for (int round = 0; round < 10; round++)
+                {
+                    for (int i = w; i < sensors.Length; i += 2)
+                    {
+                        Write(sensors[i], 200);
+                    }
+                }
+            })).ToArray();
+            await Task.WhenAll(writers);
+            await WaitUntil(() => sensors.All(s => s.TotalRecords == 0), TimeSpan.FromSeconds(60), () => uploader.Stats.ToString());
+            await WaitUntil(() => sensors.All(s => sub.Received(s.Source, s.SensorId).Count == 2000), TimeSpan.FromSeconds(30), () => "subscriber");
+            cts.Cancel();
+            await run;
+            AssertComplete(sub, sensors, 2000);
+            Assert.True(uploader.Stats.BatchesAcknowledged >= 6 * 2000 / 300);
+            Assert.Equal(6 * 2000, uploader.Stats.RecordsAcknowledged);
+        }
+    }
+
+    [Fact]
+    public async Task Broker_down_erases_nothing_and_a_restart_delivers_everything()
+    {
+        using var broker = new MosquittoBroker();
+        broker.Start();
+        using var sub = new RecordingSubscriber(broker.Port);
+        await sub.StartAsync();
+        broker.Stop(); // the subscriber's session is saved by the broker
+        using var dir = new TempDirectory();
+        var (store, sensors) = OpenStore(dir.Path);
+        using (store)
+        {
+            foreach (Sensor s in sensors)
+            {
+                Write(s, 500);
+            }
+            using var uploader = new MqttUploader(store, new UploaderOptions
+            {
+                Port = broker.Port,
+                GatewayId = "gw2",
+                BatchRecords = 128,
+                MinBackoff = TimeSpan.FromMilliseconds(20),
+                MaxBackoff = TimeSpan.FromMilliseconds(200),
+            });
+            using var cts = new CancellationTokenSource();
+            Task run = uploader.RunAsync(cts.Token);
+            await WaitUntil(() => uploader.Stats.PublishFailures >= 3, TimeSpan.FromSeconds(30), () => "failed attempts");
+            Assert.All(sensors, s => Assert.Equal(500, s.TotalRecords)); // nothing erased without an acknowledgement
+
+            broker.Start();
+            await WaitUntil(() => uploader.Stats.RecordsAcknowledged >= 1000, TimeSpan.FromSeconds(30), () => uploader.Stats.ToString());
+            broker.Stop(); // mid-run
+            foreach (Sensor s in sensors)
+            {
+                Write(s, 500);
+            }
+            broker.Start();
+            await WaitUntil(() => sensors.All(s => s.TotalRecords == 0), TimeSpan.FromSeconds(60), () => uploader.Stats.ToString());
+            await WaitUntil(() => sensors.All(s => sub.Received(s.Source, s.SensorId).Count == 1000), TimeSpan.FromSeconds(30),
+                () => string.Join(",", sensors.Select(s => sub.Received(s.Source, s.SensorId).Count)));
+            cts.Cancel();
+            await run;
+            AssertComplete(sub, sensors, 1000);
+            Assert.True(uploader.Stats.Reconnects >= 2);
+        }
+    }
+
+    [Fact]
+    public void Payload_round_trips_and_rejects_damage()
+    {
+        var records = new byte[24];
+        BitConverter.TryWriteBytes(records.AsSpan(0), 7u);
+        BitConverter.TryWriteBytes(records.AsSpan(4), 99UL);
+        BitConverter.TryWriteBytes(records.AsSpan(12), 8u);
+        BitConverter.TryWriteBytes(records.AsSpan(16), 100UL);
+        var p = new UploadPayload { GatewayId = "gw", Source = SensorSource.Can, Type = SensorType.Event, SensorId = 5, FirstIndex = 1UL << 41, Count = 2, Records = records };
+        byte[] body = p.Encode();
+        UploadPayload q = UploadPayload.Decode(body);
+        Assert.Equal(("gw", SensorSource.Can, SensorType.Event, 5u, 1UL << 41, 2), (q.GatewayId, q.Source, q.Type, q.SensorId, q.FirstIndex, q.Count));
+        Assert.Equal((8u, 100UL), (q.ValueAt(1), q.TimestampAt(1)));
+        Assert.Equal("gw/can/5/2199023255552", q.IdempotencyKey);
+        Assert.Equal("pqflow/gw/can/0000000005", UploadPayload.Topic("pqflow", "gw", SensorSource.Can, 5));
+        body[^1] ^= 1;
+        Assert.Throws<FormatException>(() => UploadPayload.Decode(body));
+        Assert.Throws<FormatException>(() => UploadPayload.Decode(body.AsSpan(0, 20)));
+    }
+}
