@@ -7,5 +7,10 @@ if (args.Length >= 3 && args[0] == "write")
 {
     return WriteLoop.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture));
 }
-Console.Error.WriteLine("usage: write <dir> <seed>");
+if (args.Length >= 5 && args[0] == "gateway")
+{
+    return GatewayLoop.Run(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture),
+        int.Parse(args[4], CultureInfo.InvariantCulture));
+}
+Console.Error.WriteLine("usage: write <dir> <seed> | gateway <dir> <port> <seed> <records per sensor>");
 return 2;
