@@ -58,6 +58,11 @@ internal static class ShmBenchCommand
             Console.WriteLine($"publish, no consumer:        {PublishCost(producer, publishRows),7:F2} ns/row");
             using (Process spinning = StartConsumer(name, int.MaxValue, wait))
             {
+                if (spinning.StandardOutput.ReadLine() != "ready")
+                {
+                    throw new IOException("bench consumer did not start: " + spinning.StandardError.ReadToEnd());
+                }
+
                 Console.WriteLine($"publish, 1 {wait} consumer:  {PublishCost(producer, publishRows),7:F2} ns/row");
                 Signal("STOP", spinning.Id);
                 Console.WriteLine($"publish, consumer SIGSTOPped: {PublishCost(producer, publishRows),7:F2} ns/row");
