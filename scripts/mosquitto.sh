@@ -23,7 +23,7 @@ pid_file $dir/mosquitto.pid
 user $(id -un)
 max_queued_messages 0
 CONF
-    "$broker" -c "$dir/mosquitto.conf" -d
+    "$broker" -c "$dir/mosquitto.conf" -d 2>>"$dir/mosquitto.log"
     for _ in $(seq 1 100); do
         if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; exit 0; fi
         sleep 0.05

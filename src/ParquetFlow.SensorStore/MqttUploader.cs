@@ -7,7 +7,7 @@ using MQTTnet.Protocol;
 namespace ParquetFlow.SensorStore;
 
 /// <summary>
-/// The single uploader of a <see cref="SensorStore"/>. For each sensor in turn it consumes a batch (the
+/// The single uploader of a <see cref="SensorStorage"/>. For each sensor in turn it consumes a batch (the
 /// records become pending), publishes it with QoS 1 and calls <see cref="Sensor.EraseAllPending"/> only when
 /// the broker's PUBACK reports success. A batch whose publish failed is kept and re-sent unchanged (same
 /// idempotency key) after reconnecting with exponential backoff; nothing unacknowledged is ever erased.
@@ -15,7 +15,7 @@ namespace ParquetFlow.SensorStore;
 /// </summary>
 public sealed class MqttUploader : IDisposable
 {
-    private readonly SensorStore _store;
+    private readonly SensorStorage _store;
     private readonly UploaderOptions _options;
     private readonly IMqttClient _client;
     private readonly Dictionary<Sensor, (UploadPayload Payload, byte[] Body)> _inFlight = [];
@@ -25,7 +25,7 @@ public sealed class MqttUploader : IDisposable
     private long _failures;
     private long _reconnects;
 
-    public MqttUploader(SensorStore store, UploaderOptions options)
+    public MqttUploader(SensorStorage store, UploaderOptions options)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);

@@ -8,14 +8,14 @@ using System.Runtime.CompilerServices;
 namespace ParquetFlow.SensorStore;
 
 /// <summary>
-/// The document's per-sensor <c>SensorStore</c>. Records get consecutive indices; the stream is
+/// The document's per-sensor <c>SensorStorage</c>. Records get consecutive indices; the stream is
 /// <c>[erased ... | pending (consumed, awaiting ack) | unsent | tail)</c>. Consuming moves records from
 /// unsent to pending; <see cref="EraseAllPending"/> forgets them. Thread-safe: any number of writers and one
 /// uploader may call concurrently; each call holds this sensor's lock only (and the pool lock briefly).
 /// </summary>
 public sealed unsafe class Sensor
 {
-    private readonly SensorStore _store;
+    private readonly SensorStorage _store;
     private readonly SectorPool _pool;
     private readonly int _recordSize;
     private readonly int _perSector;
@@ -45,7 +45,7 @@ public sealed unsafe class Sensor
     private ulong _droppedQuota;
     private ulong _droppedCorrupt;
 
-    internal Sensor(SensorStore store, SectorPool pool, int firstSector, SensorSource source, uint id, SensorType type,
+    internal Sensor(SensorStorage store, SectorPool pool, int firstSector, SensorSource source, uint id, SensorType type,
         DiskLog? disk, DiskRecovery? recovery, ulong initialIndex)
     {
         _store = store;

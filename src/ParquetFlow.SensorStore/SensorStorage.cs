@@ -9,7 +9,7 @@ namespace ParquetFlow.SensorStore;
 /// <c>ss_set_shutdown</c>, <c>ss_dump_stats</c>). Thread-safe: writers, one uploader and one manager may
 /// run concurrently. On the Linux profile, opening the store recovers every sensor found on disk.
 /// </summary>
-public sealed class SensorStore : IDisposable
+public sealed class SensorStorage : IDisposable
 {
     private readonly Lock _registryLock = new();
     private readonly Dictionary<(SensorSource, uint), Sensor> _sensors = [];
@@ -28,7 +28,7 @@ public sealed class SensorStore : IDisposable
     private CancellationTokenSource? _managerStop;
     private bool _disposed;
 
-    private SensorStore(SensorStoreOptions options, SectorPool pool)
+    private SensorStorage(SensorStoreOptions options, SectorPool pool)
     {
         Options = options;
         _pool = pool;
@@ -50,7 +50,7 @@ public sealed class SensorStore : IDisposable
     /// Linux, recovers every sensor under <see cref="SensorStoreOptions.Directory"/>. Never fails because of
     /// damaged files: what cannot be read is skipped and reported in <see cref="StoreStats.RecoveryReport"/>.
     /// </summary>
-    public static StoreResult Open(SensorStoreOptions options, out SensorStore? store)
+    public static StoreResult Open(SensorStoreOptions options, out SensorStorage? store)
     {
         ArgumentNullException.ThrowIfNull(options);
         store = null;
@@ -74,7 +74,7 @@ public sealed class SensorStore : IDisposable
         {
             shared = options.RamPoolBytes / options.RamSectorSize;
         }
-        var s = new SensorStore(options, new SectorPool(options.RamSectorSize, options.MaxSensors, shared));
+        var s = new SensorStorage(options, new SectorPool(options.RamSectorSize, options.MaxSensors, shared));
         if (options.Profile == StoreProfile.Linux)
         {
             s.RecoverAll();
@@ -84,9 +84,9 @@ public sealed class SensorStore : IDisposable
     }
 
     /// <summary>Opens the store or throws <see cref="InvalidOperationException"/> with the reason.</summary>
-    public static SensorStore Open(SensorStoreOptions options)
+    public static SensorStorage Open(SensorStoreOptions options)
     {
-        StoreResult r = Open(options, out SensorStore? store);
+        StoreResult r = Open(options, out SensorStorage? store);
         return r == StoreResult.Ok ? store! : throw new InvalidOperationException($"sensor store: {r}: {options.Validate() ?? "the memory budget cannot hold one sector per sensor"}");
     }
 

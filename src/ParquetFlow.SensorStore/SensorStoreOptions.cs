@@ -9,7 +9,7 @@ public sealed record SensorStoreOptions
     /// <summary>Bytes of the sector header on every profile (payload 240 B on a 256 B sector).</summary>
     public const int SectorHeaderSize = 16;
 
-    /// <summary>Accounted bytes per sensor on the STM32 profile: the C <c>SensorStore</c> struct (id, type,
+    /// <summary>Accounted bytes per sensor on the STM32 profile: the C <c>SensorStorage</c> struct (id, type,
     /// source, lock, head/tail sector links, three 64-bit cursors, three 64-bit tallies, drop counter).</summary>
     public const int Stm32BytesPerSensor = 48;
 
@@ -49,7 +49,7 @@ public sealed record SensorStoreOptions
     /// <summary>While spilling, an open sector older than this is force-sealed and flushed too (Linux).</summary>
     public TimeSpan ForceSealInterval { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>How long <see cref="SensorStore.FlushForShutdown"/> may take by default.</summary>
+    /// <summary>How long <see cref="SensorStorage.FlushForShutdown"/> may take by default.</summary>
     public TimeSpan ShutdownFlushBudget { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Consecutive failed disk writes after which <see cref="StoreStats.Healthy"/> turns false.</summary>

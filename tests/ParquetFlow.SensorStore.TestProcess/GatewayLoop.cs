@@ -18,7 +18,7 @@ public static class GatewayLoop
     public static int Run(string dir, int port, int seed, int perSensor)
     {
         var random = new Random(seed);
-        using SensorStore store = SensorStore.Open(SensorStoreOptions.Linux(dir) with
+        using SensorStorage store = SensorStorage.Open(SensorStoreOptions.Linux(dir) with
         {
             RamPoolBytes = 16 * 4096,
             MaxSensors = 16,

@@ -26,7 +26,7 @@ public static class WriteLoop
     public static int Run(string dir, int seed)
     {
         var random = new Random(seed);
-        using SensorStore store = SensorStore.Open(Options(dir));
+        using SensorStorage store = SensorStorage.Open(Options(dir));
         var sensors = new Sensor[SensorCount];
         for (int i = 0; i < SensorCount; i++)
         {

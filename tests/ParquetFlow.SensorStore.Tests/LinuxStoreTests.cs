@@ -14,7 +14,7 @@ public sealed class LinuxStoreTests
         Clock = clock ?? TimeProvider.System,
     };
 
-    private static Sensor Init(SensorStore store, SensorType type, uint id = 1, SensorSource source = SensorSource.Host)
+    private static Sensor Init(SensorStorage store, SensorType type, uint id = 1, SensorSource source = SensorSource.Host)
     {
         Assert.Equal(StoreResult.Ok, store.InitSensor(source, id, type, out Sensor? s));
         return s!;
@@ -42,7 +42,7 @@ public sealed class LinuxStoreTests
     public void Spills_above_the_watermark_into_aligned_crc_sectors_and_returns_to_ram_when_consumed()
     {
         using var dir = new TempDirectory();
-        using SensorStore store = SensorStore.Open(Small(dir.Path));
+        using SensorStorage store = SensorStorage.Open(Small(dir.Path));
         Sensor s = Init(store, SensorType.TimeSeries, 42);
         for (ulong i = 0; i < 5000; i++)
         {
@@ -81,7 +81,7 @@ public sealed class LinuxStoreTests
     public void Shutdown_flush_puts_everything_on_disk_and_a_reopen_returns_it_with_pending_as_unsent()
     {
         using var dir = new TempDirectory();
-        using (SensorStore store = SensorStore.Open(Small(dir.Path)))
+        using (SensorStorage store = SensorStorage.Open(Small(dir.Path)))
         {
             Sensor ts = Init(store, SensorType.TimeSeries, 1, SensorSource.Can);
             Sensor ev = Init(store, SensorType.Event, 1, SensorSource.Application);
@@ -97,7 +97,7 @@ public sealed class LinuxStoreTests
             Assert.True(store.FlushForShutdown());
             Assert.True(store.IsFlushedToDisk);
         }
-        using (SensorStore store = SensorStore.Open(Small(dir.Path)))
+        using (SensorStorage store = SensorStorage.Open(Small(dir.Path)))
         {
             StoreStats stats = store.GetStats();
             Assert.Equal(2, stats.RecoveredSensors);
@@ -123,7 +123,7 @@ public sealed class LinuxStoreTests
     {
         using var dir = new TempDirectory();
         ulong highest;
-        using (SensorStore store = SensorStore.Open(Small(dir.Path) with { IndexReservation = 1000 }))
+        using (SensorStorage store = SensorStorage.Open(Small(dir.Path) with { IndexReservation = 1000 }))
         {
             Sensor s = Init(store, SensorType.TimeSeries);
             for (int round = 0; round < 30; round++)
@@ -138,7 +138,7 @@ public sealed class LinuxStoreTests
             highest = s.GetStats().TailIndex - 1;
             // no flush: the process dies here
         }
-        using (SensorStore store = SensorStore.Open(Small(dir.Path) with { IndexReservation = 1000 }))
+        using (SensorStorage store = SensorStorage.Open(Small(dir.Path) with { IndexReservation = 1000 }))
         {
             Sensor s = store.Find(SensorSource.Host, 1) ?? Init(store, SensorType.TimeSeries);
             s.AddTimeSeries(1);
@@ -151,7 +151,7 @@ public sealed class LinuxStoreTests
     public void Lost_meta_falls_back_to_a_sector_scan_and_jumps_the_index()
     {
         using var dir = new TempDirectory();
-        using (SensorStore store = SensorStore.Open(Small(dir.Path)))
+        using (SensorStorage store = SensorStorage.Open(Small(dir.Path)))
         {
             Sensor s = Init(store, SensorType.TimeSeries, 3);
             for (ulong i = 0; i < 3000; i++)
@@ -164,7 +164,7 @@ public sealed class LinuxStoreTests
         byte[] m = File.ReadAllBytes(meta);
         m[20] ^= 0xFF;
         File.WriteAllBytes(meta, m);
-        using (SensorStore store = SensorStore.Open(Small(dir.Path)))
+        using (SensorStorage store = SensorStorage.Open(Small(dir.Path)))
         {
             StoreStats stats = store.GetStats();
             Assert.Equal(0, stats.RecoveredFromMeta);
@@ -184,7 +184,7 @@ public sealed class LinuxStoreTests
     public void Damaged_sectors_are_skipped_and_reported_and_no_corrupt_record_is_returned(string damage)
     {
         using var dir = new TempDirectory();
-        using (SensorStore store = SensorStore.Open(Small(dir.Path)))
+        using (SensorStorage store = SensorStorage.Open(Small(dir.Path)))
         {
             Sensor s = Init(store, SensorType.TimeSeries, 9);
             for (ulong i = 0; i < 6000; i++)
@@ -218,7 +218,7 @@ public sealed class LinuxStoreTests
             {
                 File.Delete(Path.Combine(dir.Path, "host", "sensor_0000000009.meta"));
             }
-            using SensorStore store = SensorStore.Open(Small(dir.Path));
+            using SensorStorage store = SensorStorage.Open(Small(dir.Path));
             Sensor s = store.Find(SensorSource.Host, 9)!;
             var buffer = new uint[4000];
             long good = 0;
@@ -244,7 +244,7 @@ public sealed class LinuxStoreTests
         using var dir = new TempDirectory();
         bool failMeta = false;
         var options = Small(dir.Path) with { DiskWriteGate = path => !(failMeta && path.EndsWith(".meta", StringComparison.Ordinal)) };
-        using (SensorStore store = SensorStore.Open(options))
+        using (SensorStorage store = SensorStorage.Open(options))
         {
             Sensor s = Init(store, SensorType.TimeSeries, 5);
             for (ulong i = 0; i < 2000; i++)
@@ -259,7 +259,7 @@ public sealed class LinuxStoreTests
             }
             Assert.NotEqual(StoreResult.Ok, store.FlushAll());
         }
-        using (SensorStore store = SensorStore.Open(Small(dir.Path)))
+        using (SensorStorage store = SensorStorage.Open(Small(dir.Path)))
         {
             Assert.Equal(1, store.GetStats().RecoveredFromMeta);
             CheckStream(store.Find(SensorSource.Host, 5)!, 0, 4000);
@@ -271,7 +271,7 @@ public sealed class LinuxStoreTests
     {
         using var dir = new TempDirectory();
         var options = Small(dir.Path) with { DiskQuotaBytes = 4 * 8192 };
-        using SensorStore store = SensorStore.Open(options);
+        using SensorStorage store = SensorStorage.Open(options);
         Sensor s = Init(store, SensorType.TimeSeries);
         for (ulong i = 0; i < 2000; i++)
         {
@@ -317,7 +317,7 @@ public sealed class LinuxStoreTests
     {
         using var dir = new TempDirectory();
         bool fail = true;
-        using SensorStore store = SensorStore.Open(Small(dir.Path) with { DiskWriteGate = _ => !fail, HighWatermark = 0.5 });
+        using SensorStorage store = SensorStorage.Open(Small(dir.Path) with { DiskWriteGate = _ => !fail, HighWatermark = 0.5 });
         Sensor s = Init(store, SensorType.TimeSeries);
         for (ulong i = 0; i < 3000; i++)
         {
@@ -343,7 +343,7 @@ public sealed class LinuxStoreTests
     {
         using var dir = new TempDirectory();
         var clock = new ManualClock();
-        using SensorStore store = SensorStore.Open(Small(dir.Path, clock) with { ForceSealInterval = TimeSpan.FromSeconds(60) });
+        using SensorStorage store = SensorStorage.Open(Small(dir.Path, clock) with { ForceSealInterval = TimeSpan.FromSeconds(60) });
         Sensor busy = Init(store, SensorType.TimeSeries, 1);
         Sensor quiet = Init(store, SensorType.Event, 2);
         quiet.AddEvent(1, 5);
@@ -368,7 +368,7 @@ public sealed class LinuxStoreTests
     public void Many_sensors_flush_concurrently_with_writers_and_an_uploader()
     {
         using var dir = new TempDirectory();
-        using SensorStore store = SensorStore.Open(Small(dir.Path) with { MaxSensors = 64 });
+        using SensorStorage store = SensorStorage.Open(Small(dir.Path) with { MaxSensors = 64 });
         var sensors = Enumerable.Range(0, 48).Select(i => Init(store, SensorType.TimeSeries, (uint)(i / 3), (SensorSource)(i % 3))).ToArray();
         store.StartManager(TimeSpan.FromMilliseconds(1));
         const int PerSensor = 3000;

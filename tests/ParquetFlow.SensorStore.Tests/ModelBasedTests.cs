@@ -121,7 +121,7 @@ public sealed class ModelBasedTests
         int sectorSize = random.Next(2) == 0 ? 256 : 16 + (12 * random.Next(1, 6));
         int budget = SensorStoreOptions.Stm32SystemBytes + (sensors * SensorStoreOptions.Stm32BytesPerSensor)
             + ((sensors + shared) * (sectorSize + SensorStoreOptions.Stm32BytesPerSectorLink));
-        using SensorStore store = SensorStore.Open(SensorStoreOptions.Stm32() with
+        using SensorStorage store = SensorStorage.Open(SensorStoreOptions.Stm32() with
         {
             MaxSensors = sensors,
             MemoryBudgetBytes = budget,

@@ -142,7 +142,7 @@ public sealed class PowerLossTests(ITestOutputHelper output)
 
     private static void Verify(string root, List<(ulong From, ulong To)>[] required, ulong[] floor, int damaged, string where)
     {
-        using SensorStore store = SensorStore.Open(WriteLoop.Options(root));
+        using SensorStorage store = SensorStorage.Open(WriteLoop.Options(root));
         for (int i = 0; i < WriteLoop.SensorCount; i++)
         {
             var (source, id, type) = WriteLoop.Describe(i);

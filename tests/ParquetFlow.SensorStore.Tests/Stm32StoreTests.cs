@@ -5,10 +5,10 @@ namespace ParquetFlow.SensorStore.Tests;
 /// <summary>The RAM store on the STM32 profile: layout, budget, cursors, full policy.</summary>
 public sealed class Stm32StoreTests
 {
-    private static SensorStore Open(int maxSensors = 100, int budget = 32 * 1024) =>
-        SensorStore.Open(SensorStoreOptions.Stm32() with { MaxSensors = maxSensors, MemoryBudgetBytes = budget });
+    private static SensorStorage Open(int maxSensors = 100, int budget = 32 * 1024) =>
+        SensorStorage.Open(SensorStoreOptions.Stm32() with { MaxSensors = maxSensors, MemoryBudgetBytes = budget });
 
-    private static Sensor Init(SensorStore store, SensorType type, uint id = 1, SensorSource source = SensorSource.Host)
+    private static Sensor Init(SensorStorage store, SensorType type, uint id = 1, SensorSource source = SensorSource.Host)
     {
         Assert.Equal(StoreResult.Ok, store.InitSensor(source, id, type, out Sensor? s));
         return s!;
@@ -17,7 +17,7 @@ public sealed class Stm32StoreTests
     [Fact]
     public void Sector_of_256_bytes_holds_60_time_series_or_20_event_records()
     {
-        using SensorStore store = Open();
+        using SensorStorage store = Open();
         Assert.Equal(60, Init(store, SensorType.TimeSeries, 1).RecordsPerSector);
         Assert.Equal(20, Init(store, SensorType.Event, 2).RecordsPerSector);
     }
@@ -25,7 +25,7 @@ public sealed class Stm32StoreTests
     [Fact]
     public void Accounted_memory_stays_within_the_32_KB_budget_with_a_sector_per_sensor()
     {
-        using SensorStore store = Open();
+        using SensorStorage store = Open();
         StoreStats stats = store.GetStats();
         Assert.True(stats.AccountedBytes <= 32 * 1024, $"{stats.AccountedBytes}");
         Assert.Equal(32 * 1024, stats.MemoryBudgetBytes);
@@ -47,14 +47,14 @@ public sealed class Stm32StoreTests
     [Fact]
     public void Budget_too_small_for_one_sector_per_sensor_is_refused()
     {
-        Assert.Equal(StoreResult.NoSpace, SensorStore.Open(SensorStoreOptions.Stm32() with { MaxSensors = 200 }, out _));
-        Assert.Equal(StoreResult.InvalidArgument, SensorStore.Open(SensorStoreOptions.Stm32() with { RamSectorSize = 8 }, out _));
+        Assert.Equal(StoreResult.NoSpace, SensorStorage.Open(SensorStoreOptions.Stm32() with { MaxSensors = 200 }, out _));
+        Assert.Equal(StoreResult.InvalidArgument, SensorStorage.Open(SensorStoreOptions.Stm32() with { RamSectorSize = 8 }, out _));
     }
 
     [Fact]
     public void Sensor_slots_run_out_with_NoSpace()
     {
-        using SensorStore store = Open(maxSensors: 3);
+        using SensorStorage store = Open(maxSensors: 3);
         for (uint i = 0; i < 3; i++)
         {
             Init(store, SensorType.TimeSeries, i);
@@ -65,7 +65,7 @@ public sealed class Stm32StoreTests
     [Fact]
     public void Same_id_exists_once_per_source_and_init_is_idempotent()
     {
-        using SensorStore store = Open();
+        using SensorStorage store = Open();
         Sensor host = Init(store, SensorType.TimeSeries, 7, SensorSource.Host);
         Sensor app = Init(store, SensorType.Event, 7, SensorSource.Application);
         Sensor can = Init(store, SensorType.TimeSeries, 7, SensorSource.Can);
@@ -81,7 +81,7 @@ public sealed class Stm32StoreTests
     [Fact]
     public void Wrong_record_kind_is_InvalidArgument()
     {
-        using SensorStore store = Open();
+        using SensorStorage store = Open();
         Sensor ts = Init(store, SensorType.TimeSeries, 1);
         Sensor ev = Init(store, SensorType.Event, 2);
         Assert.Equal(StoreResult.InvalidArgument, ts.AddEvent(1, 2));
@@ -94,7 +94,7 @@ public sealed class Stm32StoreTests
     [Fact]
     public void Unsent_becomes_pending_on_consume_and_disappears_on_erase()
     {
-        using SensorStore store = Open();
+        using SensorStorage store = Open();
         Sensor s = Init(store, SensorType.TimeSeries);
         for (uint v = 0; v < 150; v++)
         {
@@ -132,7 +132,7 @@ public sealed class Stm32StoreTests
     [Fact]
     public void Empty_sensor_consume_is_TryAgain_erase_is_Ok_diag_is_OutOfRange()
     {
-        using SensorStore store = Open();
+        using SensorStorage store = Open();
         Sensor s = Init(store, SensorType.Event);
         Assert.Equal(StoreResult.TryAgain, s.ConsumeNext(out _));
         Assert.Equal(StoreResult.Ok, s.EraseAllPending());
@@ -146,7 +146,7 @@ public sealed class Stm32StoreTests
     [Fact]
     public void Diag_read_sees_pending_then_unsent_and_moves_nothing()
     {
-        using SensorStore store = Open();
+        using SensorStorage store = Open();
         Sensor s = Init(store, SensorType.Event);
         for (uint v = 0; v < 45; v++)
         {
@@ -166,7 +166,7 @@ public sealed class Stm32StoreTests
     [Fact]
     public void Event_records_are_12_bytes_packed_in_batches()
     {
-        using SensorStore store = Open();
+        using SensorStorage store = Open();
         Sensor s = Init(store, SensorType.Event);
         s.AddEvent(0xAABBCCDD, 0x1122334455667788);
         var raw = new byte[24];
@@ -181,7 +181,7 @@ public sealed class Stm32StoreTests
     {
         // Two sensors, budget for exactly three sectors: each sensor's own plus one shared.
         int budget = SensorStoreOptions.Stm32SystemBytes + (2 * SensorStoreOptions.Stm32BytesPerSensor) + (3 * 258);
-        using SensorStore store = Open(maxSensors: 2, budget: budget);
+        using SensorStorage store = Open(maxSensors: 2, budget: budget);
         Sensor s = Init(store, SensorType.TimeSeries);
         for (uint v = 0; v < 120; v++)
         {
@@ -198,7 +198,7 @@ public sealed class Stm32StoreTests
     public void Full_pool_with_only_pending_left_drops_new_writes()
     {
         int budget = SensorStoreOptions.Stm32SystemBytes + SensorStoreOptions.Stm32BytesPerSensor + 258;
-        using SensorStore store = Open(maxSensors: 1, budget: budget);
+        using SensorStorage store = Open(maxSensors: 1, budget: budget);
         Sensor s = Init(store, SensorType.Event);
         for (uint v = 0; v < 20; v++)
         {
@@ -222,7 +222,7 @@ public sealed class Stm32StoreTests
     public void Batch_stops_at_a_gap_left_by_a_recycled_sector()
     {
         int budget = SensorStoreOptions.Stm32SystemBytes + SensorStoreOptions.Stm32BytesPerSensor + (3 * 258);
-        using SensorStore store = Open(maxSensors: 1, budget: budget);
+        using SensorStorage store = Open(maxSensors: 1, budget: budget);
         Sensor s = Init(store, SensorType.TimeSeries);
         for (uint v = 0; v < 180; v++)
         {
@@ -243,7 +243,7 @@ public sealed class Stm32StoreTests
     public void A_sensor_emptied_by_erase_reuses_its_sector_in_place()
     {
         int budget = SensorStoreOptions.Stm32SystemBytes + SensorStoreOptions.Stm32BytesPerSensor + 258;
-        using SensorStore store = Open(maxSensors: 1, budget: budget);
+        using SensorStorage store = Open(maxSensors: 1, budget: budget);
         Sensor s = Init(store, SensorType.TimeSeries);
         for (int round = 0; round < 10; round++)
         {
@@ -264,7 +264,7 @@ public sealed class Stm32StoreTests
     [Fact]
     public void Initial_index_offsets_every_sensor_stream()
     {
-        using SensorStore store = SensorStore.Open(SensorStoreOptions.Stm32() with { InitialIndex = 5UL << 40 });
+        using SensorStorage store = SensorStorage.Open(SensorStoreOptions.Stm32() with { InitialIndex = 5UL << 40 });
         Sensor s = Init(store, SensorType.TimeSeries);
         s.AddTimeSeries(1);
         Assert.Equal(StoreResult.Ok, s.ConsumeNext(out SensorRecord r));
@@ -274,7 +274,7 @@ public sealed class Stm32StoreTests
     [Fact]
     public void Writers_and_one_uploader_in_parallel_lose_nothing_that_was_not_counted()
     {
-        using SensorStore store = Open(maxSensors: 8);
+        using SensorStorage store = Open(maxSensors: 8);
         var sensors = Enumerable.Range(0, 8).Select(i => Init(store, SensorType.Event, (uint)i)).ToArray();
         const int PerSensor = 20_000;
         long refused = 0;

@@ -17,9 +17,9 @@ public sealed class UploaderTests
         }
     }
 
-    private static (SensorStore Store, Sensor[] Sensors) OpenStore(string dir)
+    private static (SensorStorage Store, Sensor[] Sensors) OpenStore(string dir)
     {
-        SensorStore store = SensorStore.Open(SensorStoreOptions.Linux(dir) with { RamPoolBytes = 1 << 20, MaxSensors = 16 });
+        SensorStorage store = SensorStorage.Open(SensorStoreOptions.Linux(dir) with { RamPoolBytes = 1 << 20, MaxSensors = 16 });
         var sensors = new Sensor[6];
         for (int i = 0; i < sensors.Length; i++)
         {

@@ -11,5 +11,6 @@ internal static class CommandCatalog
         yield return InspectCommand.Create();
         yield return DumpCommand.Create();
         yield return ShmCommand.Create();
+        yield return StoreCommand.Create();
     }
 }

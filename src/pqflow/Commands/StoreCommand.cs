@@ -1,0 +1,293 @@
+using System.CommandLine;
+using System.Diagnostics;
+using ParquetFlow.SensorStore;
+
+namespace ParquetFlow.Cli.Commands;
+
+/// <summary>
+/// <c>pqflow store simulate|stats|read|upload</c>: drive the sensor store from the shell — simulate N
+/// sensors, show what a store directory holds, read one record, and upload everything over MQTT.
+/// </summary>
+internal static class StoreCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("store", "The sensor store: simulate sensors, show stats, read a record, run the MQTT uploader.");
+        command.Subcommands.Add(Simulate());
+        command.Subcommands.Add(Stats());
+        command.Subcommands.Add(Read());
+        command.Subcommands.Add(Upload());
+        return command;
+    }
+
+    private static Option<string> DirOption(bool required) => new("--dir")
+    {
+        Description = "Store directory (Linux profile); holds host/, application/, can/",
+        Required = required,
+    };
+
+    private static Option<SensorSource> SourceOption() => new("--source") { Description = "host, application or can", DefaultValueFactory = _ => SensorSource.Host };
+
+    private static SensorStorage? OpenLinux(string dir, string verb)
+    {
+        if (SensorStorage.Open(SensorStoreOptions.Linux(dir), out SensorStorage? store) != StoreResult.Ok)
+        {
+            Console.Error.WriteLine($"pqflow store {verb}: cannot open {dir}");
+            return null;
+        }
+        StoreStats s = store!.GetStats();
+        foreach (string line in s.RecoveryReport)
+        {
+            Console.Error.WriteLine($"recovery: {line}");
+        }
+        return store;
+    }
+
+    private static Command Simulate()
+    {
+        var dir = DirOption(required: false);
+        var profile = new Option<StoreProfile>("--profile") { Description = "linux (needs --dir) or stm32", DefaultValueFactory = _ => StoreProfile.Linux };
+        var sensors = new Option<int>("--sensors") { Description = "Sensors to simulate (spread over host/application/can)", DefaultValueFactory = _ => 100 };
+        var records = new Option<int>("--records") { Description = "Records per sensor", DefaultValueFactory = _ => 1000 };
+        var events = new Option<double>("--event-share") { Description = "Share of event sensors (the rest are time-series)", DefaultValueFactory = _ => 0.5 };
+        var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 1 };
+        var command = new Command("simulate", "Write records for N sensors (one manager tick per round), then flush for shutdown and print stats.");
+        foreach (Option o in new Option[] { dir, profile, sensors, records, events, seed })
+        {
+            command.Options.Add(o);
+        }
+        command.SetAction(r =>
+        {
+            StoreProfile p = r.GetValue(profile);
+            string? d = r.GetValue(dir);
+            int n = r.GetValue(sensors);
+            int m = r.GetValue(records);
+            if (n < 1 || m < 0 || (p == StoreProfile.Linux && string.IsNullOrEmpty(d)))
+            {
+                Console.Error.WriteLine("pqflow store simulate: --sensors must be positive and the linux profile needs --dir");
+                return 2;
+            }
+            SensorStoreOptions options = p == StoreProfile.Stm32
+                ? SensorStoreOptions.Stm32() with { MaxSensors = n }
+                : SensorStoreOptions.Linux(d!) with { MaxSensors = Math.Max(n, 2048) };
+            if (SensorStorage.Open(options, out SensorStorage? opened) != StoreResult.Ok)
+            {
+                Console.Error.WriteLine($"pqflow store simulate: the {p} profile cannot hold {n} sensors ({options.Validate() ?? "budget too small"})");
+                return 1;
+            }
+            using SensorStorage store = opened!;
+            var random = new Random(r.GetValue(seed));
+            var all = new Sensor[n];
+            for (int i = 0; i < n; i++)
+            {
+                SensorType type = random.NextDouble() < r.GetValue(events) ? SensorType.Event : SensorType.TimeSeries;
+                StoreResult res = store.InitSensor((SensorSource)(i % 3), (uint)(i / 3), type, out Sensor? s);
+                if (res != StoreResult.Ok)
+                {
+                    Console.Error.WriteLine($"pqflow store simulate: sensor {i}: {res}");
+                    return 1;
+                }
+                all[i] = s!;
+            }
+            var clock = Stopwatch.StartNew();
+            long dropped = 0;
+            ulong ts = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            const int Round = 100;
+            for (int done = 0; done < m; done += Round)
+            {
+                int k = Math.Min(Round, m - done);
+                foreach (Sensor s in all)
+                {
+                    for (int j = 0; j < k; j++)
+                    {
+                        uint value = (uint)random.Next();
+                        StoreResult res = s.Type == SensorType.Event ? s.AddEvent(value, ts + (ulong)(done + j)) : s.AddTimeSeries(value);
+                        if (res != StoreResult.Ok)
+                        {
+                            dropped++;
+                        }
+                    }
+                }
+                store.Tick();
+                if (clock.ElapsedMilliseconds > 1000 && done % (Round * 50) == 0)
+                {
+                    Console.Error.WriteLine($"simulate: {done}/{m} records per sensor");
+                }
+            }
+            double seconds = clock.Elapsed.TotalSeconds;
+            Console.WriteLine($"wrote {(long)n * m} records to {n} sensors in {seconds:F2} s ({(long)n * m / Math.Max(seconds, 1e-9):F0} records/s), {dropped} refused");
+            if (p == StoreProfile.Linux)
+            {
+                var flush = Stopwatch.StartNew();
+                bool flushed = store.FlushForShutdown();
+                Console.WriteLine($"shutdown flush: {(flushed ? "everything on disk" : "budget ran out")} in {flush.Elapsed.TotalMilliseconds:F0} ms");
+            }
+            PrintStats(store, null);
+            return 0;
+        });
+        return command;
+    }
+
+    private static void PrintStats(SensorStorage store, Sensor? only)
+    {
+        StoreStats s = store.GetStats();
+        Console.WriteLine($"profile {s.Profile}: {s.Sensors} sensors, RAM sectors {s.RamSectorsUsed}/{s.RamSectorsCapacity} of {s.RamSectorSize} B, shared pool {s.SharedPoolFill:P0}, spilling {s.Spilling}");
+        if (s.Profile == StoreProfile.Stm32)
+        {
+            Console.WriteLine($"memory accounted {s.AccountedBytes} B of a {s.MemoryBudgetBytes} B budget");
+        }
+        else
+        {
+            Console.WriteLine($"disk {s.DiskBytesUsed / 1024} KiB of {s.DiskQuotaBytes / 1024} KiB quota, healthy {s.Healthy}, write failures {s.DiskWriteFailures}; " +
+                $"recovered {s.RecoveredSensors} sensors ({s.RecoveredFromMeta} from meta), {s.CorruptSectorsAtRecovery} corrupt sectors skipped");
+        }
+        long total = 0;
+        long unsent = 0;
+        foreach (Sensor sensor in store.Sensors)
+        {
+            SensorStats st = sensor.GetStats();
+            total += st.TotalRecords;
+            unsent += st.UnsentRecords;
+            if (only is null ? store.Sensors.Count <= 20 : ReferenceEquals(sensor, only))
+            {
+                Console.WriteLine(st);
+            }
+        }
+        Console.WriteLine($"records retained {total}, unsent {unsent}");
+    }
+
+    private static Command Stats()
+    {
+        var dir = DirOption(required: true);
+        var source = SourceOption();
+        var id = new Option<uint?>("--id") { Description = "Show one sensor" };
+        var command = new Command("stats", "Open (recover) a store directory and print its stats (ss_dump_stats).");
+        command.Options.Add(dir);
+        command.Options.Add(source);
+        command.Options.Add(id);
+        command.SetAction(r =>
+        {
+            using SensorStorage? store = OpenLinux(r.GetValue(dir)!, "stats");
+            if (store is null)
+            {
+                return 1;
+            }
+            Sensor? only = null;
+            if (r.GetValue(id) is { } sensorId)
+            {
+                only = store.Find(r.GetValue(source), sensorId);
+                if (only is null)
+                {
+                    Console.Error.WriteLine($"pqflow store stats: no sensor {r.GetValue(source)}/{sensorId}");
+                    return 1;
+                }
+            }
+            PrintStats(store, only);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Read()
+    {
+        var dir = DirOption(required: true);
+        var source = SourceOption();
+        var id = new Option<uint>("--id") { Description = "Sensor id", Required = true };
+        var offset = new Option<ulong>("--offset") { Description = "Offset from the oldest retained record", DefaultValueFactory = _ => 0 };
+        var command = new Command("read", "Read one record by offset (ss_diag_read_at); moves no cursor.");
+        command.Options.Add(dir);
+        command.Options.Add(source);
+        command.Options.Add(id);
+        command.Options.Add(offset);
+        command.SetAction(r =>
+        {
+            using SensorStorage? store = OpenLinux(r.GetValue(dir)!, "read");
+            if (store is null)
+            {
+                return 1;
+            }
+            Sensor? s = store.Find(r.GetValue(source), r.GetValue(id));
+            if (s is null)
+            {
+                Console.Error.WriteLine($"pqflow store read: no sensor {r.GetValue(source)}/{r.GetValue(id)}");
+                return 1;
+            }
+            StoreResult res = s.DiagReadAt(r.GetValue(offset), out SensorRecord rec);
+            if (res != StoreResult.Ok)
+            {
+                Console.Error.WriteLine($"pqflow store read: {res} ({s.TotalRecords} records retained)");
+                return 1;
+            }
+            Console.WriteLine(s.Type == SensorType.Event
+                ? $"index {rec.Index} value {rec.Value} ts_ms {rec.TimestampMs}"
+                : $"index {rec.Index} value {rec.Value}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Upload()
+    {
+        var dir = DirOption(required: true);
+        var host = new Option<string>("--host") { Description = "MQTT broker host", DefaultValueFactory = _ => "127.0.0.1" };
+        var port = new Option<int>("--port") { Description = "MQTT broker port", DefaultValueFactory = _ => 1883 };
+        var gateway = new Option<string>("--gateway") { Description = "Gateway id (topic and idempotency key)", DefaultValueFactory = _ => Environment.MachineName };
+        var batch = new Option<int>("--batch") { Description = "Records per batch", DefaultValueFactory = _ => 1024 };
+        var timeout = new Option<double>("--timeout") { Description = "Give up after this many seconds", DefaultValueFactory = _ => 60 };
+        var command = new Command("upload", "Upload every unsent record over MQTT QoS 1, erasing each batch on its PUBACK, then exit.");
+        foreach (Option o in new Option[] { dir, host, port, gateway, batch, timeout })
+        {
+            command.Options.Add(o);
+        }
+        command.SetAction(r =>
+        {
+            using SensorStorage? store = OpenLinux(r.GetValue(dir)!, "upload");
+            if (store is null)
+            {
+                return 1;
+            }
+            using var uploader = new MqttUploader(store, new UploaderOptions
+            {
+                Host = r.GetValue(host)!,
+                Port = r.GetValue(port),
+                GatewayId = r.GetValue(gateway)!,
+                BatchRecords = Math.Max(1, r.GetValue(batch)),
+            });
+            using var cts = new CancellationTokenSource();
+            Task run = uploader.RunAsync(cts.Token);
+            var clock = Stopwatch.StartNew();
+            var limit = TimeSpan.FromSeconds(r.GetValue(timeout));
+            long last = -1;
+            while (clock.Elapsed < limit)
+            {
+                long left = 0;
+                foreach (Sensor s in store.Sensors)
+                {
+                    left += s.TotalRecords;
+                }
+                if (left == 0)
+                {
+                    break;
+                }
+                if (left != last && clock.ElapsedMilliseconds > 1000)
+                {
+                    Console.Error.WriteLine($"upload: {left} records left, {uploader.Stats.RecordsAcknowledged} acknowledged");
+                }
+                last = left;
+                Thread.Sleep(100); // progress polling for a human, not synchronization
+            }
+            cts.Cancel();
+            run.GetAwaiter().GetResult();
+            UploaderStats u = uploader.Stats;
+            store.FlushForShutdown(TimeSpan.FromSeconds(10)); // persist the erased cursors
+            Console.WriteLine($"uploaded {u.RecordsAcknowledged} records in {u.BatchesAcknowledged} acknowledged batches ({u.PublishFailures} failed attempts) in {clock.Elapsed.TotalSeconds:F1} s");
+            long remaining = 0;
+            foreach (Sensor s in store.Sensors)
+            {
+                remaining += s.TotalRecords;
+            }
+            return remaining == 0 ? 0 : 1;
+        });
+        return command;
+    }
+}
