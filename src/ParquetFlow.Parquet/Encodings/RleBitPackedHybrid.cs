@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 using ParquetFlow.Parquet.IO;
 
 namespace ParquetFlow.Parquet.Encodings;
@@ -21,11 +22,19 @@ internal static class RleBitPackedHybrid
         while (i < n)
         {
             T value = values[i];
+            // Count a short run with plain compares; only a run that reaches the RLE threshold pays for a
+            // vectorized scan of its remainder.
             int run = 1;
-            if (i + 1 < n && values[i + 1] == value)
+            int limit = Math.Min(n - i, MinRepeat);
+            while (run < limit && values[i + run] == value)
             {
-                int different = values[(i + 1)..].IndexOfAnyExcept(value);
-                run = different < 0 ? n - i : different + 1;
+                run++;
+            }
+
+            if (run == MinRepeat && i + run < n)
+            {
+                int different = values[(i + run)..].IndexOfAnyExcept(value);
+                run = different < 0 ? n - i : run + different;
             }
 
             if (run < MinRepeat)
@@ -82,7 +91,16 @@ internal static class RleBitPackedHybrid
         output.WriteVarint(((ulong)groups << 1) | 1);
         Span<uint> scratch = stackalloc uint[256];
         int padded = groups * 8;
-        for (int start = 0; start < padded; start += scratch.Length)
+        int start = 0;
+        if (typeof(T) == typeof(int) || typeof(T) == typeof(uint))
+        {
+            // Dictionary indices: pack whole groups straight from the caller's values, pad only the last.
+            int whole = values.Length & ~7;
+            BitPacking.Pack(MemoryMarshal.Cast<T, uint>(values[..whole]), bitWidth, output);
+            start = whole;
+        }
+
+        for (; start < padded; start += scratch.Length)
         {
             int take = Math.Min(scratch.Length, padded - start);
             Span<uint> chunk = scratch[..take];

@@ -24,6 +24,11 @@ internal sealed class ByteArrayColumnWriter : ColumnWriter
     private int _maxLength = -1;
     private bool _statsTooLarge;
 
+    // Dictionary mode: page statistics come from the distinct entries a page used, not from every value.
+    private int[] _seenInPage = [];
+    private readonly List<int> _pageEntries = [];
+    private int _pageStamp = 1;
+
     public ByteArrayColumnWriter(ColumnDescriptor column, ParquetWriterOptions options)
         : base(column, options)
     {
@@ -154,13 +159,15 @@ internal sealed class ByteArrayColumnWriter : ColumnWriter
             }
 
             ReadOnlySpan<byte> value = data[offsets[i]..offsets[i + 1]];
-            UpdateMinMax(value);
             if (_mode == Mode.Dictionary)
             {
-                _indices[_count] = _dictionary.GetOrAdd(value);
+                int index = _dictionary.GetOrAdd(value);
+                _indices[_count] = index;
+                MarkSeen(index);
             }
             else
             {
+                UpdateMinMax(value);
                 if (!_fixed)
                 {
                     _plain.WriteUnmanaged(value.Length);
@@ -173,6 +180,20 @@ internal sealed class ByteArrayColumnWriter : ColumnWriter
         }
 
         return i;
+    }
+
+    private void MarkSeen(int index)
+    {
+        if (index >= _seenInPage.Length)
+        {
+            Array.Resize(ref _seenInPage, Math.Max(index + 1, Math.Max(256, _seenInPage.Length * 2)));
+        }
+
+        if (_seenInPage[index] != _pageStamp)
+        {
+            _seenInPage[index] = _pageStamp;
+            _pageEntries.Add(index);
+        }
     }
 
     private void UpdateMinMax(ReadOnlySpan<byte> value)
@@ -232,6 +253,18 @@ internal sealed class ByteArrayColumnWriter : ColumnWriter
 
     protected override (byte[]? Min, byte[]? Max) TakePageMinMax()
     {
+        foreach (int index in _pageEntries)
+        {
+            UpdateMinMax(_dictionary[index]);
+        }
+
+        _pageEntries.Clear();
+        if (++_pageStamp == int.MaxValue)
+        {
+            Array.Clear(_seenInPage);
+            _pageStamp = 1;
+        }
+
         (byte[]? min, byte[]? max) = _minLength >= 0 && !_statsTooLarge
             ? (_min.AsSpan(0, _minLength).ToArray(), _max.AsSpan(0, _maxLength).ToArray())
             : ((byte[]?)null, (byte[]?)null);

@@ -12,7 +12,8 @@ internal sealed class ByteArrayDictionary : IDisposable
 {
     private readonly bool _lengthPrefixed;
     private readonly ByteBuffer _plain = new(4096);
-    private readonly List<(int Offset, int Length)> _entries = [];
+    private Entry[] _entries = new Entry[256];
+    private int _count;
     private int[] _slots = new int[1024];
 
     public ByteArrayDictionary(bool lengthPrefixed)
@@ -20,18 +21,22 @@ internal sealed class ByteArrayDictionary : IDisposable
         _lengthPrefixed = lengthPrefixed;
     }
 
-    public int Count => _entries.Count;
+    public int Count => _count;
 
     /// <summary>The dictionary page body (PLAIN).</summary>
     public ReadOnlySpan<byte> Plain => _plain.WrittenSpan;
 
     public long ByteSize => _plain.Length;
 
+    /// <summary>The bytes of entry <paramref name="index"/>.</summary>
+    public ReadOnlySpan<byte> this[int index] => _plain.WrittenSpan.Slice(_entries[index].Offset, _entries[index].Length);
+
     public int GetOrAdd(ReadOnlySpan<byte> value)
     {
         uint hash = Hash(value);
         int mask = _slots.Length - 1;
         int slot = (int)hash & mask;
+        ReadOnlySpan<byte> plain = _plain.WrittenSpan;
         while (true)
         {
             int entry = _slots[slot];
@@ -40,8 +45,8 @@ internal sealed class ByteArrayDictionary : IDisposable
                 break;
             }
 
-            (int offset, int length) = _entries[entry - 1];
-            if (length == value.Length && _plain.WrittenSpan.Slice(offset, length).SequenceEqual(value))
+            ref Entry e = ref _entries[entry - 1];
+            if (e.Hash == hash && e.Length == value.Length && plain.Slice(e.Offset, e.Length).SequenceEqual(value))
             {
                 return entry - 1;
             }
@@ -54,21 +59,28 @@ internal sealed class ByteArrayDictionary : IDisposable
             _plain.WriteUnmanaged(value.Length);
         }
 
-        _entries.Add((_plain.Length, value.Length));
+        if (_count == _entries.Length)
+        {
+            Array.Resize(ref _entries, _count * 2);
+        }
+
+        _entries[_count] = new Entry(_plain.Length, value.Length, hash);
         _plain.Write(value);
-        _slots[slot] = _entries.Count;
-        if (_entries.Count * 2 > _slots.Length)
+        _slots[slot] = ++_count;
+        if (_count * 2 > _slots.Length)
         {
             Rehash();
         }
 
-        return _entries.Count - 1;
+        return _count - 1;
     }
+
+    private readonly record struct Entry(int Offset, int Length, uint Hash);
 
     public void Clear()
     {
         _plain.Clear();
-        _entries.Clear();
+        _count = 0;
         Array.Clear(_slots);
     }
 
@@ -78,10 +90,9 @@ internal sealed class ByteArrayDictionary : IDisposable
     {
         _slots = new int[_slots.Length * 2];
         int mask = _slots.Length - 1;
-        for (int i = 0; i < _entries.Count; i++)
+        for (int i = 0; i < _count; i++)
         {
-            (int offset, int length) = _entries[i];
-            int slot = (int)Hash(_plain.WrittenSpan.Slice(offset, length)) & mask;
+            int slot = (int)_entries[i].Hash & mask;
             while (_slots[slot] != 0)
             {
                 slot = (slot + 1) & mask;
@@ -97,6 +108,14 @@ internal sealed class ByteArrayDictionary : IDisposable
         const ulong K = 0x9E3779B97F4A7C15UL;
         ulong h = (ulong)value.Length * K;
         ref byte start = ref MemoryMarshal.GetReference(value);
+        if (value.Length <= 8 && value.Length >= 4)
+        {
+            // Tickers and codes: two overlapping 4-byte loads cover the value without a byte loop.
+            ulong v = Unsafe.ReadUnaligned<uint>(ref start) | ((ulong)Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref start, value.Length - 4)) << 32);
+            h = (h ^ v) * K;
+            return (uint)(h >> 32) ^ (uint)h;
+        }
+
         int i = 0;
         for (; i + 8 <= value.Length; i += 8)
         {

@@ -9,8 +9,12 @@ namespace ParquetFlow.Parquet.Writing;
 internal sealed class ValueDictionary<T>
     where T : unmanaged
 {
+    private const int DirectRange = 4096;
     private T[] _values = new T[256];
     private int[] _slots = new int[512];
+
+    // Small non-negative integers (sides, order types, exchange codes, quantities) skip hashing altogether.
+    private int[]? _direct;
     private int _count;
     private T _lastValue;
     private int _lastIndex = -1;
@@ -29,6 +33,30 @@ internal sealed class ValueDictionary<T>
             return _lastIndex;
         }
 
+        if ((typeof(T) == typeof(int) || typeof(T) == typeof(long)) && SmallKey(value) is ulong key && key < DirectRange)
+        {
+            _direct ??= new int[DirectRange];
+            int known = _direct[key];
+            if (known == 0)
+            {
+                known = GetOrAddHashed(value) + 1;
+                _direct[key] = known;
+            }
+
+            _lastValue = value;
+            _lastIndex = known - 1;
+            return known - 1;
+        }
+
+        return GetOrAddHashed(value);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong SmallKey(T value) =>
+        Unsafe.SizeOf<T>() == 4 ? Unsafe.As<T, uint>(ref value) : Unsafe.As<T, ulong>(ref value);
+
+    private int GetOrAddHashed(T value)
+    {
         int mask = _slots.Length - 1;
         int slot = (int)Hash(value) & mask;
         while (true)
@@ -58,6 +86,10 @@ internal sealed class ValueDictionary<T>
         _count = 0;
         _lastIndex = -1;
         Array.Clear(_slots);
+        if (_direct is not null)
+        {
+            Array.Clear(_direct);
+        }
     }
 
     private int Add(T value, int slot)
