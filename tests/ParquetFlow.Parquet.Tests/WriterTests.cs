@@ -1,0 +1,232 @@
+using System.Buffers.Binary;
+using System.Text;
+using ParquetFlow.Parquet.Format;
+using ParquetFlow.Parquet.Schema;
+
+namespace ParquetFlow.Parquet.Tests;
+
+public sealed class WriterTests
+{
+    private static (MemoryStream Stream, ParquetFooter Footer) Write(ParquetSchema schema, ParquetWriterOptions? options, Action<ParquetFileWriter> body)
+    {
+        var stream = new MemoryStream();
+        using (var writer = new ParquetFileWriter(stream, schema, options, leaveOpen: true))
+        {
+            body(writer);
+        }
+
+        return (stream, ParquetFooter.Read(stream));
+    }
+
+    [Fact]
+    public void Empty_file_has_a_schema_and_no_row_groups()
+    {
+        (MemoryStream stream, ParquetFooter footer) = Write(new ParquetSchema(ColumnDescriptor.Int64("a")), null, _ => { });
+        Assert.Equal(0, footer.Metadata.NumRows);
+        Assert.Empty(footer.Metadata.RowGroups);
+        Assert.Equal("a", footer.Schema[0].Name);
+        Assert.True(stream.ToArray().AsSpan(0, 4).SequenceEqual("PAR1"u8));
+    }
+
+    [Fact]
+    public void Offset_index_points_at_every_data_page_and_column_index_holds_their_statistics()
+    {
+        var schema = new ParquetSchema(ColumnDescriptor.Timestamp("ts", TimeUnit.Nanos), ColumnDescriptor.Int32("v", nullable: true));
+        long[] ts = Enumerable.Range(0, 10_000).Select(i => 1_000_000L + (i * 7L)).ToArray();
+        byte[] levels = Enumerable.Range(0, 10_000).Select(i => (byte)(i % 10 == 0 ? 0 : 1)).ToArray();
+        int[] v = Enumerable.Range(0, 10_000).Where(i => i % 10 != 0).Select(i => i % 1000).ToArray();
+        (MemoryStream stream, ParquetFooter footer) = Write(schema, new ParquetWriterOptions { MaxRowsPerPage = 1000 }, w =>
+        {
+            using RowGroupWriter rg = w.BeginRowGroup();
+            rg.WriteColumn<long>(0, ts);
+            rg.WriteColumn<int>(1, v, levels);
+        });
+
+        ColumnChunk tsChunk = footer.Metadata.RowGroups[0].Columns[0];
+        IReadOnlyList<(long Offset, PageHeader Header)> pages = ParquetFooter.ReadPageHeaders(stream, tsChunk);
+        OffsetIndex offsets = ParquetFooter.ReadOffsetIndex(stream, tsChunk)!;
+        ColumnIndex index = ParquetFooter.ReadColumnIndex(stream, tsChunk)!;
+        List<(long Offset, PageHeader Header)> dataPages = pages.Where(p => p.Header.Type != PageType.DictionaryPage).ToList();
+        Assert.Equal(10, dataPages.Count);
+        Assert.Equal(dataPages.Select(p => p.Offset), offsets.PageLocations.Select(l => l.Offset));
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => i * 1000L), offsets.PageLocations.Select(l => l.FirstRowIndex));
+        Assert.Equal(BoundaryOrder.Ascending, index.BoundaryOrder);
+        Assert.Equal(ts[1000], BinaryPrimitives.ReadInt64LittleEndian(index.MinValues[1]));
+        Assert.Equal(ts[1999], BinaryPrimitives.ReadInt64LittleEndian(index.MaxValues[1]));
+
+        ColumnChunk vChunk = footer.Metadata.RowGroups[0].Columns[1];
+        ColumnIndex vIndex = ParquetFooter.ReadColumnIndex(stream, vChunk)!;
+        Assert.All(vIndex.NullCounts, n => Assert.Equal(100, n));
+        Assert.Equal(1000, vChunk.MetaData.Statistics!.NullCount);
+        Assert.Equal(1, BinaryPrimitives.ReadInt32LittleEndian(vChunk.MetaData.Statistics.MinValue));
+        Assert.Equal(999, BinaryPrimitives.ReadInt32LittleEndian(vChunk.MetaData.Statistics.MaxValue));
+    }
+
+    [Fact]
+    public void Unsigned_integers_are_ordered_as_unsigned_in_statistics()
+    {
+        var schema = new ParquetSchema(ColumnDescriptor.Int32("u", logicalType: LogicalType.Integer(32, false)));
+        (_, ParquetFooter footer) = Write(schema, null, w =>
+        {
+            using RowGroupWriter rg = w.BeginRowGroup();
+            rg.WriteColumn<uint>(0, [5, uint.MaxValue, 1]);
+        });
+        Format.Statistics s = footer.Metadata.RowGroups[0].Columns[0].MetaData.Statistics!;
+        Assert.Equal(1u, BinaryPrimitives.ReadUInt32LittleEndian(s.MinValue));
+        Assert.Equal(uint.MaxValue, BinaryPrimitives.ReadUInt32LittleEndian(s.MaxValue));
+        Assert.Null(s.Min); // legacy fields only for signed order
+    }
+
+    [Fact]
+    public void Float_statistics_skip_NaN_and_write_signed_zeros()
+    {
+        var schema = new ParquetSchema(ColumnDescriptor.Double("d"), ColumnDescriptor.Float("f"));
+        (_, ParquetFooter footer) = Write(schema, null, w =>
+        {
+            using RowGroupWriter rg = w.BeginRowGroup();
+            rg.WriteColumn<double>(0, [double.NaN, 0.0, 3.5]);
+            rg.WriteColumn<float>(1, [0f, float.NaN, 0f]);
+        });
+        Format.Statistics d = footer.Metadata.RowGroups[0].Columns[0].MetaData.Statistics!;
+        Assert.True(double.IsNegative(BinaryPrimitives.ReadDoubleLittleEndian(d.MinValue)));
+        Assert.Equal(3.5, BinaryPrimitives.ReadDoubleLittleEndian(d.MaxValue));
+        Format.Statistics f = footer.Metadata.RowGroups[0].Columns[1].MetaData.Statistics!;
+        Assert.True(float.IsNegative(BinaryPrimitives.ReadSingleLittleEndian(f.MinValue)));
+        Assert.True(float.IsPositive(BinaryPrimitives.ReadSingleLittleEndian(f.MaxValue)));
+    }
+
+    [Fact]
+    public void Byte_array_statistics_compare_unsigned_bytes()
+    {
+        var schema = new ParquetSchema(ColumnDescriptor.String("s"));
+        (_, ParquetFooter footer) = Write(schema, null, w =>
+        {
+            using RowGroupWriter rg = w.BeginRowGroup();
+            rg.WriteStrings(0, ["b", "é", "a", ""]);
+        });
+        Format.Statistics s = footer.Metadata.RowGroups[0].Columns[0].MetaData.Statistics!;
+        Assert.Equal(string.Empty, Encoding.UTF8.GetString(s.MinValue!));
+        Assert.Equal("é", Encoding.UTF8.GetString(s.MaxValue!));
+    }
+
+    [Fact]
+    public void Dictionary_falls_back_to_plain_when_it_outgrows_its_limit()
+    {
+        var schema = new ParquetSchema(ColumnDescriptor.Int64("x"));
+        var options = new ParquetWriterOptions
+        {
+            DictionaryPageSizeLimit = 800,
+            Columns = new Dictionary<string, ColumnOptions> { ["x"] = new() { Encoding = ParquetEncoding.RleDictionary } },
+        };
+        (_, ParquetFooter footer) = Write(schema, options, w =>
+        {
+            using RowGroupWriter rg = w.BeginRowGroup();
+            for (int batch = 0; batch < 10; batch++)
+            {
+                rg.WriteColumn<long>(0, Enumerable.Range(batch * 100, 100).Select(i => (long)i).ToArray());
+            }
+        });
+        ColumnMetaData meta = footer.Metadata.RowGroups[0].Columns[0].MetaData;
+        Assert.NotNull(meta.DictionaryPageOffset);
+        Assert.Contains(meta.EncodingStats!, s => s.Encoding == ParquetEncoding.RleDictionary && s.PageType == PageType.DataPage);
+        Assert.Contains(meta.EncodingStats!, s => s.Encoding == ParquetEncoding.Plain && s.PageType == PageType.DataPage);
+    }
+
+    [Fact]
+    public void Rejected_batches_throw_before_anything_reaches_the_file()
+    {
+        var schema = new ParquetSchema(ColumnDescriptor.Int64("id"), ColumnDescriptor.FixedLenByteArray("sym", 4), ColumnDescriptor.String("name"), ColumnDescriptor.Int32("small", logicalType: LogicalType.Integer(8, true)));
+        var stream = new MemoryStream();
+        using var writer = new ParquetFileWriter(stream, schema, leaveOpen: true);
+        long before = stream.Length;
+        RowGroupWriter rg = writer.BeginRowGroup();
+        Assert.Throws<InvalidBatchException>(() => rg.WriteColumn<long>(0, [1, 2, 3], [1, 1]));
+        Assert.Throws<InvalidBatchException>(() => rg.WriteColumn<long>(0, [1], [0, 1]));
+        Assert.Throws<InvalidBatchException>(() => rg.WriteStrings(2, ["a", null]));
+        Assert.Throws<InvalidBatchException>(() => rg.WriteStrings(1, ["TOOLONG"]));
+        Assert.Throws<InvalidBatchException>(() => rg.WriteColumn<int>(0, [1]));
+        Assert.Throws<InvalidBatchException>(() => rg.WriteColumn<int>(3, [1, 200]));
+        Assert.Equal(0, rg.RowsWritten(0));
+        Assert.Equal(0, rg.RowsWritten(3));
+
+        rg.WriteColumn<long>(0, [1, 2]);
+        rg.WriteStrings(1, ["AB", "CDEF"]);
+        rg.WriteStrings(2, ["x", "y"]);
+        rg.WriteColumn<int>(3, [1]);
+        InvalidBatchException mismatch = Assert.Throws<InvalidBatchException>(rg.End);
+        Assert.Contains("same number of rows", mismatch.Message);
+        Assert.Equal(before, stream.Length);
+
+        using (RowGroupWriter good = writer.BeginRowGroup())
+        {
+            good.WriteColumn<long>(0, [7]);
+            good.WriteStrings(1, ["Z"]);
+            good.WriteStrings(2, ["z"]);
+            good.WriteColumn<int>(3, [-128]);
+        }
+
+        writer.Close();
+        ParquetFooter footer = ParquetFooter.Read(stream);
+        Assert.Equal(1, footer.Metadata.NumRows);
+    }
+
+    [Theory]
+    [InlineData("price", "price")]
+    [InlineData("Price", "price")]
+    public void Schemas_with_duplicate_names_are_rejected(string first, string second)
+    {
+        SchemaException e = Assert.Throws<SchemaException>(() => new ParquetSchema(ColumnDescriptor.Int64(first), ColumnDescriptor.Int64(second)));
+        Assert.Contains(second, e.Message);
+    }
+
+    [Fact]
+    public void Logical_types_that_do_not_fit_their_physical_type_are_rejected()
+    {
+        Assert.Throws<SchemaException>(() => new ParquetSchema(ColumnDescriptor.Int32("t", logicalType: LogicalType.Timestamp(TimeUnit.Micros))));
+        Assert.Throws<SchemaException>(() => new ParquetSchema(ColumnDescriptor.Int32("d", logicalType: LogicalType.Decimal(10, 2))));
+        Assert.Throws<SchemaException>(() => new ParquetSchema(ColumnDescriptor.FixedLenByteArray("d", 4, logicalType: LogicalType.Decimal(10, 2))));
+        Assert.Throws<SchemaException>(() => new ParquetSchema(ColumnDescriptor.FixedLenByteArray("f", 0)));
+        Assert.Throws<SchemaException>(() => new ParquetSchema(ColumnDescriptor.Int64("s", logicalType: LogicalType.String())));
+        _ = new ParquetSchema(ColumnDescriptor.FixedLenByteArray("d", 4, logicalType: LogicalType.Decimal(9, 2)));
+    }
+
+    [Fact]
+    public void Pages_close_at_the_row_limit_and_the_byte_limit()
+    {
+        var schema = new ParquetSchema(ColumnDescriptor.Int64("x"), ColumnDescriptor.ByteArray("b"));
+        var options = new ParquetWriterOptions
+        {
+            MaxRowsPerPage = 300,
+            DataPageSize = 4096,
+            Columns = new Dictionary<string, ColumnOptions> { ["x"] = new() { Encoding = ParquetEncoding.Plain }, ["b"] = new() { Encoding = ParquetEncoding.Plain } },
+        };
+        (MemoryStream stream, ParquetFooter footer) = Write(schema, options, w =>
+        {
+            using RowGroupWriter rg = w.BeginRowGroup();
+            rg.WriteColumn<long>(0, new long[1000]);
+            rg.WriteByteArrays(1, new byte[1000 * 100], Enumerable.Range(0, 1001).Select(i => i * 100).ToArray());
+        });
+        var xPages = ParquetFooter.ReadPageHeaders(stream, footer.Metadata.RowGroups[0].Columns[0]);
+        Assert.Equal(new[] { 300, 300, 300, 100 }, xPages.Select(p => p.Header.DataPageHeader!.NumValues));
+        var bPages = ParquetFooter.ReadPageHeaders(stream, footer.Metadata.RowGroups[0].Columns[1]);
+        // 104 bytes per value (length prefix + 100): a page closes once it reaches 4 KiB, so 40 values each.
+        Assert.All(bPages.SkipLast(1), p => Assert.Equal(40, p.Header.DataPageHeader!.NumValues));
+        Assert.Equal(1000, bPages.Sum(p => p.Header.DataPageHeader!.NumValues));
+    }
+
+    [Fact]
+    public void Not_a_parquet_file_is_reported_clearly()
+    {
+        var e = Assert.Throws<ParquetFormatException>(() => ParquetFooter.Read(new MemoryStream(Encoding.ASCII.GetBytes("hello, this is not parquet"))));
+        Assert.Contains("not a Parquet file", e.Message);
+        var stream = new MemoryStream();
+        using (var w = new ParquetFileWriter(stream, new ParquetSchema(ColumnDescriptor.Int32("a")), leaveOpen: true))
+        {
+            using RowGroupWriter rg = w.BeginRowGroup();
+            rg.WriteColumn<int>(0, [1, 2, 3]);
+        }
+
+        var cut = new MemoryStream(stream.ToArray()[..^5]);
+        Assert.Contains("no footer", Assert.Throws<ParquetFormatException>(() => ParquetFooter.Read(cut)).Message);
+    }
+}
