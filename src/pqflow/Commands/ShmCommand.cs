@@ -5,18 +5,19 @@ using ParquetFlow.Ipc;
 
 namespace ParquetFlow.Cli.Commands;
 
-/// <summary><c>pqflow shm create|write|tail|stats|list|remove|bench</c>: SharedRing segments from the command line.</summary>
+/// <summary><c>pqflow shm create|write|tail|stats|list|remove|record|bench</c>: SharedRing segments from the command line.</summary>
 internal static class ShmCommand
 {
     public static Command Create()
     {
-        var command = new Command("shm", "Shared-memory rings (SharedRing on /dev/shm): create, write, tail, inspect.");
+        var command = new Command("shm", "Shared-memory rings (SharedRing on /dev/shm): create, write, tail, inspect, record to Parquet.");
         command.Subcommands.Add(CreateCommand());
         command.Subcommands.Add(WriteCommand());
         command.Subcommands.Add(TailCommand());
         command.Subcommands.Add(StatsCommand());
         command.Subcommands.Add(ListCommand());
         command.Subcommands.Add(RemoveCommand());
+        command.Subcommands.Add(ShmRecordCommand.Create());
         command.Subcommands.Add(ShmBenchCommand.Create());
         command.Subcommands.Add(ShmBenchCommand.CreateConsumer());
         return command;

@@ -1,0 +1,199 @@
+// `pqflow shm record`: a SharedRing consumer that writes what it reads into a Parquet file through ParquetFileWriter.
+using System.Buffers.Binary;
+using System.CommandLine;
+using ParquetFlow.Ipc;
+using ParquetFlow.Parquet;
+using ParquetFlow.Parquet.Schema;
+
+namespace ParquetFlow.Cli.Commands;
+
+internal static class ShmRecordCommand
+{
+    public static Command Create()
+    {
+        var name = new Argument<string>("name") { Description = "Segment name (the file is DIR/pqflow-NAME) or a path" };
+        var output = new Argument<string>("output") { Description = "Parquet file to write (appears when complete)" };
+        var consumer = new Option<string?>("--consumer") { Description = "Record as this named consumer (resumes its cursor)" };
+        var from = new Option<SharedRingStart>("--from") { Description = "Where a new consumer starts: Latest or Oldest", DefaultValueFactory = _ => SharedRingStart.Latest };
+        var rowGroup = new Option<int>("--row-group") { Description = "Rows per row group", DefaultValueFactory = _ => 65536 };
+        var maxRows = new Option<long>("--max-rows") { Description = "Stop after this many rows (0: until the producer closes or dies, or Ctrl-C)" };
+        var compression = new Option<CompressionCodec>("--compression") { Description = "Uncompressed, Snappy, Gzip, Zstd, Lz4Raw", DefaultValueFactory = _ => CompressionCodec.Zstd };
+        var wait = new Option<WaitStrategy>("--wait") { Description = "Spin, Yield or Futex", DefaultValueFactory = _ => WaitStrategy.Futex };
+        var dir = new Option<string?>("--dir") { Description = "Directory of the segment files (default /dev/shm)" };
+        var command = new Command("record", "Follow a segment and write its rows to a Parquet file.") { name, output, consumer, from, rowGroup, maxRows, compression, wait, dir };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                return Record(parse.GetValue(name)!, parse.GetValue(output)!, parse.GetValue(consumer), parse.GetValue(from), Math.Max(1, parse.GetValue(rowGroup)),
+                    parse.GetValue(maxRows), parse.GetValue(compression), parse.GetValue(wait), parse.GetValue(dir));
+            }
+            catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"pqflow shm record: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static int Record(string name, string output, string? consumerName, SharedRingStart from, int rowGroup, long maxRows, CompressionCodec codec, WaitStrategy wait, string? dir)
+    {
+        using SharedRingConsumer reader = SharedRingConsumer.Attach(name, consumerName, from, dir);
+        SharedRingSchema schema = reader.Schema;
+        var columns = schema.Columns.Select(c => new ColumnBuffer(c, rowGroup)).ToArray();
+        var parquetSchema = new ParquetSchema(columns.Select(c => c.Descriptor));
+        bool stop = false;
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop = true;
+        };
+
+        // Files appear complete or not at all: written under a temporary name, fsynced, then renamed.
+        string temp = output + ".tmp";
+        long rows = 0;
+        int buffered = 0;
+        var options = new ParquetWriterOptions { Compression = codec, KeyValueMetadata = new Dictionary<string, string> { ["pqflow.shared_ring.schema"] = reader.SchemaJson } };
+        using (ParquetFileWriter writer = ParquetFileWriter.Create(temp, parquetSchema, options))
+        {
+            int batchRows = Math.Min(rowGroup, 4096);
+            var batch = new byte[schema.RowSize * batchRows];
+            while (!stop && (maxRows == 0 || rows < maxRows))
+            {
+                int want = (int)Math.Min(Math.Min(batchRows, rowGroup - buffered), maxRows == 0 ? long.MaxValue : maxRows - rows);
+                int n = reader.ReadBatch(batch.AsSpan(0, want * schema.RowSize), out _, out long lost);
+                if (lost > 0)
+                {
+                    Console.Error.WriteLine($"# lapped: lost {lost} rows");
+                    continue;
+                }
+
+                if (n == 0)
+                {
+                    if (!reader.WaitForRow(wait, TimeSpan.FromMilliseconds(200))
+                        && reader.ProducerStatus is ProducerStatus.Closed or ProducerStatus.Dead or ProducerStatus.None
+                        && reader.Cursor >= reader.Head)
+                    {
+                        break;
+                    }
+
+                    continue;
+                }
+
+                for (int i = 0; i < n; i++)
+                {
+                    ReadOnlySpan<byte> row = batch.AsSpan(i * schema.RowSize, schema.RowSize);
+                    foreach (ColumnBuffer c in columns)
+                    {
+                        c.Append(row, buffered);
+                    }
+
+                    buffered++;
+                }
+
+                rows += n;
+                if (buffered == rowGroup)
+                {
+                    WriteRowGroup(writer, columns, buffered);
+                    buffered = 0;
+                }
+            }
+
+            WriteRowGroup(writer, columns, buffered);
+            writer.Close();
+            writer.Flush(toDisk: true);
+        }
+
+        File.Move(temp, output, overwrite: true);
+        Console.Error.WriteLine($"recorded {rows} rows to {output}; {reader.LostRows} rows lost to laps");
+        return 0;
+    }
+
+    private static void WriteRowGroup(ParquetFileWriter writer, ColumnBuffer[] columns, int count)
+    {
+        if (count == 0)
+        {
+            return;
+        }
+
+        using RowGroupWriter group = writer.BeginRowGroup();
+        for (int i = 0; i < columns.Length; i++)
+        {
+            columns[i].WriteTo(group, i, count);
+        }
+    }
+
+    /// <summary>One column transposed out of the rows: 64-bit types as long, smaller integers widened to int.</summary>
+    private sealed class ColumnBuffer
+    {
+        private readonly SharedRingColumn _column;
+        private readonly long[]? _longs;
+        private readonly int[]? _ints;
+        private readonly double[]? _doubles;
+        private readonly float[]? _floats;
+        private readonly bool[]? _bools;
+
+        public ColumnBuffer(SharedRingColumn column, int capacity)
+        {
+            _column = column;
+            string n = column.Name;
+            switch (column.Type)
+            {
+                case SharedColumnType.F64: _doubles = new double[capacity]; Descriptor = ColumnDescriptor.Double(n); break;
+                case SharedColumnType.F32: _floats = new float[capacity]; Descriptor = ColumnDescriptor.Float(n); break;
+                case SharedColumnType.Bool: _bools = new bool[capacity]; Descriptor = ColumnDescriptor.Boolean(n); break;
+                case SharedColumnType.I64: _longs = new long[capacity]; Descriptor = ColumnDescriptor.Int64(n); break;
+                case SharedColumnType.U64: _longs = new long[capacity]; Descriptor = ColumnDescriptor.Int64(n, logicalType: LogicalType.Integer(64, false)); break;
+                case SharedColumnType.TimestampNs: _longs = new long[capacity]; Descriptor = ColumnDescriptor.Timestamp(n, TimeUnit.Nanos); break;
+                case SharedColumnType.I32: _ints = new int[capacity]; Descriptor = ColumnDescriptor.Int32(n); break;
+                case SharedColumnType.U32: _ints = new int[capacity]; Descriptor = ColumnDescriptor.Int32(n, logicalType: LogicalType.Integer(32, false)); break;
+                case SharedColumnType.I16: _ints = new int[capacity]; Descriptor = ColumnDescriptor.Int32(n, logicalType: LogicalType.Integer(16, true)); break;
+                case SharedColumnType.U16: _ints = new int[capacity]; Descriptor = ColumnDescriptor.Int32(n, logicalType: LogicalType.Integer(16, false)); break;
+                default: _ints = new int[capacity]; Descriptor = ColumnDescriptor.Int32(n, logicalType: LogicalType.Integer(8, false)); break;
+            }
+        }
+
+        public ColumnDescriptor Descriptor { get; }
+
+        public void Append(ReadOnlySpan<byte> row, int index)
+        {
+            ReadOnlySpan<byte> v = row.Slice(_column.Offset, _column.Size);
+            switch (_column.Type)
+            {
+                case SharedColumnType.F64: _doubles![index] = BinaryPrimitives.ReadDoubleLittleEndian(v); break;
+                case SharedColumnType.F32: _floats![index] = BinaryPrimitives.ReadSingleLittleEndian(v); break;
+                case SharedColumnType.Bool: _bools![index] = v[0] != 0; break;
+                case SharedColumnType.I64 or SharedColumnType.U64 or SharedColumnType.TimestampNs: _longs![index] = BinaryPrimitives.ReadInt64LittleEndian(v); break;
+                case SharedColumnType.I32 or SharedColumnType.U32: _ints![index] = BinaryPrimitives.ReadInt32LittleEndian(v); break;
+                case SharedColumnType.I16: _ints![index] = BinaryPrimitives.ReadInt16LittleEndian(v); break;
+                case SharedColumnType.U16: _ints![index] = BinaryPrimitives.ReadUInt16LittleEndian(v); break;
+                default: _ints![index] = v[0]; break;
+            }
+        }
+
+        public void WriteTo(RowGroupWriter group, int column, int count)
+        {
+            if (_doubles is not null)
+            {
+                group.WriteColumn<double>(column, _doubles.AsSpan(0, count));
+            }
+            else if (_floats is not null)
+            {
+                group.WriteColumn<float>(column, _floats.AsSpan(0, count));
+            }
+            else if (_bools is not null)
+            {
+                group.WriteColumn<bool>(column, _bools.AsSpan(0, count));
+            }
+            else if (_longs is not null)
+            {
+                group.WriteColumn<long>(column, _longs.AsSpan(0, count));
+            }
+            else
+            {
+                group.WriteColumn<int>(column, _ints.AsSpan(0, count));
+            }
+        }
+    }
+}
