@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The README's main job: `pqflow demo` writes a market-data file, `pqflow inspect` describes it,
+# and a file that is not Parquet gets a clear error and exit code 1.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+pqflow="dotnet src/pqflow/bin/Release/net10.0/pqflow.dll"
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+
+out=$($pqflow demo --rows 50000 --output "$dir/md.parquet")
+echo "$out" | grep -q "wrote 50,000 orders to $dir/md.parquet" || { echo "demo did not report the file: $out"; exit 1; }
+[ -f "$dir/md.parquet" ] && [ ! -e "$dir/md.parquet.tmp" ] || { echo "demo left no final file or a temporary one"; exit 1; }
+
+report=$($pqflow inspect --pages "$dir/md.parquet")
+for expected in "rows:       50,000 in 1 row group(s)" "timestamp_ns  INT64       TIMESTAMP(NANOS, UTC)" "symbol        BYTE_ARRAY  STRING" "DELTA_BINARY_PACKED" "RLE_DICTIONARY" "ZSTD" "column+offset" "dict"; do
+    echo "$report" | grep -qF -- "$expected" || { echo "inspect output lacks '$expected'"; echo "$report"; exit 1; }
+done
+
+echo "not parquet" > "$dir/bad.parquet"
+set +e
+err=$($pqflow inspect "$dir/bad.parquet" 2>&1 >/dev/null)
+rc=$?
+set -e
+[ $rc -eq 1 ] && echo "$err" | grep -q "not a Parquet file" || { echo "bad file: exit $rc, '$err'"; exit 1; }
+echo "pqflow demo/inspect: ok"
