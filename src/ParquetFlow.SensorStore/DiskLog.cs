@@ -63,23 +63,25 @@ internal sealed class DiskLog : IDisposable
 
     /// <summary>Opens (creating if needed) a sensor's files and recovers its durable sectors.</summary>
     public static DiskLog Open(string root, SensorSource source, uint sensorId, SensorType type, int sectorSize,
-        Func<string, bool>? gate, out DiskRecovery recovery)
+        Func<string, bool>? gate, byte[]? metaBytes, out DiskRecovery recovery)
     {
         string directory = Path.Combine(root, SourceDirectoryName(source));
         System.IO.Directory.CreateDirectory(directory);
         var log = new DiskLog(directory, source, sensorId, type, sectorSize, gate);
-        recovery = log.Recover();
+        recovery = log.Recover(metaBytes);
         return log;
     }
 
     /// <summary>Reads the record type of an existing sensor from its meta or its first valid sector; 0 if unknown.</summary>
-    public static SensorType ProbeType(string dataPath, string metaPath, int sectorSize)
+    public static SensorType ProbeType(string dataPath, string metaPath, int sectorSize, out byte[]? metaBytes)
     {
+        metaBytes = null;
         try
         {
             if (File.Exists(metaPath))
             {
-                SensorMeta? meta = SensorMeta.TryDecode(File.ReadAllBytes(metaPath), out _);
+                metaBytes = File.ReadAllBytes(metaPath);
+                SensorMeta? meta = SensorMeta.TryDecode(metaBytes, out _);
                 if (meta is not null && (meta.Type == SensorType.TimeSeries || meta.Type == SensorType.Event))
                 {
                     return meta.Type;
@@ -89,14 +91,21 @@ internal sealed class DiskLog : IDisposable
             {
                 using SafeFileHandle h = File.OpenHandle(dataPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
                 long length = RandomAccess.GetLength(h);
-                var buffer = new byte[sectorSize];
-                for (long off = 0; off < length; off += sectorSize)
+                byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(sectorSize);
+                try
                 {
-                    int n = RandomAccess.Read(h, buffer, off);
-                    if (SectorHeader.IsValid(buffer.AsSpan(0, n), 0, sectorSize))
+                    for (long off = 0; off < length; off += sectorSize)
                     {
-                        return SectorHeader.Type(buffer);
+                        int n = RandomAccess.Read(h, buffer.AsSpan(0, sectorSize), off);
+                        if (SectorHeader.IsValid(buffer.AsSpan(0, n), 0, sectorSize))
+                        {
+                            return SectorHeader.Type(buffer);
+                        }
                     }
+                }
+                finally
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
                 }
             }
         }
@@ -200,15 +209,15 @@ internal sealed class DiskLog : IDisposable
     }
 
     /// <summary>Meta first; slots it does not name are checked for sectors written after it; a full scan without it.</summary>
-    private DiskRecovery Recover()
+    private DiskRecovery Recover(byte[]? metaBytes)
     {
         var report = new List<string>();
         SensorMeta? meta = null;
-        if (File.Exists(MetaPath))
+        if (metaBytes is not null || File.Exists(MetaPath))
         {
             try
             {
-                meta = SensorMeta.TryDecode(File.ReadAllBytes(MetaPath), out string? reason);
+                meta = SensorMeta.TryDecode(metaBytes ?? File.ReadAllBytes(MetaPath), out string? reason);
                 if (meta is null)
                 {
                     report.Add($"{MetaPath}: {reason}; scanning sectors");
@@ -225,9 +234,22 @@ internal sealed class DiskLog : IDisposable
             }
         }
 
+        // One pooled sector buffer: recovery memory does not grow with the backlog.
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(SectorSize);
+        try
+        {
+            return Recover(meta, report, buffer);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private DiskRecovery Recover(SensorMeta? meta, List<string> report, byte[] buffer)
+    {
         var found = new List<DiskSegment>();
         int corrupt = 0;
-        var buffer = new byte[SectorSize];
         var listed = new HashSet<int>();
         ulong erased = 0;
         ulong reserved = 0;

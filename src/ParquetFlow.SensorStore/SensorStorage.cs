@@ -114,7 +114,7 @@ public sealed class SensorStorage : IDisposable
                 sensor = existing;
                 return StoreResult.Ok;
             }
-            return CreateLocked(source, sensorId, type, out sensor);
+            return CreateLocked(source, sensorId, type, null, out sensor);
         }
     }
 
@@ -374,7 +374,7 @@ public sealed class SensorStorage : IDisposable
         }
     }
 
-    private StoreResult CreateLocked(SensorSource source, uint sensorId, SensorType type, out Sensor? sensor)
+    private StoreResult CreateLocked(SensorSource source, uint sensorId, SensorType type, byte[]? metaBytes, out Sensor? sensor)
     {
         sensor = null;
         int first = _pool.AllocateFirst();
@@ -388,7 +388,7 @@ public sealed class SensorStorage : IDisposable
         {
             try
             {
-                disk = DiskLog.Open(Options.Directory!, source, sensorId, type, Options.DiskSectorSize, Options.DiskWriteGate, out recovery);
+                disk = DiskLog.Open(Options.Directory!, source, sensorId, type, Options.DiskSectorSize, Options.DiskWriteGate, metaBytes, out recovery);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -398,6 +398,10 @@ public sealed class SensorStorage : IDisposable
             }
             _recoveryReport.AddRange(recovery.Report);
             _corruptAtRecovery += recovery.CorruptSectors;
+            if (recovery.UsedMeta)
+            {
+                _recoveredFromMeta++;
+            }
             Interlocked.Add(ref _diskSlotsUsed, recovery.Segments.Count);
             if (recovery.Segments.Count > 0)
             {
@@ -434,22 +438,18 @@ public sealed class SensorStorage : IDisposable
                 foreach (uint id in ids)
                 {
                     string stem = Path.Combine(dir, DiskLog.FileStem(id));
-                    SensorType type = DiskLog.ProbeType(stem + ".dat", stem + ".meta", Options.DiskSectorSize);
+                    SensorType type = DiskLog.ProbeType(stem + ".dat", stem + ".meta", Options.DiskSectorSize, out byte[]? metaBytes);
                     if (type == 0)
                     {
                         continue; // no valid sector and no meta: nothing to recover; the files are reused if the sensor comes back
                     }
-                    StoreResult r = CreateLocked(source, id, type, out Sensor? sensor);
+                    StoreResult r = CreateLocked(source, id, type, metaBytes, out Sensor? sensor);
                     if (r != StoreResult.Ok)
                     {
                         _recoveryReport.Add($"{stem}: not recovered ({r})");
                         continue;
                     }
                     _recovered++;
-                    if (File.Exists(stem + ".meta") && !_recoveryReport.Exists(m => m.StartsWith(stem + ".meta", StringComparison.Ordinal)))
-                    {
-                        _recoveredFromMeta++;
-                    }
                     Debug.Assert(sensor is not null);
                 }
             }

@@ -17,6 +17,7 @@ internal static class StoreCommand
         command.Subcommands.Add(Stats());
         command.Subcommands.Add(Read());
         command.Subcommands.Add(Upload());
+        command.Subcommands.Add(StoreBenchCommand.Create());
         return command;
     }
 

@@ -1,0 +1,294 @@
+using System.CommandLine;
+using System.Diagnostics;
+using ParquetFlow.SensorStore;
+
+namespace ParquetFlow.Cli.Commands;
+
+/// <summary>
+/// <c>pqflow store bench</c>: the sensor store's end-to-end figures — add latency with 2,048 sensors and
+/// 2 writer threads (percentiles), sustained ingest with disk spill, shutdown flush, recovery time and
+/// memory with and without meta files at a filled quota, and the STM32 memory accounting.
+/// </summary>
+internal static class StoreBenchCommand
+{
+    public static Command Create()
+    {
+        var what = new Option<string>("--what") { Description = "add, flush, recovery, stm32 or all", DefaultValueFactory = _ => "all" };
+        var dir = new Option<string?>("--dir") { Description = "Scratch directory (default: a new one under /tmp, removed after)" };
+        var fill = new Option<int>("--fill-mb") { Description = "Recovery: disk backlog to build, in MiB (the quota is 256)", DefaultValueFactory = _ => 256 };
+        var command = new Command("bench", "Measure the sensor store (add latency, flush throughput, recovery, STM32 accounting).");
+        command.Options.Add(what);
+        command.Options.Add(dir);
+        command.Options.Add(fill);
+        command.SetAction(r =>
+        {
+            string w = r.GetValue(what)!;
+            string root = r.GetValue(dir) ?? Path.Combine(Path.GetTempPath(), "pqflow-store-bench-" + Environment.ProcessId);
+            bool cleanup = r.GetValue(dir) is null;
+            try
+            {
+                if (w is "add" or "all")
+                {
+                    AddLatency(Path.Combine(root, "add"));
+                }
+                if (w is "flush" or "all")
+                {
+                    Flush(Path.Combine(root, "flush"));
+                }
+                if (w is "recovery" or "all")
+                {
+                    Recovery(Path.Combine(root, "recovery"), r.GetValue(fill));
+                }
+                if (w is "stm32" or "all")
+                {
+                    Stm32();
+                }
+                return 0;
+            }
+            finally
+            {
+                if (cleanup && Directory.Exists(root))
+                {
+                    Directory.Delete(root, recursive: true);
+                }
+            }
+        });
+        return command;
+    }
+
+    private static Sensor[] Sensors(SensorStorage store, int n, SensorType type)
+    {
+        var sensors = new Sensor[n];
+        for (int i = 0; i < n; i++)
+        {
+            if (store.InitSensor((SensorSource)(i % 3), (uint)(i / 3), type, out Sensor? s) != StoreResult.Ok)
+            {
+                throw new InvalidOperationException($"sensor {i}");
+            }
+            sensors[i] = s!;
+        }
+        return sensors;
+    }
+
+    private static void Drain(Sensor[] sensors)
+    {
+        var buffer = new byte[12 * 4096];
+        foreach (Sensor s in sensors)
+        {
+            while (s.ConsumeBatch(buffer, out _, out _) == StoreResult.Ok)
+            {
+                s.EraseAllPending();
+            }
+        }
+    }
+
+    private static void AddLatency(string dir)
+    {
+        foreach (SensorType type in new[] { SensorType.TimeSeries, SensorType.Event })
+        {
+            using SensorStorage store = SensorStorage.Open(SensorStoreOptions.Linux(Path.Combine(dir, type.ToString())));
+            Sensor[] sensors = Sensors(store, 2048, type);
+            const int Rounds = 300; // records per sensor per pass: stays inside each sensor's first sector
+            const int Passes = 5;
+            var samples = new long[2][];
+            for (int t = 0; t < 2; t++)
+            {
+                samples[t] = new long[Passes * Rounds * 1024];
+            }
+            // Warm-up pass (first writes persist each sensor's index reservation), then drain.
+            for (int i = 0; i < sensors.Length; i++)
+            {
+                _ = type == SensorType.Event ? sensors[i].AddEvent(1, 1) : sensors[i].AddTimeSeries(1);
+            }
+            Drain(sensors);
+            long timerCost = TimerCost();
+            var wall = new Stopwatch();
+            for (int pass = 0; pass < Passes; pass++)
+            {
+                var threads = new Thread[2];
+                using var start = new Barrier(2);
+                for (int t = 0; t < 2; t++)
+                {
+                    int tt = t;
+                    int p = pass;
+                    threads[t] = new Thread(() =>
+                    {
+                        long[] mine = samples[tt];
+                        int k = p * Rounds * 1024;
+                        start.SignalAndWait();
+                        for (int round = 0; round < Rounds; round++)
+                        {
+                            for (int i = tt; i < sensors.Length; i += 2)
+                            {
+                                Sensor s = sensors[i];
+                                long t0 = Stopwatch.GetTimestamp();
+                                if (type == SensorType.Event)
+                                {
+                                    s.AddEvent((uint)round, (ulong)round);
+                                }
+                                else
+                                {
+                                    s.AddTimeSeries((uint)round);
+                                }
+                                mine[k++] = Stopwatch.GetTimestamp() - t0;
+                            }
+                        }
+                    });
+                    threads[t].Start();
+                }
+                wall.Start();
+                foreach (Thread th in threads)
+                {
+                    th.Join();
+                }
+                wall.Stop();
+                Drain(sensors);
+            }
+            long[] all = [.. samples[0], .. samples[1]];
+            Array.Sort(all);
+            double ns = 1e9 / Stopwatch.Frequency;
+            double P(double q) => Math.Max(0, all[(int)Math.Min(all.Length - 1, q * all.Length)] - timerCost) * ns;
+            Console.WriteLine($"add {type}, 2048 sensors, 2 writer threads, {all.Length:N0} adds: p50 {P(0.50):F0} ns, p99 {P(0.99):F0} ns, " +
+                $"p99.9 {P(0.999):F0} ns, max {P(1.0) / 1000:F1} us; {all.Length / wall.Elapsed.TotalSeconds / 1e6:F1} M adds/s " +
+                $"(timer cost {timerCost * ns:F0} ns subtracted)");
+        }
+    }
+
+    private static long TimerCost()
+    {
+        var costs = new long[100_000];
+        for (int i = 0; i < costs.Length; i++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            costs[i] = Stopwatch.GetTimestamp() - t0;
+        }
+        Array.Sort(costs);
+        return costs[costs.Length / 2];
+    }
+
+    private static void Flush(string dir)
+    {
+        // Shutdown flush: every one of 2,048 sensors holds a RAM sector of 1,000 records.
+        using (SensorStorage store = SensorStorage.Open(SensorStoreOptions.Linux(Path.Combine(dir, "shutdown"))))
+        {
+            Sensor[] sensors = Sensors(store, 2048, SensorType.TimeSeries);
+            foreach (Sensor s in sensors)
+            {
+                for (uint v = 0; v < 1000; v++)
+                {
+                    s.AddTimeSeries(v);
+                }
+            }
+            var clock = Stopwatch.StartNew();
+            bool ok = store.FlushForShutdown();
+            double s2 = clock.Elapsed.TotalSeconds;
+            Console.WriteLine($"shutdown flush of 2048 sensors x 1000 records ({2048 * 4000 / 1e6:F1} MB of records, one sector + one meta fsync each): " +
+                $"{s2 * 1000:F0} ms, {(ok ? "complete" : "INCOMPLETE")}");
+        }
+        // Sustained ingest through the 64 KB RAM pool into 64 KB disk sectors (the manager spills; writers flush when RAM is full).
+        using (SensorStorage store = SensorStorage.Open(SensorStoreOptions.Linux(Path.Combine(dir, "sustained"))))
+        {
+            Sensor[] sensors = Sensors(store, 16, SensorType.TimeSeries);
+            store.StartManager(TimeSpan.FromMilliseconds(100));
+            const int PerSensor = 2_000_000;
+            var clock = Stopwatch.StartNew();
+            for (int round = 0; round < PerSensor / 1000; round++)
+            {
+                foreach (Sensor s in sensors)
+                {
+                    for (uint v = 0; v < 1000; v++)
+                    {
+                        s.AddTimeSeries(v);
+                    }
+                }
+            }
+            store.FlushAll();
+            double secs = clock.Elapsed.TotalSeconds;
+            long records = 16L * PerSensor;
+            StoreStats st = store.GetStats();
+            Console.WriteLine($"sustained ingest with disk spill, 16 sensors x {PerSensor:N0} records: {records / secs / 1e6:F2} M records/s, " +
+                $"{records * 4 / secs / 1e6:F0} MB/s of records to fsynced 64 KB sectors ({st.DiskBytesUsed / 1048576} MiB on disk)");
+        }
+    }
+
+    private static void Recovery(string dir, int fillMb)
+    {
+        var options = SensorStoreOptions.Linux(dir);
+        int sensorsCount = 2048;
+        long sectors = Math.Min(options.DiskQuotaBytes, (long)fillMb << 20) / options.DiskSectorSize;
+        int perSensorSectors = (int)Math.Max(1, sectors / sensorsCount);
+        int perSector = (options.DiskSectorSize - 16) / 4;
+        var clock = Stopwatch.StartNew();
+        string host = Path.Combine(dir, "host");
+        if (Directory.Exists(host) && Directory.EnumerateFiles(host).Any())
+        {
+            Console.WriteLine($"recovery: reusing the store already in {dir}");
+        }
+        else
+        {
+            using SensorStorage store = SensorStorage.Open(options);
+            Sensor[] sensors = Sensors(store, sensorsCount, SensorType.TimeSeries);
+            foreach (Sensor s in sensors)
+            {
+                for (long v = 0; v < (long)perSensorSectors * perSector; v++)
+                {
+                    s.AddTimeSeries((uint)v);
+                }
+                s.ConsumeBatch(new byte[400], out _, out _); // a pending batch, as at a real cut
+            }
+            store.FlushForShutdown(TimeSpan.FromMinutes(10));
+            StoreStats st = store.GetStats();
+            Console.WriteLine($"recovery: built {st.DiskBytesUsed / 1048576} MiB in {sensorsCount} sensors ({sensorsCount * (long)perSensorSectors * perSector:N0} records) in {clock.Elapsed.TotalSeconds:F1} s");
+        }
+        Measure("with meta files (first open in this process: includes JIT)", options);
+        Measure("with meta files (warm)", options);
+        foreach (string meta in Directory.EnumerateFiles(dir, "*.meta", SearchOption.AllDirectories))
+        {
+            File.Move(meta, meta + ".away");
+        }
+        Measure("without meta (full CRC scan, page cache, warm)", options);
+        foreach (string meta in Directory.EnumerateFiles(dir, "*.meta.away", SearchOption.AllDirectories))
+        {
+            File.Move(meta, meta[..^5], overwrite: true);
+        }
+    }
+
+    private static void Measure(string what, SensorStoreOptions options)
+    {
+        GC.Collect();
+        long allocated = GC.GetTotalAllocatedBytes(precise: true);
+        var clock = Stopwatch.StartNew();
+        using SensorStorage store = SensorStorage.Open(options);
+        double ms = clock.Elapsed.TotalMilliseconds;
+        long used = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+        StoreStats st = store.GetStats();
+        long records = 0;
+        foreach (Sensor s in store.Sensors)
+        {
+            records += s.TotalRecords;
+        }
+        Console.WriteLine($"recovery {what}: {ms:F0} ms for {st.RecoveredSensors} sensors, {st.DiskBytesUsed / 1048576} MiB, {records:N0} records; " +
+            $"{used / 1048576.0:F1} MiB managed bytes allocated (the {st.RamSectorsCapacity * st.RamSectorSize / 1048576.0:F1} MiB RAM pool is native), {st.CorruptSectorsAtRecovery} corrupt");
+    }
+
+    private static void Stm32()
+    {
+        using SensorStorage store = SensorStorage.Open(SensorStoreOptions.Stm32());
+        Sensor[] sensors = Sensors(store, 100, SensorType.TimeSeries);
+        foreach (Sensor s in sensors)
+        {
+            for (uint v = 0; v < 500; v++)
+            {
+                s.AddTimeSeries(v);
+            }
+        }
+        StoreStats st = store.GetStats();
+        long dropped = 0;
+        foreach (Sensor s in sensors)
+        {
+            dropped += (long)s.GetStats().DroppedRecycled;
+        }
+        Console.WriteLine($"stm32: 100 sensors filled past capacity: {st.RamSectorsUsed}/{st.RamSectorsCapacity} sectors of 256 B, accounted {st.AccountedBytes} B " +
+            $"of {st.MemoryBudgetBytes} B (sectors {st.RamSectorsCapacity * 256} + links {st.RamSectorsCapacity * 2} + sensors {100 * SensorStoreOptions.Stm32BytesPerSensor} + system {SensorStoreOptions.Stm32SystemBytes}); {dropped:N0} oldest unsent records recycled");
+    }
+}
