@@ -25,6 +25,7 @@ public sealed unsafe class MappedRing : IDisposable
     private int _unflushed;
     private ulong _durableWrites;
     private ulong _tornSlots;
+    private bool _disposed;
 
     private MappedRing(FileMapping map, string path, int slotCount, int slotSize, FlushPolicy flush)
     {
@@ -329,15 +330,20 @@ public sealed unsafe class MappedRing : IDisposable
     /// <summary>Flushes (whatever the policy) and unmaps.</summary>
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         try
         {
             Flush();
         }
-        catch (ObjectDisposedException)
+        finally
         {
+            _map.Dispose();
         }
-
-        _map.Dispose();
     }
 
     /// <summary>CRC-32C over the slot header's first 12 bytes (sequence, length) and the payload.</summary>

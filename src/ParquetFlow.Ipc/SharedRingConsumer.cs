@@ -28,6 +28,7 @@ public sealed unsafe class SharedRingConsumer : IDisposable
     private readonly byte* _entry;
     private long _cursor;
     private long _lost;
+    private bool _disposed;
 
     private SharedRingConsumer(SharedRingSegment segment, string? consumerName, byte* entry, long cursor, long lost)
     {
@@ -257,6 +258,12 @@ public sealed unsafe class SharedRingConsumer : IDisposable
     /// <summary>Detaches; a named consumer keeps its entry and cursor for the next attach.</summary>
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         if (_entry != null)
         {
             Volatile.Write(ref *(int*)(_entry + ConsumerPidOffset), 0);

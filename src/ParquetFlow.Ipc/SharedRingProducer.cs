@@ -154,7 +154,13 @@ public sealed unsafe class SharedRingProducer : IDisposable
         }
 
         _disposed = true;
-        _heartbeat.Dispose();
+        using (var stopped = new ManualResetEvent(false))
+        {
+            // Wait for a heartbeat callback in flight: it writes into the mapping about to be unmapped.
+            _heartbeat.Dispose(stopped);
+            stopped.WaitOne();
+        }
+
         Volatile.Write(ref _segment.ProducerState, ProducerClosed);
         Wake();
         _segment.Dispose();

@@ -268,6 +268,8 @@ public sealed class MappedRingTests : IDisposable
         using MappedRing reopened = MappedRing.Open(path);
         Assert.False(reopened.HasData);
         Assert.True(reopened.TryWrite([9]));
+        reopened.Dispose();
+        reopened.Dispose(); // idempotent
     }
 
     [Fact]
