@@ -54,40 +54,62 @@ public sealed class PythonReaderTests : IDisposable
     [Theory]
     [InlineData(1 << 16)]
     [InlineData(64)]
-    public void Python_follower_never_accepts_a_torn_row_and_counts_what_it_lost(int capacity)
+    public void Python_followers_never_accept_a_torn_row_and_count_what_they_lost(int capacity)
     {
         const int Total = 400_000;
+        string total = Total.ToString(System.Globalization.CultureInfo.InvariantCulture);
         using Process producer = ToolPaths.StartDotnet(ToolPaths.TestProcessDll, "shared-producer", "pyfollow", _dir.Path, capacity.ToString(System.Globalization.CultureInfo.InvariantCulture), "0");
         Assert.Equal("head 0", producer.StandardOutput.ReadLine());
-        var info = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in new[] { Script, "follow", "pyfollow", _dir.Path, Total.ToString(System.Globalization.CultureInfo.InvariantCulture) })
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        using Process python = Process.Start(info)!;
+        var followers = new List<Process>();
         try
         {
-            Assert.Equal("ready", python.StandardOutput.ReadLine());
+            for (int i = 0; i < 2; i++)
+            {
+                var info = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+                foreach (string a in new[] { Script, "follow", "pyfollow", _dir.Path, total })
+                {
+                    info.ArgumentList.Add(a);
+                }
+
+                followers.Add(Process.Start(info)!);
+            }
+
+            foreach (Process python in followers)
+            {
+                Assert.Equal("ready", python.StandardOutput.ReadLine());
+            }
+
             producer.StandardInput.WriteLine($"write {Total}");
             Assert.Equal($"head {Total}", producer.StandardOutput.ReadLine());
-            string? result = python.StandardOutput.ReadLine();
-            Assert.True(result is not null, python.StandardError.ReadToEnd());
-            _output.WriteLine($"capacity {capacity}: {result}");
-            using var json = JsonDocument.Parse(result);
-            JsonElement r = json.RootElement;
-            Assert.Equal(0, r.GetProperty("errors").GetInt32());
-            Assert.Equal(Total, r.GetProperty("cursor").GetInt32());
-            Assert.Equal(Total, r.GetProperty("rows").GetInt32() + r.GetProperty("lost").GetInt32() + r.GetProperty("discarded").GetInt32());
-            Assert.True(r.GetProperty("rows").GetInt32() > 0);
+            foreach (Process python in followers)
+            {
+                string? result = python.StandardOutput.ReadLine();
+                if (result is null)
+                {
+                    Assert.Fail(python.StandardError.ReadToEnd());
+                }
+
+                _output.WriteLine($"capacity {capacity}: {result}");
+                using var json = JsonDocument.Parse(result);
+                JsonElement r = json.RootElement;
+                Assert.Equal(0, r.GetProperty("errors").GetInt32());
+                Assert.Equal(Total, r.GetProperty("cursor").GetInt32());
+                Assert.Equal(Total, r.GetProperty("rows").GetInt32() + r.GetProperty("lost").GetInt32() + r.GetProperty("discarded").GetInt32());
+                Assert.True(r.GetProperty("rows").GetInt32() > 0);
+            }
         }
         finally
         {
             producer.StandardInput.WriteLine("exit");
             producer.WaitForExit();
-            if (!python.HasExited)
+            foreach (Process python in followers)
             {
-                python.Kill();
+                if (!python.HasExited)
+                {
+                    python.Kill();
+                }
+
+                python.Dispose();
             }
         }
     }

@@ -293,6 +293,61 @@ public sealed class SharedRingTests : IDisposable
     }
 
     [Fact]
+    public void Producer_killed_mid_publish_leaves_only_whole_rows_and_a_successor_continues_the_sequence()
+    {
+        int seed = Random.Shared.Next();
+        _output.WriteLine($"seed {seed}");
+        var random = new Random(seed);
+        var row = new byte[48];
+        long verified = 0;
+        for (int round = 0; round < 3; round++)
+        {
+            using Process child = ToolPaths.StartDotnet(ToolPaths.TestProcessDll, "shared-producer", "killed", _dir.Path, "1024", "0");
+            Assert.Equal($"head {verified}", child.StandardOutput.ReadLine());
+            child.StandardInput.WriteLine("write 100000000");
+            using (SharedRingConsumer watcher = SharedRingConsumer.Attach("killed", directory: _dir.Path))
+            {
+                // Kill at a random point while it publishes flat out (no sleeps: wait for its head to move on).
+                long target = watcher.Head + random.Next(1, 2_000_000);
+                while (watcher.Head < target && !child.HasExited)
+                {
+                    Thread.Yield();
+                }
+            }
+
+            child.Kill();
+            child.WaitForExit();
+
+            using SharedRingConsumer consumer = SharedRingConsumer.Attach("killed", start: SharedRingStart.Oldest, directory: _dir.Path);
+            Assert.Equal(ProducerStatus.Dead, consumer.ProducerStatus);
+            long head = consumer.Head;
+            for (long s = consumer.Cursor; s < head; s++)
+            {
+                Assert.Equal(SharedRingReadStatus.Row, consumer.TryRead(row, out _));
+                string? problem = TestRows.Check(row, s);
+                Assert.True(problem is null, problem);
+            }
+
+            // The row the producer was writing when it died is not published: nothing past head reads.
+            Assert.Equal(SharedRingReadStatus.Empty, consumer.TryRead(row, out _));
+            _output.WriteLine($"round {round}: killed at head {head}");
+            verified = head;
+        }
+
+        using SharedRingProducer successor = Builder("killed", 1024).CreateProducer();
+        Assert.Equal(verified, successor.Head);
+        Assert.Equal(4u, successor.Generation);
+        Publish(successor, 3);
+        using SharedRingConsumer last = SharedRingConsumer.Attach("killed", start: SharedRingStart.Oldest, directory: _dir.Path);
+        last.Seek(verified);
+        for (long s = verified; s < verified + 3; s++)
+        {
+            Assert.Equal(SharedRingReadStatus.Row, last.TryRead(row, out _));
+            Assert.Null(TestRows.Check(row, s));
+        }
+    }
+
+    [Fact]
     public void Huge_pages_and_mlock_report_what_they_got()
     {
         using SharedRingProducer producer = Builder("pages", 1024).HugePages().Mlock().CreateProducer();
