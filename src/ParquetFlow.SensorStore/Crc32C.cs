@@ -67,7 +67,10 @@ public static class Crc32C
         return UpdateSoftware(crc, data);
     }
 
-    /// <summary>The table-driven path, public to tests so both paths are checked against each other.</summary>
+    /// <summary>The CRC32C computed with the table only (the fallback path), for comparison.</summary>
+    public static uint ComputeWithTable(ReadOnlySpan<byte> data) => ~UpdateSoftware(0xFFFFFFFFu, data);
+
+    /// <summary>The table-driven path, visible to tests so both paths are checked against each other.</summary>
     internal static uint UpdateSoftware(uint crc, ReadOnlySpan<byte> data)
     {
         uint[] t = s_table;
