@@ -1,4 +1,5 @@
-"""ParquetFlow's Python side: zero-copy NumPy readers for the SharedRing segments that ParquetFlow producers publish.
+"""ParquetFlow's Python side: zero-copy NumPy readers for the SharedRing segments that ParquetFlow producers publish,
+and a checked reader for MappedRing files.
 
     from pqflow import SharedRing
     ring = SharedRing.attach("ticks")           # /dev/shm/pqflow-ticks
@@ -11,6 +12,7 @@
             ...
 """
 
+from .mapped_ring import MappedRing, MappedRingError
 from .shared_ring import Batch, Follower, SharedRing, SharedRingError
 
-__all__ = ["Batch", "Follower", "SharedRing", "SharedRingError"]
+__all__ = ["Batch", "Follower", "MappedRing", "MappedRingError", "SharedRing", "SharedRingError"]

@@ -113,4 +113,37 @@ public sealed class PythonReaderTests : IDisposable
             }
         }
     }
+
+    [Fact]
+    public void Python_reads_a_mapped_ring_and_reports_a_torn_slot()
+    {
+        string path = _dir.File("py.ring");
+        using (MappedRing ring = MappedRing.Create(path, new MappedRingOptions { SlotCount = 4, SlotSize = 32 }))
+        {
+            ring.TryWrite("one"u8);
+            ring.TryWrite("two"u8);
+            ring.TryWrite("three"u8);
+            ring.Read(new byte[32], out _);
+        }
+
+        byte[] file = File.ReadAllBytes(path);
+        file[64 + (2 * 48) + 16] ^= 1; // tear write #3
+        File.WriteAllBytes(path, file);
+
+        string mappedScript = Path.Combine(ToolPaths.PythonPackage, "tests", "mapped_check.py");
+        (int code, string stdout, string stderr) = ToolPaths.Run(Python, [mappedScript, path]);
+        Assert.True(code == 0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        JsonElement root = json.RootElement;
+        Assert.Equal(3, root.GetProperty("header").GetProperty("write_seq").GetInt32());
+        Assert.Equal(1, root.GetProperty("header").GetProperty("read_seq").GetInt32());
+        JsonElement[] unread = [.. root.GetProperty("unread").EnumerateArray()];
+        Assert.Equal([2, 3], unread.Select(u => u.GetProperty("seq").GetInt32()));
+        Assert.Equal(Convert.ToHexStringLower("two"u8), unread[0].GetProperty("data").GetString());
+        Assert.Equal(JsonValueKind.Null, unread[1].GetProperty("data").ValueKind);
+
+        File.WriteAllText(path, new string('x', 100));
+        (_, stdout, _) = ToolPaths.Run(Python, [mappedScript, path]);
+        Assert.Contains("magic", stdout, StringComparison.Ordinal);
+    }
 }
