@@ -81,4 +81,18 @@ public sealed class ShmCommandTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains("not a valid ring", stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Bench_harness_runs_end_to_end_and_reports_every_figure()
+    {
+        (int code, string stdout, string stderr) = ToolPaths.Pqflow("shm", "bench", "--publish-rows", "100000", "--latency-rows", "2000", "--interval-ns", "20000", "--consumers", "1");
+        Assert.True(code == 0, stderr);
+        foreach (string figure in new[] { "publish, no consumer:", "publish, 1 Spin consumer:", "consumer SIGSTOPped:", "consumer killed:", "latency, SharedRing, 1 consumer(s): p50", "latency, Unix socket, 1 consumer(s): p50" })
+        {
+            Assert.Contains(figure, stdout, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("NaN", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain(SharedRing.List(), i => i.Name.StartsWith("bench-", StringComparison.Ordinal) && i.Producer == ProducerStatus.Dead);
+    }
 }
