@@ -65,13 +65,7 @@ public sealed class PythonReaderTests : IDisposable
         {
             for (int i = 0; i < 2; i++)
             {
-                var info = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-                foreach (string a in new[] { Script, "follow", "pyfollow", _dir.Path, total })
-                {
-                    info.ArgumentList.Add(a);
-                }
-
-                followers.Add(Process.Start(info)!);
+                followers.Add(ToolPaths.Start(Python, [Script, "follow", "pyfollow", _dir.Path, total]));
             }
 
             foreach (Process python in followers)

@@ -15,48 +15,13 @@ internal static class ToolPaths
 
     public static string PythonPackage => Path.Combine(RepositoryRoot, "python");
 
-    public static Process StartDotnet(string dll, params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(dll);
-        foreach (string a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        return Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet");
-    }
+    /// <summary>Starts <c>dotnet DLL ARGS</c> with stdin, stdout and stderr redirected.</summary>
+    public static Process StartDotnet(string dll, params string[] args) => Start("dotnet", [dll, .. args]);
 
     /// <summary>Runs a process to completion; returns exit code, stdout and stderr.</summary>
-    public static (int ExitCode, string Stdout, string Stderr) Run(string fileName, IEnumerable<string> args, string? stdin = null, IDictionary<string, string>? environment = null)
+    public static (int ExitCode, string Stdout, string Stderr) Run(string fileName, IEnumerable<string> args, string? stdin = null)
     {
-        var info = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (string a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        if (environment is not null)
-        {
-            foreach ((string key, string value) in environment)
-            {
-                info.Environment[key] = value;
-            }
-        }
-
-        using Process process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {fileName}");
+        using Process process = Start(fileName, args);
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         if (stdin is not null)
@@ -75,6 +40,24 @@ internal static class ToolPaths
     }
 
     public static (int ExitCode, string Stdout, string Stderr) Pqflow(params string[] args) => Run("dotnet", [PqflowDll, .. args]);
+
+    /// <summary>Starts a process with stdin, stdout and stderr redirected.</summary>
+    public static Process Start(string fileName, IEnumerable<string> args)
+    {
+        var info = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (string a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        return Process.Start(info) ?? throw new InvalidOperationException($"could not start {fileName}");
+    }
 
     private static string Built(string project, string dll)
     {
