@@ -229,4 +229,37 @@ public sealed class WriterTests
         var cut = new MemoryStream(stream.ToArray()[..^5]);
         Assert.Contains("no footer", Assert.Throws<ParquetFormatException>(() => ParquetFooter.Read(cut)).Message);
     }
+
+    [Fact]
+    public void A_page_of_only_NaN_leaves_the_chunk_without_a_column_index_but_keeps_its_offset_index_and_bounds()
+    {
+        var schema = new ParquetSchema(ColumnDescriptor.Double("x"));
+        (MemoryStream stream, ParquetFooter footer) = Write(schema, new ParquetWriterOptions { MaxRowsPerPage = 2 }, w =>
+        {
+            using RowGroupWriter rg = w.BeginRowGroup();
+            rg.WriteColumn<double>(0, [double.NaN, double.NaN, 1.5, -2.5]);
+        });
+        ColumnChunk chunk = footer.Metadata.RowGroups[0].Columns[0];
+        Assert.Null(ParquetFooter.ReadColumnIndex(stream, chunk));
+        Assert.Equal(2, ParquetFooter.ReadOffsetIndex(stream, chunk)!.PageLocations.Count);
+        // NaN takes no part in statistics: the chunk's bounds are those of its other values.
+        Assert.Equal(-2.5, BinaryPrimitives.ReadDoubleLittleEndian(chunk.MetaData.Statistics!.MinValue));
+        Assert.Equal(1.5, BinaryPrimitives.ReadDoubleLittleEndian(chunk.MetaData.Statistics.MaxValue));
+    }
+
+    [Fact]
+    public void Values_over_the_statistics_size_limit_leave_min_and_max_out_of_the_chunk()
+    {
+        var schema = new ParquetSchema(ColumnDescriptor.String("s"));
+        var options = new ParquetWriterOptions { MaxRowsPerPage = 2, MaxStatisticsSize = 8 };
+        (MemoryStream stream, ParquetFooter footer) = Write(schema, options, w =>
+        {
+            using RowGroupWriter rg = w.BeginRowGroup();
+            rg.WriteStrings(0, ["a", "b", "a very long value", "c"]);
+        });
+        ColumnChunk chunk = footer.Metadata.RowGroups[0].Columns[0];
+        Assert.Null(chunk.MetaData.Statistics!.MinValue);
+        Assert.Equal(0, chunk.MetaData.Statistics.NullCount);
+        Assert.Null(ParquetFooter.ReadColumnIndex(stream, chunk));
+    }
 }

@@ -92,18 +92,18 @@ internal sealed class BooleanColumnWriter : ColumnWriter
         return ParquetEncoding.Plain;
     }
 
-    protected override (byte[]? Min, byte[]? Max) TakePageMinMax()
+    protected override (byte[]? Min, byte[]? Max, bool Omitted) TakePageMinMax()
     {
         if (!_anyFalse && !_anyTrue || !Options.WriteStatistics)
         {
             _anyFalse = _anyTrue = false;
-            return (null, null);
+            return (null, null, false);
         }
 
         byte[] min = [_anyFalse ? (byte)0 : (byte)1];
         byte[] max = [_anyTrue ? (byte)1 : (byte)0];
         _anyFalse = _anyTrue = false;
-        return (min, max);
+        return (min, max, false);
     }
 
     protected override int EncodeDictionary(ByteBuffer output) => 0;

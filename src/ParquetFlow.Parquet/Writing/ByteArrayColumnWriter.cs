@@ -251,7 +251,7 @@ internal sealed class ByteArrayColumnWriter : ColumnWriter
         return ParquetEncoding.Plain;
     }
 
-    protected override (byte[]? Min, byte[]? Max) TakePageMinMax()
+    protected override (byte[]? Min, byte[]? Max, bool Omitted) TakePageMinMax()
     {
         foreach (int index in _pageEntries)
         {
@@ -265,13 +265,14 @@ internal sealed class ByteArrayColumnWriter : ColumnWriter
             _pageStamp = 1;
         }
 
+        bool omitted = _statsTooLarge;
         (byte[]? min, byte[]? max) = _minLength >= 0 && !_statsTooLarge
             ? (_min.AsSpan(0, _minLength).ToArray(), _max.AsSpan(0, _maxLength).ToArray())
             : ((byte[]?)null, (byte[]?)null);
         _minLength = -1;
         _maxLength = -1;
         _statsTooLarge = false;
-        return (min, max);
+        return (min, max, omitted);
     }
 
     protected override int EncodeDictionary(ByteBuffer output)

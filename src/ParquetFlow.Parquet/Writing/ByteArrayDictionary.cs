@@ -15,6 +15,8 @@ internal sealed class ByteArrayDictionary : IDisposable
     private Entry[] _entries = new Entry[256];
     private int _count;
     private int[] _slots = new int[1024];
+    private ShortSlot[] _shortSlots = new ShortSlot[1024];
+    private int _shortCount;
 
     public ByteArrayDictionary(bool lengthPrefixed)
     {
@@ -32,6 +34,96 @@ internal sealed class ByteArrayDictionary : IDisposable
     public ReadOnlySpan<byte> this[int index] => _plain.WrittenSpan.Slice(_entries[index].Offset, _entries[index].Length);
 
     public int GetOrAdd(ReadOnlySpan<byte> value)
+    {
+        if (value.Length <= 8)
+        {
+            return GetOrAddShort(value);
+        }
+
+        return GetOrAddLong(value);
+    }
+
+    /// <summary>
+    /// Values of up to 8 bytes (tickers, codes, enum names) are looked up by a 72-bit key (bytes and length)
+    /// in their own table: one load and one compare instead of hashing and comparing bytes.
+    /// </summary>
+    private int GetOrAddShort(ReadOnlySpan<byte> value)
+    {
+        ulong bytes = ShortBytes(value);
+        int length = value.Length;
+        ulong h = (bytes ^ ((ulong)length << 59)) * 0x9E3779B97F4A7C15UL;
+        int mask = _shortSlots.Length - 1;
+        int slot = (int)(h >> 40) & mask;
+        while (true)
+        {
+            ref ShortSlot s = ref _shortSlots[slot];
+            if (s.Index == 0)
+            {
+                int index = GetOrAddLong(value);
+                s = new ShortSlot(bytes, length, index + 1);
+                if (++_shortCount * 2 > _shortSlots.Length)
+                {
+                    GrowShort();
+                }
+
+                return index;
+            }
+
+            if (s.Bytes == bytes && s.Length == length)
+            {
+                return s.Index - 1;
+            }
+
+            slot = (slot + 1) & mask;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong ShortBytes(ReadOnlySpan<byte> value)
+    {
+        ref byte start = ref MemoryMarshal.GetReference(value);
+        int n = value.Length;
+        if (n >= 4)
+        {
+            // Two overlapping 4-byte loads place every byte at its own position.
+            return Unsafe.ReadUnaligned<uint>(ref start) | ((ulong)Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref start, n - 4)) << (8 * (n - 4)));
+        }
+
+        ulong v = 0;
+        for (int i = 0; i < n; i++)
+        {
+            v |= (ulong)Unsafe.Add(ref start, i) << (8 * i);
+        }
+
+        return v;
+    }
+
+    private void GrowShort()
+    {
+        ShortSlot[] old = _shortSlots;
+        _shortSlots = new ShortSlot[old.Length * 2];
+        int mask = _shortSlots.Length - 1;
+        foreach (ShortSlot s in old)
+        {
+            if (s.Index == 0)
+            {
+                continue;
+            }
+
+            ulong h = (s.Bytes ^ ((ulong)s.Length << 59)) * 0x9E3779B97F4A7C15UL;
+            int slot = (int)(h >> 40) & mask;
+            while (_shortSlots[slot].Index != 0)
+            {
+                slot = (slot + 1) & mask;
+            }
+
+            _shortSlots[slot] = s;
+        }
+    }
+
+    private readonly record struct ShortSlot(ulong Bytes, int Length, int Index);
+
+    private int GetOrAddLong(ReadOnlySpan<byte> value)
     {
         uint hash = Hash(value);
         int mask = _slots.Length - 1;
@@ -82,6 +174,8 @@ internal sealed class ByteArrayDictionary : IDisposable
         _plain.Clear();
         _count = 0;
         Array.Clear(_slots);
+        Array.Clear(_shortSlots);
+        _shortCount = 0;
     }
 
     public void Dispose() => _plain.Dispose();

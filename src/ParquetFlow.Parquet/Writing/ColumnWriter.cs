@@ -63,8 +63,11 @@ internal abstract class ColumnWriter : IDisposable
     /// <summary>Encodes the open page's values into <paramref name="output"/>, forgets them, and returns the encoding used.</summary>
     protected abstract ParquetEncoding EncodeValues(ByteBuffer output);
 
-    /// <summary>Returns the open page's min and max (PLAIN bytes), or nulls when it has no non-null value; resets them.</summary>
-    protected abstract (byte[]? Min, byte[]? Max) TakePageMinMax();
+    /// <summary>
+    /// Returns the open page's min and max (PLAIN bytes), or nulls when it has no comparable value (all null or NaN);
+    /// <c>Omitted</c> is true when bounds exist but were left out (over MaxStatisticsSize). Resets them.
+    /// </summary>
+    protected abstract (byte[]? Min, byte[]? Max, bool Omitted) TakePageMinMax();
 
     /// <summary>When the chunk used a dictionary: writes its PLAIN body and returns the entry count; otherwise 0.</summary>
     protected abstract int EncodeDictionary(ByteBuffer output);
@@ -113,7 +116,7 @@ internal abstract class ColumnWriter : IDisposable
 
         int rows = PageRows;
         int nulls = rows - PageValues;
-        (byte[]? min, byte[]? max) = TakePageMinMax();
+        (byte[]? min, byte[]? max, bool omitted) = TakePageMinMax();
 
         _levels.Clear();
         if (Column.IsNullable)
@@ -172,7 +175,7 @@ internal abstract class ColumnWriter : IDisposable
 
         _dataPages.Write(payload);
         _uncompressedTotal += headerLength + header.UncompressedPageSize;
-        _pages.Add(new PageStatistics(pageOffset, (int)(_dataPages.Length - pageOffset), ChunkRows - rows, rows, nulls, min, max));
+        _pages.Add(new PageStatistics(pageOffset, (int)(_dataPages.Length - pageOffset), ChunkRows - rows, rows, nulls, min, max, omitted));
         CountEncoding(header.Type, encoding);
 
         PageRows = 0;
@@ -326,10 +329,10 @@ internal abstract class ColumnWriter : IDisposable
 
             if (page.Min is null || page.Max is null)
             {
-                // A page with values but no min/max (over MaxStatisticsSize): neither the index nor the chunk
-                // statistics can be exact, so both leave min/max out.
+                // A page with values but no bounds cannot be described in the column index. When its bounds were
+                // left out for size the chunk's bounds would be wrong too; a page of only NaN has none to miss.
                 indexable = false;
-                complete = false;
+                complete &= !page.MinMaxOmitted;
                 continue;
             }
 
@@ -349,8 +352,13 @@ internal abstract class ColumnWriter : IDisposable
             meta.Statistics = complete ? MakeStatistics(nulls, min, max) : MakeStatistics(nulls, null, null);
         }
 
-        columnIndex.BoundaryOrder = BoundaryOrderOf(columnIndex);
+        // A page with values but no min/max (only NaN, or values over MaxStatisticsSize) makes the chunk's
+        // column index unrepresentable: readers would take its empty min/max for real bounds.
         bool writeColumnIndex = Options.WritePageIndex && Options.WriteStatistics && indexable && _pages.Count > 0;
+        if (writeColumnIndex)
+        {
+            columnIndex.BoundaryOrder = BoundaryOrderOf(columnIndex);
+        }
         return new ColumnChunkResult(
             new ColumnChunk { FileOffset = chunkOffset, MetaData = meta },
             Options.WritePageIndex && _pages.Count > 0 ? offsetIndex : null,

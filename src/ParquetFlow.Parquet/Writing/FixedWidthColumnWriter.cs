@@ -96,9 +96,12 @@ internal sealed class FixedWidthColumnWriter<T> : ColumnWriter
         {
             EnsureIndexCapacity(_count + values.Length);
             Span<int> indices = _indices.AsSpan(_count, values.Length);
-            for (int i = 0; i < values.Length; i++)
+            if (!_dictionary.TryMapSmall(values, indices))
             {
-                indices[i] = _dictionary.GetOrAdd(values[i]);
+                for (int i = 0; i < values.Length; i++)
+                {
+                    indices[i] = _dictionary.GetOrAdd(values[i]);
+                }
             }
         }
         else
@@ -165,11 +168,11 @@ internal sealed class FixedWidthColumnWriter<T> : ColumnWriter
         return _dictionary.Count;
     }
 
-    protected override (byte[]? Min, byte[]? Max) TakePageMinMax()
+    protected override (byte[]? Min, byte[]? Max, bool Omitted) TakePageMinMax()
     {
         if (!_hasMinMax)
         {
-            return (null, null);
+            return (null, null, false);
         }
 
         _hasMinMax = false;
@@ -201,7 +204,7 @@ internal sealed class FixedWidthColumnWriter<T> : ColumnWriter
             }
         }
 
-        return (MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in min)).ToArray(), MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in max)).ToArray());
+        return (MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in min)).ToArray(), MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in max)).ToArray(), false);
     }
 
     protected override void ResetValues()

@@ -8,7 +8,8 @@ internal readonly record struct PageStatistics(
     int Rows,
     long NullCount,
     byte[]? Min,
-    byte[]? Max)
+    byte[]? Max,
+    bool MinMaxOmitted)
 {
     public bool IsNullPage => NullCount == Rows;
 }

@@ -51,6 +51,70 @@ internal sealed class ValueDictionary<T>
         return GetOrAddHashed(value);
     }
 
+    /// <summary>
+    /// Maps a batch of INT32/INT64 values that all lie in [0, 4096) through the direct table in one tight loop;
+    /// returns false (mapping nothing) when <typeparamref name="T"/> is not an integer or a value is out of range.
+    /// </summary>
+    public bool TryMapSmall(ReadOnlySpan<T> values, Span<int> indices)
+    {
+        if (typeof(T) == typeof(int))
+        {
+            ReadOnlySpan<int> ints = System.Runtime.InteropServices.MemoryMarshal.Cast<T, int>(values);
+            int min = 0;
+            int max = 0;
+            bool has = false;
+            MinMax.Update(ints, ref min, ref max, ref has);
+            if (min < 0 || max >= DirectRange)
+            {
+                return false;
+            }
+
+            int[] direct = _direct ??= new int[DirectRange];
+            for (int i = 0; i < ints.Length; i++)
+            {
+                int known = direct[ints[i]];
+                if (known == 0)
+                {
+                    known = direct[ints[i]] = GetOrAddHashed(values[i]) + 1;
+                }
+
+                indices[i] = known - 1;
+            }
+
+            return true;
+        }
+
+        if (typeof(T) == typeof(long))
+        {
+            ReadOnlySpan<long> longs = System.Runtime.InteropServices.MemoryMarshal.Cast<T, long>(values);
+            long min = 0;
+            long max = 0;
+            bool has = false;
+            MinMax.Update(longs, ref min, ref max, ref has);
+            if (min < 0 || max >= DirectRange)
+            {
+                return false;
+            }
+
+            int[] direct = _direct ??= new int[DirectRange];
+            for (int i = 0; i < longs.Length; i++)
+            {
+                int key = (int)longs[i];
+                int known = direct[key];
+                if (known == 0)
+                {
+                    known = direct[key] = GetOrAddHashed(values[i]) + 1;
+                }
+
+                indices[i] = known - 1;
+            }
+
+            return true;
+        }
+
+        return false;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong SmallKey(T value) =>
         Unsafe.SizeOf<T>() == 4 ? Unsafe.As<T, uint>(ref value) : Unsafe.As<T, ulong>(ref value);

@@ -133,15 +133,8 @@ public sealed class MarketData
         {
             case 0: rg.WriteColumn<long>(0, TimestampNs.AsSpan(start, n)); break;
             case 1:
-                int[] offsets = SymbolOffsets;
-                int baseOffset = offsets[start];
-                int[] relative = new int[n + 1];
-                for (int i = 0; i <= n; i++)
-                {
-                    relative[i] = offsets[start + i] - baseOffset;
-                }
-
-                rg.WriteByteArrays(1, SymbolBytes.AsSpan(baseOffset, offsets[start + n] - baseOffset), relative);
+                // Offsets index the whole byte buffer: no per-row-group copy or rebasing.
+                rg.WriteByteArrays(1, SymbolBytes, SymbolOffsets.AsSpan(start, n + 1));
                 break;
             case 2: rg.WriteColumn<long>(2, OrderId.AsSpan(start, n)); break;
             case 3: rg.WriteColumn<int>(3, Side.AsSpan(start, n)); break;
