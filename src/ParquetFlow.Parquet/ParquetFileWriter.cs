@@ -25,6 +25,7 @@ public sealed class ParquetFileWriter : IDisposable
     private readonly FileMetaData _metadata = new();
     private readonly List<ColumnChunkResult[]> _pageIndexes = [];
     private RowGroupWriter? _open;
+    private bool _openIsAutomatic;
     private long _position;
     private bool _closed;
 
@@ -81,6 +82,92 @@ public sealed class ParquetFileWriter : IDisposable
     /// <summary>The footer, once <see cref="Close"/> has run.</summary>
     public FileMetaData? Metadata => _closed ? _metadata : null;
 
+    /// <summary>
+    /// Appends rows given as one <see cref="ColumnData"/> per column (all with the same row count) and closes row
+    /// groups on the way at <see cref="ParquetWriterOptions.MaxRowsPerRowGroup"/> rows or
+    /// <see cref="ParquetWriterOptions.RowGroupTargetBytes"/> bytes. The last row group stays open for the next call;
+    /// <see cref="EndRowGroup"/>, <see cref="Close"/> or <see cref="Dispose"/> closes it. Columns are written on up to
+    /// <see cref="ParquetWriterOptions.MaxDegreeOfParallelism"/> threads.
+    /// </summary>
+    public void Write(IReadOnlyList<ColumnData> columns)
+    {
+        ObjectDisposedException.ThrowIf(_closed, this);
+        ArgumentNullException.ThrowIfNull(columns);
+        if (columns.Count != Schema.Count)
+        {
+            throw new ArgumentException($"the schema has {Schema.Count} columns, the batch {columns.Count}", nameof(columns));
+        }
+
+        int rows = columns[0].Rows;
+        for (int c = 1; c < columns.Count; c++)
+        {
+            if (columns[c].Rows != rows)
+            {
+                throw new InvalidBatchException(Schema[c].Name, $"{columns[c].Rows} rows where column '{Schema[0].Name}' has {rows}");
+            }
+        }
+
+        if (_open is not null && !_openIsAutomatic)
+        {
+            throw new InvalidOperationException("a row group opened with BeginRowGroup has not ended");
+        }
+
+        int[] valueCursor = new int[columns.Count];
+        const int SliceRows = 65_536;
+        int row = 0;
+        while (row < rows)
+        {
+            if (_open is null)
+            {
+                BeginRowGroup();
+                _openIsAutomatic = true;
+            }
+
+            RowGroupWriter group = _open!;
+            long inGroup = group.RowsWritten(0);
+            int count = (int)Math.Min(Math.Min(rows - row, SliceRows), Options.MaxRowsPerRowGroup - inGroup);
+            int first = row;
+            if (Options.MaxDegreeOfParallelism > 1)
+            {
+                Parallel.For(0, columns.Count, new ParallelOptions { MaxDegreeOfParallelism = Options.MaxDegreeOfParallelism }, c =>
+                    valueCursor[c] += columns[c].WriteSlice(group, c, first, count, valueCursor[c]));
+            }
+            else
+            {
+                for (int c = 0; c < columns.Count; c++)
+                {
+                    valueCursor[c] += columns[c].WriteSlice(group, c, first, count, valueCursor[c]);
+                }
+            }
+
+            row += count;
+            if (group.RowsWritten(0) >= Options.MaxRowsPerRowGroup || EstimatedRowGroupBytes() >= Options.RowGroupTargetBytes)
+            {
+                EndRowGroup();
+            }
+        }
+    }
+
+    /// <summary>Closes the row group <see cref="Write(IReadOnlyList{ColumnData})"/> keeps open, if any.</summary>
+    public void EndRowGroup()
+    {
+        if (_open is not null)
+        {
+            _open.End();
+        }
+    }
+
+    private long EstimatedRowGroupBytes()
+    {
+        long bytes = 0;
+        foreach (ColumnWriter column in _columns)
+        {
+            bytes += column.EstimatedBytes;
+        }
+
+        return bytes;
+    }
+
     /// <summary>Opens the next row group; the previous one must have ended.</summary>
     public RowGroupWriter BeginRowGroup()
     {
@@ -97,6 +184,7 @@ public sealed class ParquetFileWriter : IDisposable
     internal void CompleteRowGroup(ColumnWriter[] columns)
     {
         _open = null;
+        _openIsAutomatic = false;
         long rows = columns[0].ChunkRows;
         foreach (ColumnWriter column in columns)
         {
@@ -173,9 +261,16 @@ public sealed class ParquetFileWriter : IDisposable
             return _metadata;
         }
 
-        if (_open is not null)
+        // A row group left open with uneven columns is rejected, but the rows accepted before it still get
+        // their footer: the file stays complete and readable, and the rejection is rethrown afterwards.
+        InvalidBatchException? rejected = null;
+        try
         {
-            _open.End();
+            _open?.End();
+        }
+        catch (InvalidBatchException e)
+        {
+            rejected = e;
         }
 
         using var buffer = new ByteBuffer(1 << 12);
@@ -231,6 +326,11 @@ public sealed class ParquetFileWriter : IDisposable
         _position += buffer.Length;
         _output.Flush();
         _closed = true;
+        if (rejected is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(rejected);
+        }
+
         return _metadata;
     }
 

@@ -24,6 +24,15 @@ public sealed record ParquetWriterOptions
     /// <summary>A dictionary larger than this falls back to PLAIN for the rest of the chunk. Default 1 MiB.</summary>
     public int DictionaryPageSizeLimit { get; init; } = 1 << 20;
 
+    /// <summary><see cref="ParquetFileWriter.Write(IReadOnlyList{ColumnData})"/> closes a row group at this many rows. Default 1,048,576.</summary>
+    public int MaxRowsPerRowGroup { get; init; } = 1 << 20;
+
+    /// <summary>
+    /// <see cref="ParquetFileWriter.Write(IReadOnlyList{ColumnData})"/> closes a row group once its encoded,
+    /// compressed column chunks reach this many bytes. Default 128 MiB.
+    /// </summary>
+    public long RowGroupTargetBytes { get; init; } = 128L << 20;
+
     /// <summary>Write min/max/null-count statistics per page and per chunk. Default true.</summary>
     public bool WriteStatistics { get; init; } = true;
 
@@ -60,6 +69,11 @@ public sealed record ParquetWriterOptions
         if (MaxRowsPerPage < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxRowsPerPage), MaxRowsPerPage, "pages need at least one row");
+        }
+
+        if (MaxRowsPerRowGroup < 1 || RowGroupTargetBytes < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxRowsPerRowGroup), "row groups need at least one row and one byte");
         }
 
         if (DictionaryPageSizeLimit < 0)

@@ -271,6 +271,9 @@ internal abstract class ColumnWriter : IDisposable
         }
     }
 
+    /// <summary>Bytes the chunk holds so far: closed pages (compressed) plus the open page's values (estimated).</summary>
+    public long EstimatedBytes => _dictionaryPage.Length + _dataPages.Length + BufferedValueBytes;
+
     /// <summary>Bytes <see cref="WriteTo"/> will write.</summary>
     public long ChunkBytes => _dictionaryPage.Length + _dataPages.Length;
 
