@@ -1,0 +1,119 @@
+using System.Buffers.Binary;
+using ParquetFlow.Parquet;
+using ParquetFlow.Parquet.Schema;
+
+namespace ParquetFlow.Sink;
+
+/// <summary>
+/// A Parquet file being written under a temporary name, each row group made durable as it ends: its bytes are
+/// fsynced, then its journal entry is appended and fsynced. <see cref="Complete"/> writes the footer, fsyncs, and only
+/// then renames the file to its final name and deletes the journal.
+/// </summary>
+internal sealed class DurableParquetFile : IDisposable
+{
+    private readonly ParquetFileWriter _writer;
+    private readonly RowGroupJournal? _journal;
+    private readonly FileStream _stream;
+    private bool _done;
+
+    public DurableParquetFile(string temporaryPath, ParquetSchema schema, ParquetWriterOptions options, bool durable)
+    {
+        TemporaryPath = temporaryPath;
+        if (durable)
+        {
+            _journal = RowGroupJournal.Create(JournalPath(temporaryPath), options.Compression, FooterTemplate(schema, options));
+        }
+
+        _stream = new FileStream(temporaryPath, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+        try
+        {
+            _writer = new ParquetFileWriter(_stream, schema, options);
+        }
+        catch
+        {
+            _stream.Dispose();
+            _journal?.Dispose();
+            throw;
+        }
+
+        Opened = DateTime.UtcNow;
+    }
+
+    public string TemporaryPath { get; }
+
+    public DateTime Opened { get; }
+
+    public long Position => _writer.Position;
+
+    public long Rows => _writer.RowCount;
+
+    public int RowGroups => _writer.RowGroupCount;
+
+    public static string JournalPath(string temporaryPath) => temporaryPath + ".journal";
+
+    /// <summary>The footer of an empty file with this schema and these options (the journal's template).</summary>
+    public static byte[] FooterTemplate(ParquetSchema schema, ParquetWriterOptions options)
+    {
+        using var memory = new MemoryStream();
+        using (var empty = new ParquetFileWriter(memory, schema, options, leaveOpen: true))
+        {
+            empty.Close();
+        }
+
+        byte[] file = memory.ToArray();
+        int length = BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(file.Length - 8));
+        return file.AsSpan(file.Length - 8 - length, length).ToArray();
+    }
+
+    public RowGroupWriter BeginRowGroup() => _writer.BeginRowGroup();
+
+    /// <summary>Ends the row group; when durable, it is on disk and journaled when this returns.</summary>
+    public void EndRowGroup(RowGroupWriter group, long rows)
+    {
+        long start = _writer.Position;
+        group.End();
+        if (_journal is not null)
+        {
+            // Guarantee: the row group's bytes reach the disk before the journal entry that names them.
+            _writer.Flush(toDisk: true);
+            _journal.Append(start, _writer.Position - start, rows);
+        }
+    }
+
+    /// <summary>Fsyncs the data written so far (used by a flush when row groups are not journaled).</summary>
+    public void Sync() => _writer.Flush(toDisk: true);
+
+    /// <summary>Writes the footer, fsyncs, renames to <paramref name="finalPath"/> and deletes the journal.</summary>
+    public void Complete(string finalPath)
+    {
+        _writer.Close();
+
+        // Guarantee: the footer is on disk before the file appears under its final name.
+        _writer.Flush(toDisk: true);
+        _writer.Dispose();
+        _journal?.Dispose();
+        File.Move(TemporaryPath, finalPath, overwrite: false);
+        File.Delete(JournalPath(TemporaryPath));
+        _done = true;
+    }
+
+    /// <summary>Releases the file without completing it (it stays under its temporary name for recovery).</summary>
+    public void Dispose()
+    {
+        if (_done)
+        {
+            return;
+        }
+
+        _done = true;
+        _journal?.Dispose();
+        try
+        {
+            // The writer's Dispose would write a footer; close the stream alone and leave the file as a crash would.
+            _stream.Dispose();
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

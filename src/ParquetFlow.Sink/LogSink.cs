@@ -1,0 +1,462 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using ParquetFlow.Parquet;
+
+namespace ParquetFlow.Sink;
+
+/// <summary>
+/// A non-blocking log of binary records into rotating Parquet files. Producers call <see cref="TryLog"/> (one thread,
+/// or several with <see cref="LogSinkOptions.MultiProducer"/>): the record is validated against the layout and copied
+/// into a preallocated ring; the call never allocates, locks, waits (unless <see cref="RingFullMode.Wait"/> is chosen)
+/// or calls the OS. One writer thread drains the ring into column buffers and writes a row group when it holds
+/// <see cref="LogSinkOptions.RowGroupRows"/> rows or its oldest row reaches <see cref="LogSinkOptions.RowGroupTimeout"/>.
+/// Files are written under a temporary name (final name + <c>.inprogress</c>) and renamed when complete; at start-up
+/// the sink recovers the files in progress left in its directory by a crash.
+/// </summary>
+public sealed class LogSink : IDisposable
+{
+    private readonly RecordLayout _layout;
+    private readonly LogSinkOptions _options;
+    private readonly ParquetWriterOptions _writerOptions;
+    private readonly RecordRing _ring;
+    private readonly ColumnBatch _batch;
+    private readonly FileNamer _namer;
+    private readonly Thread _thread;
+    private readonly AutoResetEvent _wake = new(false);
+    private readonly object _gate = new();
+    private DurableParquetFile? _file;
+    private string? _finalPath;
+    private long _batchStarted;
+    private long _flushRequested;
+    private long _flushTarget;
+    private long _flushCompleted;
+    private int _errorsSinceFlush;
+    private long _invalid;
+    private long _written;
+    private long _lost;
+    private long _files;
+    private long _rowGroups;
+    private long _bytesDone;
+    private long _bytesCurrent;
+    private string? _lastError;
+    private volatile bool _stopping;
+    private volatile bool _stopped;
+    private volatile int _paused;
+    private volatile int _pauseAcknowledged;
+    private bool _disposed;
+
+    /// <summary>Recovers files left in progress by a crash, then starts the writer thread.</summary>
+    public LogSink(RecordLayout layout, LogSinkOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(options.FilePattern);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.RowGroupRows, 1);
+        _layout = layout;
+        _options = options;
+        _writerOptions = CreateWriterOptions(layout, options);
+        _namer = new FileNamer(options.FilePattern);
+        System.IO.Directory.CreateDirectory(_namer.Directory);
+        RecoveredFiles = RecoverDirectory(_namer.Directory);
+        _ring = options.MultiProducer ? new MpscRing(options.RingCapacityBytes, options.FullMode) : new SpscRing(options.RingCapacityBytes, options.FullMode);
+        _batch = new ColumnBatch(layout, options.RowGroupRows);
+        _thread = new Thread(Run) { IsBackground = true, Name = "ParquetFlow LogSink writer" };
+        _thread.Start();
+    }
+
+    /// <summary>The record layout.</summary>
+    public RecordLayout Layout => _layout;
+
+    /// <summary>Files in progress found at start-up and recovered (now under their final names).</summary>
+    public IReadOnlyList<string> RecoveredFiles { get; }
+
+    /// <summary>The writer's options derived from the sink's (codec, per-column encodings).</summary>
+    public ParquetWriterOptions WriterOptions => _writerOptions;
+
+    /// <summary>A snapshot of the counters (any thread).</summary>
+    public LogSinkStatistics Statistics => new(
+        _ring.Logged,
+        Volatile.Read(ref _written),
+        _ring.Dropped,
+        Volatile.Read(ref _invalid),
+        Volatile.Read(ref _lost),
+        Volatile.Read(ref _files),
+        Volatile.Read(ref _rowGroups),
+        Volatile.Read(ref _bytesDone) + Volatile.Read(ref _bytesCurrent),
+        Volatile.Read(ref _lastError));
+
+    /// <summary>
+    /// Copies <paramref name="record"/> into the ring. Returns <see cref="LogResult.Invalid"/> (counted) when it does not
+    /// match the layout, <see cref="LogResult.Full"/> (counted as dropped) when the ring has no room.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public LogResult TryLog(ReadOnlySpan<byte> record)
+    {
+        if (!_layout.IsValid(record))
+        {
+            Interlocked.Increment(ref _invalid);
+            return LogResult.Invalid;
+        }
+
+        return _ring.TryWrite(record);
+    }
+
+    /// <summary>Logs a blittable struct whose memory is the record (e.g. a <c>[StructLayout(Pack = 1)]</c> struct).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public LogResult TryLog<T>(in T record)
+        where T : unmanaged => TryLog(MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in record)));
+
+    /// <summary>
+    /// Returns once every record logged before the call is in a closed row group fsynced to disk. Throws
+    /// <see cref="IOException"/> when a write failed since the previous flush (the records affected are counted as lost).
+    /// </summary>
+    public void Flush()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        long ticket;
+        lock (_gate)
+        {
+            ticket = ++_flushRequested;
+            _flushTarget = Math.Max(_flushTarget, _ring.ClaimedPosition);
+        }
+
+        _wake.Set();
+        lock (_gate)
+        {
+            while (_flushCompleted < ticket && !_stopped)
+            {
+                Monitor.Wait(_gate);
+            }
+        }
+
+        if (Interlocked.Exchange(ref _errorsSinceFlush, 0) != 0)
+        {
+            throw new IOException($"the sink failed to write records: {Volatile.Read(ref _lastError)}");
+        }
+    }
+
+    /// <summary>Test and benchmark hook: while paused the writer thread drains nothing (producers fill the ring and drop).</summary>
+    internal void PauseWriter(bool paused)
+    {
+        _paused = paused ? 1 : 0;
+        _wake.Set();
+        var spin = default(SpinWait);
+        while (paused && _pauseAcknowledged == 0 && !_stopped)
+        {
+            spin.SpinOnce();
+        }
+    }
+
+    /// <summary>Drains everything logged so far, writes it, completes the current file and stops the writer thread.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _paused = 0;
+        _stopping = true;
+        _wake.Set();
+        _thread.Join();
+        _ring.Dispose();
+        _wake.Dispose();
+    }
+
+    private static ParquetWriterOptions CreateWriterOptions(RecordLayout layout, LogSinkOptions options)
+    {
+        var columns = new Dictionary<string, ColumnOptions>();
+        foreach (RecordField field in layout.Fields)
+        {
+            ParquetEncoding? encoding = options.Encodings is not null && options.Encodings.TryGetValue(field.Name, out ParquetEncoding chosen)
+                ? chosen
+                : DefaultEncoding(field);
+            if (encoding is not null)
+            {
+                columns[field.Name] = new ColumnOptions { Encoding = encoding };
+            }
+        }
+
+        return new ParquetWriterOptions
+        {
+            Compression = options.Compression,
+            CompressionLevel = options.CompressionLevel,
+            MaxDegreeOfParallelism = Math.Max(1, options.EncodingThreads),
+            KeyValueMetadata = options.KeyValueMetadata,
+            Columns = columns,
+        };
+    }
+
+    /// <summary>Delta for timestamps and ids (monotonic or nearly so), dictionary for strings, automatic otherwise.</summary>
+    internal static ParquetEncoding? DefaultEncoding(RecordField field) => field.Kind switch
+    {
+        RecordFieldKind.Int64 or RecordFieldKind.Int32 when field.LogicalType?.Kind == LogicalTypeKind.Timestamp => ParquetEncoding.DeltaBinaryPacked,
+        RecordFieldKind.Int64 or RecordFieldKind.Int32 when field.Name.EndsWith("id", StringComparison.OrdinalIgnoreCase) => ParquetEncoding.DeltaBinaryPacked,
+        RecordFieldKind.FixedString => ParquetEncoding.RleDictionary,
+        RecordFieldKind.ByteArray when field.LogicalType?.Kind == LogicalTypeKind.String => ParquetEncoding.RleDictionary,
+        _ => null,
+    };
+
+    /// <summary>Recovers every <c>*.inprogress</c> file with a journal in <paramref name="directory"/> and renames it to its final name.</summary>
+    private static List<string> RecoverDirectory(string directory)
+    {
+        var recovered = new List<string>();
+        foreach (string path in System.IO.Directory.EnumerateFiles(directory, "*" + ParquetRecovery.InProgressSuffix))
+        {
+            string journal = DurableParquetFile.JournalPath(path);
+            if (!File.Exists(journal))
+            {
+                continue;
+            }
+
+            ParquetRecovery.Recover(path);
+            string final = path[..^ParquetRecovery.InProgressSuffix.Length];
+            File.Move(path, final, overwrite: false);
+            recovered.Add(final);
+        }
+
+        // A journal whose data file is gone belongs to a file completed just before a crash.
+        foreach (string journal in System.IO.Directory.EnumerateFiles(directory, "*" + ParquetRecovery.InProgressSuffix + ".journal"))
+        {
+            if (!File.Exists(journal[..^".journal".Length]))
+            {
+                File.Delete(journal);
+            }
+        }
+
+        return recovered;
+    }
+
+    private void Run()
+    {
+        try
+        {
+            Loop();
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _stopped = true;
+                Monitor.PulseAll(_gate);
+            }
+        }
+    }
+
+    private void Loop()
+    {
+        int limit = RowLimit();
+        while (true)
+        {
+            int drained = 0;
+            _pauseAcknowledged = _paused;
+            if (_pauseAcknowledged == 0)
+            {
+                drained = Drain(limit);
+            }
+
+            if (_batch.Rows >= limit)
+            {
+                WriteRowGroup();
+                limit = RowLimit();
+                continue;
+            }
+
+            if (Volatile.Read(ref _flushRequested) != _flushCompleted)
+            {
+                long ticket;
+                long target;
+                lock (_gate)
+                {
+                    ticket = _flushRequested;
+                    target = _flushTarget;
+                }
+
+                if (_ring.ReadPosition >= target)
+                {
+                    WriteRowGroup();
+                    SyncFile();
+                    limit = RowLimit();
+                    lock (_gate)
+                    {
+                        _flushCompleted = ticket;
+                        Monitor.PulseAll(_gate);
+                    }
+                }
+                else if (drained == 0)
+                {
+                    Thread.Yield();
+                }
+
+                continue;
+            }
+
+            if (_stopping && drained == 0)
+            {
+                if (_ring.ReadPosition >= _ring.ClaimedPosition)
+                {
+                    WriteRowGroup();
+                    CloseFile();
+                    return;
+                }
+
+                Thread.Yield();
+                continue;
+            }
+
+            if (drained == 0)
+            {
+                if (_batch.Rows > 0 && Stopwatch.GetElapsedTime(_batchStarted) >= _options.RowGroupTimeout)
+                {
+                    WriteRowGroup();
+                    limit = RowLimit();
+                }
+
+                if (_file is not null && _options.MaxFileAge is { } age && DateTime.UtcNow - _file.Opened >= age)
+                {
+                    WriteRowGroup();
+                    CloseFile();
+                    limit = RowLimit();
+                }
+
+                _wake.WaitOne(1);
+            }
+        }
+    }
+
+    /// <summary>Rows the next row group may hold: the batch size, capped by what the current file may still take.</summary>
+    private int RowLimit()
+    {
+        long limit = _options.RowGroupRows;
+        if (_options.MaxRowsPerFile > 0)
+        {
+            limit = Math.Min(limit, _options.MaxRowsPerFile - (_file?.Rows ?? 0));
+        }
+
+        return (int)Math.Max(1, limit);
+    }
+
+    private int Drain(int limit)
+    {
+        int drained = 0;
+        while (_batch.Rows < limit)
+        {
+            if (!_ring.TryRead(out ReadOnlySpan<byte> record))
+            {
+                break;
+            }
+
+            if (_batch.Rows == 0)
+            {
+                _batchStarted = Stopwatch.GetTimestamp();
+            }
+
+            _batch.Append(record);
+            drained++;
+
+            // Hand room back to the producers every few thousand records, not only at the end of a long drain.
+            if ((drained & 4095) == 0)
+            {
+                _ring.Release();
+            }
+        }
+
+        _ring.Release();
+        return drained;
+    }
+
+    private void WriteRowGroup()
+    {
+        int rows = _batch.Rows;
+        if (rows == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            if (_file is null)
+            {
+                OpenFile();
+            }
+
+            DurableParquetFile file = _file!;
+            RowGroupWriter group = file.BeginRowGroup();
+            _batch.WriteTo(group);
+            file.EndRowGroup(group, rows);
+            Volatile.Write(ref _written, _written + rows);
+            Volatile.Write(ref _rowGroups, _rowGroups + 1);
+            Volatile.Write(ref _bytesCurrent, file.Position);
+            if ((_options.MaxRowsPerFile > 0 && file.Rows >= _options.MaxRowsPerFile)
+                || (_options.MaxBytesPerFile > 0 && file.Position >= _options.MaxBytesPerFile))
+            {
+                CloseFile();
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidBatchException)
+        {
+            _batch.Clear();
+            Volatile.Write(ref _lost, _lost + rows);
+            Fail(e);
+            AbandonFile();
+        }
+    }
+
+    private void OpenFile()
+    {
+        _finalPath = _namer.Next(DateTime.UtcNow);
+        _file = new DurableParquetFile(_finalPath + ParquetRecovery.InProgressSuffix, _layout.Schema, _writerOptions, _options.DurableRowGroups);
+        Volatile.Write(ref _bytesCurrent, _file.Position);
+    }
+
+    private void SyncFile()
+    {
+        try
+        {
+            _file?.Sync();
+        }
+        catch (IOException e)
+        {
+            Fail(e);
+        }
+    }
+
+    private void CloseFile()
+    {
+        if (_file is null)
+        {
+            return;
+        }
+
+        try
+        {
+            _file.Complete(_finalPath!);
+            Volatile.Write(ref _bytesDone, _bytesDone + _file.Position);
+            Volatile.Write(ref _files, _files + 1);
+        }
+        catch (IOException e)
+        {
+            Fail(e);
+            _file.Dispose();
+        }
+
+        Volatile.Write(ref _bytesCurrent, 0);
+        _file = null;
+    }
+
+    /// <summary>After a write error the file is left in progress (recoverable up to its last journaled row group); the next row group starts a new file.</summary>
+    private void AbandonFile()
+    {
+        _file?.Dispose();
+        _file = null;
+        Volatile.Write(ref _bytesCurrent, 0);
+    }
+
+    private void Fail(Exception e)
+    {
+        Volatile.Write(ref _lastError, e.Message);
+        Interlocked.Increment(ref _errorsSinceFlush);
+    }
+}

@@ -1,0 +1,59 @@
+using ParquetFlow.Parquet;
+
+namespace ParquetFlow.Sink;
+
+/// <summary>Configuration of a <see cref="LogSink"/>.</summary>
+public sealed record LogSinkOptions
+{
+    /// <summary>
+    /// Path of the files to write. <c>{seq}</c> becomes the file's sequence number (6 digits) and <c>{utc}</c> the UTC
+    /// time the file was opened (<c>yyyyMMddTHHmmssfffZ</c>). Without <c>{seq}</c>, files after the first get
+    /// <c>-000001</c>, <c>-000002</c>… before the extension.
+    /// </summary>
+    public required string FilePattern { get; init; }
+
+    /// <summary>Ring size in bytes (power of two); a record takes ceil((4 + length) / 64) slots of 64 bytes. Default 16 MiB.</summary>
+    public int RingCapacityBytes { get; init; } = 1 << 24;
+
+    /// <summary>Several threads log at once (an <see cref="MpscRing"/>); otherwise exactly one thread logs (an <see cref="SpscRing"/>).</summary>
+    public bool MultiProducer { get; init; }
+
+    /// <summary>What a producer does when the ring is full; dropping (and counting) is the default.</summary>
+    public RingFullMode FullMode { get; init; } = RingFullMode.Drop;
+
+    /// <summary>Rows per row group. Default 65 536.</summary>
+    public int RowGroupRows { get; init; } = 65_536;
+
+    /// <summary>A row group with rows waiting is written once its first row is this old. Default 1 s.</summary>
+    public TimeSpan RowGroupTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Start a new file after this many rows (0 = no limit).</summary>
+    public long MaxRowsPerFile { get; init; }
+
+    /// <summary>Start a new file once a file reaches this many bytes (0 = no limit; checked after each row group).</summary>
+    public long MaxBytesPerFile { get; init; }
+
+    /// <summary>Start a new file once a file has been open this long (null = no limit).</summary>
+    public TimeSpan? MaxFileAge { get; init; }
+
+    /// <summary>Compression codec. Default Snappy.</summary>
+    public CompressionCodec Compression { get; init; } = CompressionCodec.Snappy;
+
+    /// <summary>Codec level (0 = the codec's default).</summary>
+    public int CompressionLevel { get; init; }
+
+    /// <summary>
+    /// Encodings by column name; columns not listed get the sink's defaults: DELTA_BINARY_PACKED for timestamps and
+    /// integer columns named <c>*id</c>, dictionary for strings, the writer's automatic choice otherwise.
+    /// </summary>
+    public IReadOnlyDictionary<string, ParquetEncoding>? Encodings { get; init; }
+
+    /// <summary>Threads that encode and compress the columns of a row group (default 1: the writer thread alone).</summary>
+    public int EncodingThreads { get; init; } = 1;
+
+    /// <summary>Fsync and journal every row group as it ends, so that a crash loses only row groups not yet written. Default on.</summary>
+    public bool DurableRowGroups { get; init; } = true;
+
+    /// <summary>Key-value metadata written into every file's footer.</summary>
+    public IReadOnlyDictionary<string, string>? KeyValueMetadata { get; init; }
+}

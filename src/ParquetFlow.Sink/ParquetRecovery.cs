@@ -1,0 +1,184 @@
+using System.Buffers.Binary;
+using ParquetFlow.Parquet;
+using ParquetFlow.Parquet.Format;
+using ParquetFlow.Parquet.Schema;
+
+namespace ParquetFlow.Sink;
+
+/// <summary>
+/// Turns a Parquet file cut off while being written by a <see cref="LogSink"/> into a valid Parquet file holding
+/// every whole, journaled row group. The row groups' column-chunk metadata is rebuilt by walking their page headers;
+/// the rebuilt footer has no statistics and no page index.
+/// </summary>
+public static class ParquetRecovery
+{
+    /// <summary>The temporary name of a file in progress: the final name plus this suffix.</summary>
+    public const string InProgressSuffix = ".inprogress";
+
+    /// <summary>
+    /// Recovers <paramref name="path"/> in place using its journal (<c>path.journal</c>), which is deleted afterwards.
+    /// A file with a valid footer is left as it is. Throws <see cref="InvalidDataException"/> when the file has no
+    /// footer and no readable journal.
+    /// </summary>
+    public static RecoveryResult Recover(string path)
+    {
+        string journalPath = DurableParquetFile.JournalPath(path);
+        if (HasFooter(path))
+        {
+            File.Delete(journalPath);
+            ParquetFooter footer = ParquetFooter.Read(path);
+            return new RecoveryResult(true, footer.Metadata.RowGroups.Count, footer.Metadata.NumRows, 0);
+        }
+
+        RowGroupJournal.Contents journal = RowGroupJournal.Read(journalPath)
+            ?? throw new InvalidDataException($"{path} has no footer and no readable journal ({journalPath}); it was not written by a ParquetFlow sink, or never held a durable row group");
+        ParquetSchema schema = ParquetSchema.FromSchemaElements(FileMetaData.Read(journal.FooterTemplate).Schema);
+
+        var groups = new List<RowGroup>();
+        long keep = 4;
+        long length;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1))
+        {
+            length = stream.Length;
+            foreach (RowGroupJournal.Entry entry in journal.Entries)
+            {
+                if (entry.Offset != keep || entry.Length <= 0 || entry.Rows <= 0 || entry.Offset + entry.Length > length || entry.Length > int.MaxValue)
+                {
+                    break;
+                }
+
+                byte[] bytes = new byte[entry.Length];
+                stream.Position = entry.Offset;
+                stream.ReadExactly(bytes);
+                RowGroup? group = RebuildRowGroup(bytes, entry, schema, journal.Codec, groups.Count);
+                if (group is null)
+                {
+                    break;
+                }
+
+                groups.Add(group);
+                keep = entry.Offset + entry.Length;
+            }
+
+            byte[] footer = FooterBuilder.Build(journal.FooterTemplate, groups);
+            byte[] tail = new byte[8];
+            BinaryPrimitives.WriteInt32LittleEndian(tail, footer.Length);
+            ParquetFileWriter.Magic.CopyTo(tail.AsSpan(4));
+            stream.SetLength(keep);
+            stream.Position = 0;
+            stream.Write(ParquetFileWriter.Magic);
+            stream.Position = keep;
+            stream.Write(footer);
+            stream.Write(tail);
+
+            // Guarantee: the recovered file is whole on disk before its journal goes.
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Delete(journalPath);
+        return new RecoveryResult(false, groups.Count, groups.Sum(g => g.NumRows), Math.Max(0, length - keep));
+    }
+
+    private static bool HasFooter(string path)
+    {
+        try
+        {
+            ParquetFooter.Read(path);
+            return true;
+        }
+        catch (ParquetFormatException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Walks the pages of one journaled row group; null when they do not add up (a corrupt group).</summary>
+    private static RowGroup? RebuildRowGroup(byte[] bytes, RowGroupJournal.Entry entry, ParquetSchema schema, CompressionCodec codec, int ordinal)
+    {
+        var group = new RowGroup { NumRows = entry.Rows, FileOffset = entry.Offset, Ordinal = (short)Math.Min(ordinal, short.MaxValue) };
+        int position = 0;
+        long totalUncompressed = 0;
+        try
+        {
+            for (int c = 0; c < schema.Count; c++)
+            {
+                ColumnDescriptor column = schema[c];
+                var meta = new ColumnMetaData { Type = column.PhysicalType, Codec = codec };
+                meta.PathInSchema.Add(column.Name);
+                long start = entry.Offset + position;
+                long values = 0;
+                long dataOffset = -1;
+                while (values < entry.Rows)
+                {
+                    (PageHeader header, int headerLength) = ParquetFooter.ReadPageHeader(bytes.AsSpan(position), entry.Offset + position);
+                    long pageOffset = entry.Offset + position;
+                    long next = (long)position + headerLength + header.CompressedPageSize;
+                    if (next > bytes.Length)
+                    {
+                        return null;
+                    }
+
+                    switch (header.Type)
+                    {
+                        case PageType.DictionaryPage when header.DictionaryPageHeader is { } dictionary && dataOffset < 0:
+                            meta.DictionaryPageOffset = pageOffset;
+                            AddEncoding(meta, dictionary.Encoding);
+                            break;
+                        case PageType.DataPage when header.DataPageHeader is { } data:
+                            values += data.NumValues;
+                            AddEncoding(meta, data.Encoding);
+                            AddEncoding(meta, data.DefinitionLevelEncoding);
+                            break;
+                        case PageType.DataPageV2 when header.DataPageHeaderV2 is { } data2:
+                            values += data2.NumRows;
+                            AddEncoding(meta, data2.Encoding);
+                            AddEncoding(meta, ParquetEncoding.Rle);
+                            break;
+                        default:
+                            return null;
+                    }
+
+                    if (header.Type != PageType.DictionaryPage && dataOffset < 0)
+                    {
+                        dataOffset = pageOffset;
+                    }
+
+                    meta.TotalUncompressedSize += headerLength + header.UncompressedPageSize;
+                    meta.TotalCompressedSize += headerLength + header.CompressedPageSize;
+                    position = (int)next;
+                }
+
+                if (values != entry.Rows || dataOffset < 0)
+                {
+                    return null;
+                }
+
+                meta.NumValues = values;
+                meta.DataPageOffset = dataOffset;
+                totalUncompressed += meta.TotalUncompressedSize;
+                group.Columns.Add(new ColumnChunk { FileOffset = start, MetaData = meta });
+            }
+        }
+        catch (ParquetFormatException)
+        {
+            return null;
+        }
+
+        if (position != bytes.Length)
+        {
+            return null;
+        }
+
+        group.TotalByteSize = totalUncompressed;
+        group.TotalCompressedSize = bytes.Length;
+        return group;
+    }
+
+    private static void AddEncoding(ColumnMetaData meta, ParquetEncoding encoding)
+    {
+        if (!meta.Encodings.Contains(encoding))
+        {
+            meta.Encodings.Add(encoding);
+        }
+    }
+}

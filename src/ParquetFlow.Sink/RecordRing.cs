@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace ParquetFlow.Sink;
+
+/// <summary>
+/// A preallocated ring of 64-byte slots carrying variable-length records from producers to one consumer
+/// (docs/formats.md, "Log-sink ring"). A record takes <c>ceil((4 + length) / 64)</c> consecutive slots: a 4-byte
+/// header, then its bytes. The header is written last with release semantics and is the publication: a positive
+/// header is the record's length, a negative one is padding to the end of the ring, and zero means "not yet
+/// written". The consumer zeroes the headers of the slots it has consumed before it hands them back.
+/// Producers follow the derived type's contract (<see cref="SpscRing"/>: one producer thread; <see cref="MpscRing"/>:
+/// any number); exactly one thread consumes with <see cref="TryRead"/> and <see cref="Release"/>.
+/// </summary>
+public abstract unsafe class RecordRing : IDisposable
+{
+    /// <summary>Bytes per slot: one cache line.</summary>
+    public const int SlotSize = 64;
+
+    private const int SlotShift = 6;
+    private const int HeaderSize = 4;
+
+    private readonly long _slotCount;
+    private readonly long _slotMask;
+    private readonly int _maxRecordLength;
+    private byte* _buffer;
+    private PaddedCursor _head;
+    private PaddedCursor _tail;
+    private PaddedCursor _consumer;
+
+    /// <summary>Allocates a ring of <paramref name="capacityBytes"/> (a power of two, at least 256) bytes.</summary>
+    private protected RecordRing(int capacityBytes, RingFullMode fullMode)
+    {
+        if (capacityBytes < 4 * SlotSize || !BitOperations.IsPow2(capacityBytes))
+        {
+            throw new ArgumentOutOfRangeException(nameof(capacityBytes), capacityBytes, "the ring capacity must be a power of two of at least 256 bytes");
+        }
+
+        CapacityBytes = capacityBytes;
+        FullMode = fullMode;
+        _slotCount = capacityBytes >> SlotShift;
+        _slotMask = _slotCount - 1;
+
+        // A record may need padding to the end of the ring before it; half the ring always fits after a drain.
+        _maxRecordLength = (int)(_slotCount / 2 * SlotSize) - HeaderSize;
+        _buffer = (byte*)NativeMemory.AlignedAlloc((nuint)capacityBytes, SlotSize);
+        NativeMemory.Clear(_buffer, (nuint)capacityBytes);
+    }
+
+    /// <summary>The ring's size in bytes.</summary>
+    public int CapacityBytes { get; }
+
+    /// <summary>The longest record the ring accepts (half the ring less the header).</summary>
+    public int MaxRecordLength => _maxRecordLength;
+
+    /// <summary>What producers do when the ring is full.</summary>
+    public RingFullMode FullMode { get; }
+
+    /// <summary>Records accepted so far.</summary>
+    public abstract long Logged { get; }
+
+    /// <summary>Records refused because the ring was full.</summary>
+    public abstract long Dropped { get; }
+
+    /// <summary>The slot position up to which producers have claimed room (a flush waits until the consumer has read up to it).</summary>
+    public long ClaimedPosition => Volatile.Read(ref _tail.Value);
+
+    /// <summary>The slot position up to which the consumer has read (consumer thread only).</summary>
+    public long ReadPosition => _consumer.Value;
+
+    /// <summary>
+    /// Copies <paramref name="record"/> into the ring and returns <see cref="LogResult.Ok"/>, or <see cref="LogResult.Full"/>
+    /// (counted in <see cref="Dropped"/>) when there is no room, or <see cref="LogResult.Invalid"/> for an empty record or
+    /// one longer than <see cref="MaxRecordLength"/>. Never allocates, locks or calls the OS.
+    /// </summary>
+    public abstract LogResult TryWrite(ReadOnlySpan<byte> record);
+
+    /// <summary>
+    /// Consumer: the next published record, valid until <see cref="Release"/>; false when none is published yet.
+    /// </summary>
+    public bool TryRead(out ReadOnlySpan<byte> record)
+    {
+        ObjectDisposedException.ThrowIf(_buffer is null, this);
+        long position = _consumer.Value;
+        long head = _head.Value;
+        while (position - head < _slotCount)
+        {
+            int header = Volatile.Read(ref *(int*)SlotAt(position));
+            if (header == 0)
+            {
+                break;
+            }
+
+            if (header < 0)
+            {
+                position -= header;
+                continue;
+            }
+
+            record = new ReadOnlySpan<byte>(SlotAt(position) + HeaderSize, header);
+            _consumer.Value = position + SlotsFor(header);
+            return true;
+        }
+
+        _consumer.Value = position;
+        record = default;
+        return false;
+    }
+
+    /// <summary>Consumer: hands every slot read so far back to the producers (the spans from <see cref="TryRead"/> become invalid).</summary>
+    public void Release()
+    {
+        long head = _head.Value;
+        long end = _consumer.Value;
+        for (long slot = head; slot < end; slot++)
+        {
+            *(int*)SlotAt(slot) = 0;
+        }
+
+        // Release: the zeroed headers are visible before producers see the room.
+        Volatile.Write(ref _head.Value, end);
+    }
+
+    /// <summary>Frees the ring's memory. Call only when no thread uses the ring any more.</summary>
+    public void Dispose()
+    {
+        if (_buffer is not null)
+        {
+            NativeMemory.AlignedFree(_buffer);
+            _buffer = null;
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private protected static long SlotsFor(int length) => (length + HeaderSize + SlotSize - 1) >> SlotShift;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private byte* SlotAt(long position) => _buffer + ((position & _slotMask) << SlotShift);
+
+    /// <summary>Slots to claim at <paramref name="tail"/> for a record of <paramref name="slots"/> slots, padding included.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private protected long ClaimSize(long tail, long slots, out long padding)
+    {
+        long index = tail & _slotMask;
+        padding = index + slots > _slotCount ? _slotCount - index : 0;
+        return padding + slots;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private protected bool Fits(long tail, long claim, long head) => tail + claim - head <= _slotCount;
+
+    private protected ref long HeadCursor => ref _head.Value;
+
+    private protected ref long TailCursor => ref _tail.Value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private protected bool IsValidLength(int length) => (uint)(length - 1) < (uint)_maxRecordLength;
+
+    /// <summary>Writes a claimed record (and its padding) and publishes it by storing its header last.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private protected void Publish(long tail, long padding, ReadOnlySpan<byte> record)
+    {
+        Debug.Assert(_buffer is not null);
+        if (padding != 0)
+        {
+            Volatile.Write(ref *(int*)SlotAt(tail), -(int)padding);
+            tail += padding;
+        }
+
+        byte* slot = SlotAt(tail);
+        record.CopyTo(new Span<byte>(slot + HeaderSize, record.Length));
+        Volatile.Write(ref *(int*)slot, record.Length);
+    }
+}

@@ -1,0 +1,8 @@
+namespace ParquetFlow.Sink;
+
+/// <summary>What <see cref="ParquetRecovery.Recover"/> did to a file.</summary>
+/// <param name="WasComplete">The file already had a valid footer and was left untouched.</param>
+/// <param name="RowGroups">Row groups in the file afterwards.</param>
+/// <param name="Rows">Rows in the file afterwards.</param>
+/// <param name="BytesDiscarded">Bytes of torn or unjournaled data cut off the end.</param>
+public readonly record struct RecoveryResult(bool WasComplete, int RowGroups, long Rows, long BytesDiscarded);

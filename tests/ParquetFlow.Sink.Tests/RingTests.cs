@@ -1,0 +1,131 @@
+using System.Buffers.Binary;
+
+namespace ParquetFlow.Sink.Tests;
+
+public sealed class RingTests
+{
+    [Fact]
+    public void Full_ring_returns_Full_and_counts_every_drop()
+    {
+        using var ring = new SpscRing(1024);
+        byte[] record = new byte[60];
+        int accepted = 0;
+        for (int i = 0; i < 20; i++)
+        {
+            if (ring.TryWrite(record) == LogResult.Ok)
+            {
+                accepted++;
+            }
+        }
+
+        Assert.Equal(16, accepted);
+        Assert.Equal(16, ring.Logged);
+        Assert.Equal(4, ring.Dropped);
+        Assert.True(ring.TryRead(out _));
+        ring.Release();
+        Assert.Equal(LogResult.Ok, ring.TryWrite(record));
+    }
+
+    [Fact]
+    public void Rejects_empty_and_oversized_records()
+    {
+        using var ring = new MpscRing(1024);
+        Assert.Equal(LogResult.Invalid, ring.TryWrite([]));
+        Assert.Equal(LogResult.Invalid, ring.TryWrite(new byte[ring.MaxRecordLength + 1]));
+        Assert.Equal(LogResult.Ok, ring.TryWrite(new byte[ring.MaxRecordLength]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SpscRing(1000));
+    }
+
+    [Fact]
+    public void Spsc_ring_delivers_random_length_records_in_order_across_wraps() => RunRandomized(producers: 1, multi: false);
+
+    [Fact]
+    public void Mpsc_ring_delivers_every_producers_records_in_its_order() => RunRandomized(producers: 3, multi: true);
+
+    private static void RunRandomized(int producers, bool multi)
+    {
+        int seed = Environment.TickCount;
+        Console.WriteLine($"seed {seed}");
+        const int PerProducer = 200_000;
+        using RecordRing ring = multi ? new MpscRing(1 << 13) : new SpscRing(1 << 13);
+        var threads = new Thread[producers];
+        long[] attempted = new long[producers];
+        long[] refused = new long[producers];
+        long[] lost = new long[producers];
+        for (int p = 0; p < producers; p++)
+        {
+            int id = p;
+            threads[p] = new Thread(() =>
+            {
+                var random = new Random(seed + id);
+                Span<byte> record = stackalloc byte[300];
+                for (int i = 0; i < PerProducer; i++)
+                {
+                    int length = random.Next(12, 300);
+                    BinaryPrimitives.WriteInt32LittleEndian(record, id);
+                    BinaryPrimitives.WriteInt32LittleEndian(record[4..], i);
+                    BinaryPrimitives.WriteInt32LittleEndian(record[8..], length);
+                    for (int b = 12; b < length; b++)
+                    {
+                        record[b] = (byte)(i + b);
+                    }
+
+                    // Even records retry until accepted, odd ones are dropped when the ring is full.
+                    while (ring.TryWrite(record[..length]) == LogResult.Full)
+                    {
+                        refused[id]++;
+                        if ((i & 1) == 1)
+                        {
+                            lost[id]++;
+                            break;
+                        }
+                    }
+
+                    attempted[id]++;
+                }
+            });
+            threads[p].Start();
+        }
+
+        int[] next = new int[producers];
+        long received = 0;
+        var consumer = new Random(seed);
+        while (true)
+        {
+            bool done = threads.All(t => !t.IsAlive);
+            int batch = 0;
+            int limit = consumer.Next(1, 600);
+            bool empty = true;
+            while (ring.TryRead(out ReadOnlySpan<byte> record))
+            {
+                int id = BinaryPrimitives.ReadInt32LittleEndian(record);
+                int i = BinaryPrimitives.ReadInt32LittleEndian(record[4..]);
+                Assert.Equal(BinaryPrimitives.ReadInt32LittleEndian(record[8..]), record.Length);
+                Assert.True(i >= next[id], $"producer {id} record {i} after {next[id]} (seed {seed})");
+                for (int b = 12; b < record.Length; b++)
+                {
+                    Assert.Equal((byte)(i + b), record[b]);
+                }
+
+                next[id] = i + 1;
+                received++;
+                if (++batch == limit)
+                {
+                    empty = false;
+                    break;
+                }
+            }
+
+            ring.Release();
+            if (done && empty)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(producers * (long)PerProducer, attempted.Sum());
+        Assert.Equal(ring.Logged, received);
+        Assert.Equal(attempted.Sum(), received + lost.Sum());
+        Assert.Equal(refused.Sum(), ring.Dropped);
+    }
+}
