@@ -12,5 +12,6 @@ internal static class CommandCatalog
         yield return DumpCommand.Create();
         yield return ShmCommand.Create();
         yield return StoreCommand.Create();
+        yield return RecoverCommand.Create();
     }
 }
