@@ -72,7 +72,10 @@ public sealed class PowerLossTests(ITestOutputHelper output)
                             break;
                         }
                     }
-                    Assert.True(stopwatch.Elapsed < TimeSpan.FromMinutes(2), $"{where}: child too slow");
+                    if (stopwatch.Elapsed > TimeSpan.FromMinutes(2))
+                    {
+                        Assert.Fail($"{where}: child too slow");
+                    }
                 }
                 child.Kill();
                 child.WaitForExit();
@@ -158,14 +161,16 @@ public sealed class PowerLossTests(ITestOutputHelper output)
                 for (int k = 0; k < n; k++)
                 {
                     ulong index = first + (ulong)k;
-                    Assert.True(!any || index > last, $"{where}: sensor {i} index {index} after {last}");
+                    if (any && index <= last)
+                    {
+                        Assert.Fail($"{where}: sensor {i} index {index} after {last}");
+                    }
                     any = true;
                     last = index;
                     uint value = BitConverter.ToUInt32(buffer, k * size);
-                    Assert.True(WriteLoop.ValueOf(i, index) == value, $"{where}: sensor {i} record {index} is corrupt");
-                    if (type == SensorType.Event)
+                    if (WriteLoop.ValueOf(i, index) != value || (type == SensorType.Event && BitConverter.ToUInt64(buffer, (k * size) + 4) != index * 3))
                     {
-                        Assert.Equal(index * 3, BitConverter.ToUInt64(buffer, (k * size) + 4));
+                        Assert.Fail($"{where}: sensor {i} record {index} is corrupt");
                     }
                     present.Add(index);
                 }
@@ -178,7 +183,10 @@ public sealed class PowerLossTests(ITestOutputHelper output)
             {
                 for (ulong index = Math.Max(from, floor[i]); index < to; index++)
                 {
-                    Assert.True(present.Contains(index), $"{where}: sensor {i} lost durable record {index} (range {from}..{to}, floor {floor[i]}); {s.GetStats()}; {string.Join(" | ", store.GetStats().RecoveryReport)}");
+                    if (!present.Contains(index))
+                    {
+                        Assert.Fail($"{where}: sensor {i} lost durable record {index} (range {from}..{to}, floor {floor[i]}); {s.GetStats()}; {string.Join(" | ", store.GetStats().RecoveryReport)}");
+                    }
                 }
             }
         }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# `pqflow store` end to end on the command line: simulate sensors into a Linux-profile store, read a record
+# back after a restart, upload everything to a private Mosquitto while mosquitto_sub counts the batches,
+# and check that the store is empty afterwards (every batch erased on its PUBACK).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+pqflow=src/pqflow/bin/Release/net10.0/pqflow.dll
+[ -f "$pqflow" ] || { echo "build the solution first ($pqflow missing)" >&2; exit 1; }
+[ -x /usr/sbin/mosquitto ] || { echo "mosquitto not installed: scripts/setup.sh" >&2; exit 77; }
+work=$(mktemp -d)
+trap 'scripts/mosquitto.sh stop "$work/broker" >/dev/null 2>&1 || true; kill "${sub:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+dotnet "$pqflow" store simulate --dir "$work/store" --sensors 30 --records 2500 --event-share 0 >"$work/simulate.txt"
+grep -q "wrote 75000 records to 30 sensors" "$work/simulate.txt" || { cat "$work/simulate.txt"; exit 1; }
+
+# After a restart the record is read back from disk (sensor 3 of each source has id 1: host/1 is sensor #3).
+dotnet "$pqflow" store read --dir "$work/store" --source host --id 1 --offset 2499 | grep -q "^index 2499 value " \
+    || { echo "read after restart failed"; exit 1; }
+dotnet "$pqflow" store read --dir "$work/store" --source host --id 1 --offset 2500 2>/dev/null && { echo "read past the end succeeded"; exit 1; }
+
+port=$(scripts/mosquitto.sh start "$work/broker")
+mosquitto_sub -p "$port" -t 'pqflow/#' -q 1 -v >"$work/messages.txt" &
+sub=$!
+# Wait until the subscription is in place: a retained-free probe message must come back.
+for _ in $(seq 1 100); do
+    mosquitto_pub -p "$port" -t pqflow/probe -m probe -q 1
+    grep -q '^pqflow/probe' "$work/messages.txt" 2>/dev/null && break
+    sleep 0.1
+done
+dotnet "$pqflow" store upload --dir "$work/store" --port "$port" --gateway cli --batch 500 >"$work/upload.txt"
+grep -q "uploaded 75000 records in 150 acknowledged batches" "$work/upload.txt" || { cat "$work/upload.txt"; exit 1; }
+for _ in $(seq 1 100); do
+    [ "$(grep -c '^pqflow/cli/' "$work/messages.txt" || true)" -ge 150 ] && break
+    sleep 0.1
+done
+n=$(grep -c '^pqflow/cli/' "$work/messages.txt" || true)
+[ "$n" -eq 150 ] || { echo "subscriber saw $n batches, expected 150"; exit 1; }
+dotnet "$pqflow" store stats --dir "$work/store" | grep -q "records retained 0, unsent 0" || { echo "store not empty after upload"; exit 1; }
+echo "sensorstore_cli: ok"
