@@ -210,6 +210,15 @@ public sealed unsafe class SharedRingProducer : IDisposable
                 throw new SharedRingException($"{path} has a {status.ToString().ToLowerInvariant()} producer (pid {segment.ProducerPid})");
             }
 
+            // A producer that died between stamping row `head` published and storing head+1 left a whole row that
+            // consumers following stamps may already have read: keep it, so sequence `head` is never written twice.
+            long head = Volatile.Read(ref segment.Head);
+            if (Volatile.Read(ref segment.Stamp(head)) == PublishedStamp(head))
+            {
+                Volatile.Write(ref segment.Head, head + 1);
+                notices.Add($"row {head} was published by the previous producer but not counted in head: head is now {head + 1}");
+            }
+
             notices.Add($"reattached to {path} at row {Volatile.Read(ref segment.Head)} (previous producer: {status.ToString().ToLowerInvariant()})");
             return segment;
         }
