@@ -262,4 +262,45 @@ public sealed class WriterTests
         Assert.Equal(0, chunk.MetaData.Statistics.NullCount);
         Assert.Null(ParquetFooter.ReadColumnIndex(stream, chunk));
     }
+
+    [Fact]
+    public void Dictionary_indices_stay_consistent_when_small_and_large_values_mix_across_batches()
+    {
+        var schema = new ParquetSchema(ColumnDescriptor.Int64("x"));
+        var options = new ParquetWriterOptions
+        {
+            Compression = CompressionCodec.Uncompressed,
+            Columns = new Dictionary<string, ColumnOptions> { ["x"] = new() { Encoding = ParquetEncoding.RleDictionary } },
+        };
+        long[][] batches = [[1, 2, 3, 3], [5000, -1, 2, 4095], [3, 4096, 1, -1], [0, 0, 5000, 7]];
+        (MemoryStream stream, ParquetFooter footer) = Write(schema, options, w =>
+        {
+            using RowGroupWriter rg = w.BeginRowGroup();
+            foreach (long[] batch in batches)
+            {
+                rg.WriteColumn<long>(0, batch);
+            }
+        });
+
+        byte[] file = stream.ToArray();
+        var pages = ParquetFooter.ReadPageHeaders(stream, footer.Metadata.RowGroups[0].Columns[0]);
+        (long dictOffset, PageHeader dictHeader) = pages[0];
+        Assert.Equal(PageType.DictionaryPage, dictHeader.Type);
+        int dictStart = (int)dictOffset + HeaderLength(file, dictOffset);
+        long[] dictionary = Enumerable.Range(0, dictHeader.DictionaryPageHeader!.NumValues)
+            .Select(i => BinaryPrimitives.ReadInt64LittleEndian(file.AsSpan(dictStart + (8 * i)))).ToArray();
+        Assert.Equal(dictionary.Length, dictionary.Distinct().Count());
+
+        var decoded = new List<long>();
+        foreach ((long offset, PageHeader header) in pages.Skip(1))
+        {
+            int body = (int)offset + HeaderLength(file, offset);
+            int bitWidth = file[body];
+            decoded.AddRange(Decoders.RleHybrid(file.AsSpan(body + 1, header.CompressedPageSize - 1), bitWidth, header.DataPageHeader!.NumValues).Select(i => dictionary[i]));
+        }
+
+        Assert.Equal(batches.SelectMany(b => b), decoded);
+    }
+
+    private static int HeaderLength(byte[] file, long offset) => ParquetFooter.ReadPageHeader(file.AsSpan((int)offset)).Length;
 }

@@ -59,60 +59,43 @@ internal sealed class ValueDictionary<T>
     {
         if (typeof(T) == typeof(int))
         {
-            ReadOnlySpan<int> ints = System.Runtime.InteropServices.MemoryMarshal.Cast<T, int>(values);
-            int min = 0;
-            int max = 0;
-            bool has = false;
-            MinMax.Update(ints, ref min, ref max, ref has);
-            if (min < 0 || max >= DirectRange)
-            {
-                return false;
-            }
-
-            int[] direct = _direct ??= new int[DirectRange];
-            for (int i = 0; i < ints.Length; i++)
-            {
-                int known = direct[ints[i]];
-                if (known == 0)
-                {
-                    known = direct[ints[i]] = GetOrAddHashed(values[i]) + 1;
-                }
-
-                indices[i] = known - 1;
-            }
-
-            return true;
+            return TryMapSmall(System.Runtime.InteropServices.MemoryMarshal.Cast<T, int>(values), values, indices);
         }
 
         if (typeof(T) == typeof(long))
         {
-            ReadOnlySpan<long> longs = System.Runtime.InteropServices.MemoryMarshal.Cast<T, long>(values);
-            long min = 0;
-            long max = 0;
-            bool has = false;
-            MinMax.Update(longs, ref min, ref max, ref has);
-            if (min < 0 || max >= DirectRange)
-            {
-                return false;
-            }
-
-            int[] direct = _direct ??= new int[DirectRange];
-            for (int i = 0; i < longs.Length; i++)
-            {
-                int key = (int)longs[i];
-                int known = direct[key];
-                if (known == 0)
-                {
-                    known = direct[key] = GetOrAddHashed(values[i]) + 1;
-                }
-
-                indices[i] = known - 1;
-            }
-
-            return true;
+            return TryMapSmall(System.Runtime.InteropServices.MemoryMarshal.Cast<T, long>(values), values, indices);
         }
 
         return false;
+    }
+
+    private bool TryMapSmall<N>(ReadOnlySpan<N> numbers, ReadOnlySpan<T> values, Span<int> indices)
+        where N : unmanaged, System.Numerics.IBinaryInteger<N>
+    {
+        N min = N.Zero;
+        N max = N.Zero;
+        bool has = false;
+        MinMax.Update(numbers, ref min, ref max, ref has);
+        if (N.IsNegative(min) || max >= N.CreateTruncating(DirectRange))
+        {
+            return false;
+        }
+
+        int[] direct = _direct ??= new int[DirectRange];
+        for (int i = 0; i < numbers.Length; i++)
+        {
+            int key = int.CreateTruncating(numbers[i]);
+            int known = direct[key];
+            if (known == 0)
+            {
+                known = direct[key] = GetOrAddHashed(values[i]) + 1;
+            }
+
+            indices[i] = known - 1;
+        }
+
+        return true;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
