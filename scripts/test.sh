@@ -18,14 +18,17 @@ fi
 status=0
 passed=0; failed=0; skipped=0
 
+SECONDS=0
 for proj in tests/*/*.Tests.csproj; do
     name=$(basename "$proj" .csproj)
+    started=$SECONDS
     echo "=== $name"
     if ! dotnet test "$proj" -c Release --no-build -nologo \
         --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
         --results-directory "$results"; then
         status=1
     fi
+    echo "--- $name took $((SECONDS - started)) s"
     trx="$results/$name.trx"
     if [ -f "$trx" ]; then
         counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
@@ -51,6 +54,7 @@ for t in tests/system/*.sh; do
     else failed=$((failed + 1)); status=1; echo "FAILED: $t (exit $rc)"; fi
 done
 
+echo "--- tests took $SECONDS s"
 [ $failed -gt 0 ] && status=1
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status
