@@ -86,6 +86,45 @@ internal sealed class GeneratedTable
         }
     }
 
+    /// <summary>
+    /// Writes the table through <see cref="ParquetFileWriter.Write(IReadOnlyList{ColumnData})"/> in batches of
+    /// <paramref name="batchRows"/> rows; the writer cuts row groups itself (so <see cref="RowGroupSizes"/> does not
+    /// apply: see <see cref="WithRowGroupSizes"/>).
+    /// </summary>
+    public void WriteTable(string path, ParquetWriterOptions options, int batchRows)
+    {
+        using ParquetFileWriter writer = ParquetFileWriter.Create(path, Schema, options);
+        for (int start = 0; start < RowCount; start += batchRows)
+        {
+            int count = Math.Min(batchRows, RowCount - start);
+            writer.Write([.. Enumerable.Range(0, Cases.Count).Select(c => ToColumnData(c, Columns[c].AsSpan(start, count)))]);
+        }
+    }
+
+    /// <summary>The same rows cut into different row groups (as a writer chose them).</summary>
+    public GeneratedTable WithRowGroupSizes(int[] sizes) => new(Cases, Nullable, Columns, sizes);
+
+    private ColumnData ToColumnData(int column, ReadOnlySpan<object?> rows)
+    {
+        byte[] levels = Nullable ? [.. rows.ToArray().Select(v => v is null ? (byte)0 : (byte)1)] : [];
+        return Cases[column].Kind switch
+        {
+            ValueKind.Bool => Dense<bool>(rows, levels),
+            ValueKind.Int32 => Dense<int>(rows, levels),
+            ValueKind.UInt32 => Dense<uint>(rows, levels),
+            ValueKind.Int64 => Dense<long>(rows, levels),
+            ValueKind.UInt64 => Dense<ulong>(rows, levels),
+            ValueKind.Int96 => Dense<Int96>(rows, levels),
+            ValueKind.Float => Dense<float>(rows, levels),
+            ValueKind.Double => Dense<double>(rows, levels),
+            ValueKind.Text when column % 2 == 0 => ColumnData.FromStrings(rows.ToArray().Select(v => (string?)v).ToArray()),
+            _ => ColumnData.FromByteArrays(Concat(rows, out int[] offsets), offsets, levels),
+        };
+    }
+
+    private static ColumnData Dense<T>(ReadOnlySpan<object?> rows, byte[] levels)
+        where T : unmanaged => ColumnData.From<T>(rows.ToArray().OfType<T>().ToArray(), levels);
+
     private void WriteBatch(RowGroupWriter rg, int column, ReadOnlySpan<object?> rows, bool alternate)
     {
         byte[] levels = Nullable ? new byte[rows.Length] : [];
