@@ -643,8 +643,8 @@ public sealed unsafe class Sensor
     /// <summary>
     /// Moves RAM records (sealed sectors, and the open one when asked) to disk sectors: append to the last
     /// disk sector by writing a longer copy to a fresh slot, or start new sectors; each sector is written
-    /// and fsynced, then the meta is replaced; only then are the RAM sectors freed. On a write failure
-    /// nothing moves (the sectors stay dirty in RAM and are retried next tick).
+    /// and fsynced, and only then are the RAM sectors freed (the meta follows in the manager pass). On a
+    /// write failure nothing moves (the sectors stay dirty in RAM and are retried next tick).
     /// </summary>
     private StoreResult FlushLocked(bool includeOpen, int maxSectors)
     {
@@ -784,8 +784,11 @@ public sealed unsafe class Sensor
         }
         _consecutiveFailures = 0;
         _store.ReportDiskSuccess();
+        // The records are durable now (their sectors are fsynced; recovery finds sectors newer than the
+        // meta). The meta that names them and frees the replaced slots follows in the manager pass, so a
+        // writer flushing under backpressure pays one fsync, not three.
         _metaDirty = true;
-        return WriteMetaLocked();
+        return StoreResult.Ok;
     }
 
     private ulong MoveStart(int sector)
