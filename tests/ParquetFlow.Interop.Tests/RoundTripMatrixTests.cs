@@ -75,9 +75,10 @@ public sealed class RoundTripMatrixTests : IClassFixture<DuckDbSession>, IDispos
             DataPageSize = shape == 0 ? 1 << 20 : shape == 1 ? 512 : 4096,
             MaxRowsPerPage = shape == 2 ? random.Next(50, 300) : 20_000,
             Columns = ColumnOptionsFor(mode),
+            MaxDegreeOfParallelism = random.Next(1, 3),
         };
         _output.WriteLine($"file {path}");
-        _output.WriteLine($"row groups {string.Join(",", groups)}, DataPageSize {options.DataPageSize}, MaxRowsPerPage {options.MaxRowsPerPage}");
+        _output.WriteLine($"row groups {string.Join(",", groups)}, DataPageSize {options.DataPageSize}, MaxRowsPerPage {options.MaxRowsPerPage}, threads {options.MaxDegreeOfParallelism}");
 
         GeneratedTable table = GeneratedTable.Create(random, ColumnCases.All, nullable, groups);
         table.Write(path, options, random);
@@ -85,6 +86,24 @@ public sealed class RoundTripMatrixTests : IClassFixture<DuckDbSession>, IDispos
         string context = $"{codec} {version} {(nullable ? "optional" : "required")} {mode}, {TestSeed.Describe(seed)}";
         await ThreeReaders.AssertReadBackAsync(_duck, table, path, context, booleansRequestedRle: mode == EncodingMode.TypeSpecific, lz4V2Optional: codec == CompressionCodec.Lz4Raw && version == DataPageVersion.V2 && nullable);
         ChunkLayout.AssertEncodingsAndCodec(path, table, codec, mode);
+    }
+
+    [Theory]
+    [InlineData(CompressionCodec.Zstd, 1)]
+    [InlineData(CompressionCodec.Zstd, 19)]
+    [InlineData(CompressionCodec.Zstd, -5)]
+    [InlineData(CompressionCodec.Gzip, 1)]
+    [InlineData(CompressionCodec.Gzip, 9)]
+    [InlineData(CompressionCodec.Lz4Raw, 9)]
+    public async Task Compression_levels_read_back_in_every_reader(CompressionCodec codec, int level)
+    {
+        int seed = TestSeed.For("level", codec, level);
+        _output.WriteLine(TestSeed.Describe(seed));
+        var random = new Random(seed);
+        string path = Path.Combine(_directory, $"{codec}-level{level}.parquet");
+        GeneratedTable table = GeneratedTable.Create(random, ColumnCases.All, nullable: true, [700, 300]);
+        table.Write(path, new ParquetWriterOptions { Compression = codec, CompressionLevel = level, DataPageVersion = DataPageVersion.V2, MaxRowsPerPage = 250 }, random);
+        await ThreeReaders.AssertReadBackAsync(_duck, table, path, $"{codec} level {level}, {TestSeed.Describe(seed)}", lz4V2Optional: codec == CompressionCodec.Lz4Raw);
     }
 
     internal static Dictionary<string, ColumnOptions>? ColumnOptionsFor(EncodingMode mode)
