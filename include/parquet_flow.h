@@ -1,0 +1,111 @@
+/* ParquetFlow C API: a non-blocking log of fixed-layout binary records into rotating Parquet files.
+ *
+ * Link with -lparquetflow (libparquetflow.so, published with
+ *   dotnet publish src/ParquetFlow.Native -c Release -r linux-x64 -p:PublishAot=true).
+ *
+ * Thread safety: pqflow_log / pqflow_log_record may be called from ONE thread at a time per sink, or from any
+ * number of threads when config.multi_producer is set. pqflow_flush, pqflow_get_stats and pqflow_last_error may be
+ * called from any thread. pqflow_destroy must be the last call on a sink, with no other call in flight.
+ * Record layout (docs/formats.md, "Log-sink records"): a null bitmap of one bit per nullable column (bit set =
+ * null, LSB first) at offset 0, then every column in order, packed without padding, little-endian; a BYTE_ARRAY or
+ * STRING column is a 4-byte length followed by its bytes.
+ */
+#ifndef PARQUET_FLOW_H
+#define PARQUET_FLOW_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct pqflow_sink* pqflow_sink_t;
+
+typedef enum {
+    PQFLOW_OK = 0,
+    PQFLOW_ERR_FULL = 1,        /* ring buffer full, record dropped (counted in stats.dropped) */
+    PQFLOW_ERR_INVALID = 2,     /* invalid arguments, or a record whose length does not match the schema */
+    PQFLOW_ERR_IO = 3,          /* file I/O error (see pqflow_last_error) */
+    PQFLOW_ERR_SCHEMA = 4,      /* schema not set */
+} pqflow_error;
+
+typedef enum {
+    PQFLOW_TYPE_BOOL = 0,             /* 1 byte, 0 = false */
+    PQFLOW_TYPE_I32 = 1,              /* 4 bytes */
+    PQFLOW_TYPE_I64 = 2,              /* 8 bytes */
+    PQFLOW_TYPE_I96 = 3,              /* 12 bytes */
+    PQFLOW_TYPE_F32 = 4,              /* 4 bytes */
+    PQFLOW_TYPE_F64 = 5,              /* 8 bytes */
+    PQFLOW_TYPE_BYTE_ARRAY = 6,       /* 4-byte length + bytes */
+    PQFLOW_TYPE_FIXED_BYTE_ARRAY = 7, /* type_length bytes, FIXED_LEN_BYTE_ARRAY column */
+    /* Extensions to the document's list: */
+    PQFLOW_TYPE_FIXED_STRING = 8,     /* char[type_length], trailing NULs trimmed, STRING column */
+    PQFLOW_TYPE_TIMESTAMP_NS = 9,     /* 8 bytes, INT64 TIMESTAMP(NANOS, UTC) column */
+    PQFLOW_TYPE_STRING = 10,          /* 4-byte length + UTF-8 bytes, STRING column */
+} pqflow_type;
+
+typedef enum {
+    PQFLOW_COMPRESS_NONE = 0,
+    PQFLOW_COMPRESS_SNAPPY = 1,
+    PQFLOW_COMPRESS_GZIP = 2,
+    PQFLOW_COMPRESS_ZSTD = 6,
+    PQFLOW_COMPRESS_LZ4_RAW = 7,
+} pqflow_compression;
+
+typedef struct {
+    const char* name;
+    pqflow_type type;
+    int32_t type_length;    /* for FIXED_BYTE_ARRAY and FIXED_STRING */
+    int32_t nullable;       /* 0 = required, 1 = optional */
+} pqflow_column_def;
+
+/* Zero-initialise (pqflow_config c = {0};) and set what you need: every zero field means its default. */
+typedef struct {
+    const char* file_path;          /* may contain {seq} (6-digit file number) and {utc} (open time) */
+    uint32_t ring_buffer_size;      /* bytes, power of 2, default 1<<24; a record takes ceil((4+len)/64) 64-byte slots */
+    uint32_t batch_size;            /* rows per row group, default 65536 */
+    uint32_t max_rows_per_file;     /* 0 = unlimited */
+    pqflow_compression compression; /* default PQFLOW_COMPRESS_NONE (0) */
+    /* Extensions to the document's struct: */
+    uint64_t max_bytes_per_file;    /* rotate once a file reaches this size; 0 = unlimited */
+    uint32_t max_file_seconds;      /* rotate files older than this; 0 = unlimited */
+    uint32_t flush_interval_ms;     /* write a partial row group once its oldest row is this old; default 1000 */
+    int32_t multi_producer;         /* non-zero: several threads may log at once (MPSC ring) */
+    int32_t compression_level;      /* 0 = codec default */
+    int32_t not_durable;            /* non-zero: skip the fsync + journal after each row group */
+} pqflow_config;
+
+typedef struct {
+    uint64_t logged;      /* records accepted into the ring */
+    uint64_t written;     /* records in written row groups */
+    uint64_t dropped;     /* records refused: ring full */
+    uint64_t invalid;     /* records refused: wrong length for the schema */
+    uint64_t lost;        /* records accepted but lost to a write error */
+    uint64_t files;       /* completed files */
+    uint64_t row_groups;  /* row groups written */
+    uint64_t bytes;       /* bytes written */
+} pqflow_stats;
+
+pqflow_error pqflow_create(pqflow_sink_t* out, const pqflow_config* config);
+/* Starts the sink (and recovers files left in progress by a crash). Call once. */
+pqflow_error pqflow_set_schema(pqflow_sink_t sink, const pqflow_column_def* columns, uint32_t num_columns);
+/* Copies the record into the ring and returns at once: OK, ERR_FULL (dropped), ERR_INVALID, ERR_SCHEMA. */
+pqflow_error pqflow_log(pqflow_sink_t sink, const void* record, uint32_t len);
+pqflow_error pqflow_log_record(pqflow_sink_t sink, const void* record, uint32_t len);
+/* Returns once every record logged before the call is in a row group fsynced to disk. */
+pqflow_error pqflow_flush(pqflow_sink_t sink);
+/* Drains and writes everything logged, completes the current file, frees the sink. NULL is ignored. */
+void         pqflow_destroy(pqflow_sink_t sink);
+
+/* Extensions: */
+/* Text of the last error on this sink (NULL: errors of calls that had no sink); valid until the next call. */
+const char*  pqflow_last_error(pqflow_sink_t sink);
+pqflow_error pqflow_get_stats(pqflow_sink_t sink, pqflow_stats* out);
+/* The fixed record length of the schema, or -1 (no schema, or variable-length records). */
+int32_t      pqflow_record_length(pqflow_sink_t sink);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,44 @@
+using System.Runtime.InteropServices;
+
+namespace ParquetFlow.Native;
+
+/// <summary><c>pqflow_column_def</c> (include/parquet_flow.h).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct NativeColumnDef
+{
+    public nint Name;
+    public int Type;
+    public int TypeLength;
+    public int Nullable;
+}
+
+/// <summary><c>pqflow_config</c> (include/parquet_flow.h); fields after <c>compression</c> extend the document's struct.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct NativeConfig
+{
+    public nint FilePath;
+    public uint RingBufferSize;
+    public uint BatchSize;
+    public uint MaxRowsPerFile;
+    public int Compression;
+    public ulong MaxBytesPerFile;
+    public uint MaxFileSeconds;
+    public uint FlushIntervalMs;
+    public int MultiProducer;
+    public int CompressionLevel;
+    public int NotDurable;
+}
+
+/// <summary><c>pqflow_stats</c> (include/parquet_flow.h).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct NativeStats
+{
+    public ulong Logged;
+    public ulong Written;
+    public ulong Dropped;
+    public ulong Invalid;
+    public ulong Lost;
+    public ulong Files;
+    public ulong RowGroups;
+    public ulong Bytes;
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The C API end to end: publish libparquetflow.so with NativeAOT, build examples/market_data.c with gcc against it,
+# run it (it also checks the documented errors of bad calls), and check its file with DuckDB and pqflow inspect.
+# Set PQFLOW_BUILD_LOCK_HELD=1 when the caller already holds /tmp/pqflow-build.lock.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+native="$root/artifacts/native"
+lock=()
+[ -n "${PQFLOW_BUILD_LOCK_HELD:-}" ] || lock=(flock /tmp/pqflow-build.lock)
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+
+"${lock[@]}" dotnet publish src/ParquetFlow.Native -c Release -r linux-x64 -p:PublishAot=true -o "$native" -nologo -v:q > "$dir/publish.log" 2>&1 \
+    || { cat "$dir/publish.log"; echo "NativeAOT publish failed"; exit 1; }
+[ -f "$native/libparquetflow.so" ] || { echo "no libparquetflow.so in $native"; exit 1; }
+for symbol in pqflow_create pqflow_set_schema pqflow_log pqflow_log_record pqflow_flush pqflow_destroy pqflow_last_error pqflow_get_stats; do
+    nm -D --defined-only "$native/libparquetflow.so" | grep -qw "$symbol" || { echo "libparquetflow.so does not export $symbol"; exit 1; }
+done
+
+gcc -O2 -Wall -Wextra -Werror -I include examples/market_data.c -L "$native" -lparquetflow -Wl,-rpath,"$native" -o "$dir/market_data"
+"$dir/market_data" "$dir/md.parquet" 1000000 > "$dir/run.log" || { cat "$dir/run.log"; echo "market_data failed"; exit 1; }
+grep -q "written 1000000 " "$dir/run.log" || { cat "$dir/run.log"; exit 1; }
+
+duckdb_so=$(find tests/ParquetFlow.Sink.Tests/bin/Release -name libduckdb.so -path '*linux-x64*' | head -n 1)
+[ -n "$duckdb_so" ] || { echo "libduckdb.so not found (build tests/ParquetFlow.Sink.Tests first)"; exit 1; }
+gcc -O1 tests/system/sink_duckdb_check.c -L "$(dirname "$duckdb_so")" -l:libduckdb.so -Wl,-rpath,"$(dirname "$duckdb_so")" -o "$dir/duck"
+q() { "$dir/duck" "$1"; }
+[ "$(q "SELECT count(*) FROM '$dir/md.parquet'")" = 1000000 ] || { echo "DuckDB count wrong"; exit 1; }
+[ "$(q "SELECT sum(order_id)::BIGINT FROM '$dir/md.parquet'")" = 499999500000 ] || { echo "DuckDB order_id sum wrong"; exit 1; }
+[ "$(q "SELECT count(*) FROM '$dir/md.parquet' WHERE symbol NOT IN ('AAPL','MSFT','NVDA','AMZN','GOOGL','META','TSLA','BRK.B')")" = 0 ] || { echo "symbols not trimmed strings"; exit 1; }
+[ "$(q "SELECT count(*) FROM '$dir/md.parquet' WHERE symbol = 'GOOGL' AND order_id % 8 = 4")" = 125000 ] || { echo "symbol/order mismatch"; exit 1; }
+# DuckDB reads TIMESTAMP(NANOS, UTC) as TIMESTAMPTZ (microseconds): check order and span, not every nanosecond.
+[ "$(q "SELECT count(*) FROM (SELECT timestamp_ns t, lag(timestamp_ns) OVER (ORDER BY order_id) p FROM '$dir/md.parquet') WHERE t < p OR t < TIMESTAMPTZ '2020-01-01'")" = 0 ] || { echo "timestamps out of order"; exit 1; }
+span=$(q "SELECT (max(epoch_us(timestamp_ns)) - min(epoch_us(timestamp_ns)))::BIGINT FROM '$dir/md.parquet'")
+[ "$span" -ge 99998 ] && [ "$span" -le 100000 ] || { echo "timestamp span $span us, expected ~99999"; exit 1; }
+dotnet src/pqflow/bin/Release/net10.0/pqflow.dll inspect "$dir/md.parquet" | grep -q "TIMESTAMP(NANOS, UTC)" || { echo "inspect: no timestamp column"; exit 1; }
+echo "C API: libparquetflow.so + gcc market_data.c + DuckDB check: ok"
