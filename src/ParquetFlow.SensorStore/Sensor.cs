@@ -2,7 +2,6 @@
 // three cursors erased | pending | unsent | tail. Every public call takes the sensor's own lock.
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace ParquetFlow.SensorStore;
@@ -94,8 +93,6 @@ public sealed unsafe class Sensor
 
     /// <summary>Records per RAM sector (60 time-series or 20 event records on the STM32 profile).</summary>
     public int RecordsPerSector => _perSector;
-
-    internal int DiskSegmentCount => _segments.Count;
 
     internal bool HasRamBacklog
     {
@@ -858,7 +855,7 @@ public sealed unsafe class Sensor
         return false;
     }
 
-    /// <summary>Unsent disk sectors this sensor could give up to the quota.</summary>
+    /// <summary>Unsent disk sectors this sensor could give up to the quota (caller holds <see cref="Gate"/>).</summary>
     internal int DroppableDiskSegments
     {
         get
@@ -927,16 +924,4 @@ public sealed unsafe class Sensor
     }
 
     internal void DisposeDisk() => _disk?.Dispose();
-
-    [Conditional("DEBUG")]
-    internal void AssertInvariants()
-    {
-        lock (Gate)
-        {
-            Debug.Assert(_erased <= _pendingIndex || _pendingCount == 0);
-            Debug.Assert(_pendingCount >= 0 && _pendingCount <= _retained);
-            Span<byte> tail = _pool.Sector(_tail);
-            Debug.Assert(SectorHeader.First(tail) + (ulong)SectorHeader.Count(tail) == _next);
-        }
-    }
 }

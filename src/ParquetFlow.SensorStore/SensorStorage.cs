@@ -328,7 +328,19 @@ public sealed class SensorStorage : IDisposable
             {
                 continue;
             }
-            int n = s.DroppableDiskSegments;
+            if (!s.Gate.TryEnter())
+            {
+                continue; // busy: never wait for another sensor while holding the requester's lock
+            }
+            int n;
+            try
+            {
+                n = s.DroppableDiskSegments;
+            }
+            finally
+            {
+                s.Gate.Exit();
+            }
             if (n > most)
             {
                 most = n;
