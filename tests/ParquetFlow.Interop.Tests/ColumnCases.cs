@@ -141,6 +141,7 @@ internal static class ColumnCases
                 Name = "date", Kind = ValueKind.Int32, Describe = (n, o) => ColumnDescriptor.Date(n, o),
                 Generate = r => (int)Int(r, MinDays, MaxDays),
                 DuckExpression = "({0} - DATE '1970-01-01')", DuckType = "DATE", SharpType = "Int32/Date", NetType = typeof(DateTime),
+                FromDuckStat = s => DuckDays(s).ToString(CultureInfo.InvariantCulture),
                 // Parquet.Net reads DATE values as DateTime but its statistics as the raw day number.
                 FromNet = v => (v is int days ? days * 864_000_000_000L : v is DateOnly d ? (long)(d.DayNumber - DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber) * 864_000_000_000 : ((DateTime)v).Ticks - UnixEpochTicks).ToString(CultureInfo.InvariantCulture),
                 NetCanonOverride = v => v is int days ? ((long)days * 864_000_000_000).ToString(CultureInfo.InvariantCulture) : string.Empty,
@@ -166,12 +167,13 @@ internal static class ColumnCases
             DuckExpression = "replace(CAST({0} AS VARCHAR), '-', '')", DuckCanonOverride = v => Convert.ToHexStringLower((byte[])v),
             NetCanonOverride = v => Convert.ToHexStringLower((byte[])v), FromNet = v => ((Guid)v).ToString("N"), NetHasMinMax = false,
             DuckType = "UUID", SharpType = "FixedLenByteArray(16)/Uuid", NetType = typeof(Guid), Order = CompareBytes,
+            FromDuckStat = s => s.Replace("-", string.Empty, StringComparison.Ordinal),
         });
         cases.Add(new ColumnCase
         {
             Name = "json", Kind = ValueKind.Text, Describe = (n, o) => ColumnDescriptor.ByteArray(n, o, PfLogicalType.Json()),
             Generate = r => s_json[r.Next(s_json.Length)], DuckExpression = "CAST({0} AS VARCHAR)",
-            DuckType = "JSON", SharpType = "ByteArray/Json", NetType = typeof(ReadOnlyMemory<byte>),
+            DuckType = "JSON", SharpType = "ByteArray/Json", NetType = typeof(ReadOnlyMemory<byte>), FromDuckStat = s => s,
 
             // Parquet.Net does not treat JSON as text: it reads the bytes.
             FromNet = v => v is byte[] b ? Encoding.UTF8.GetString(b) : (string)v,
@@ -180,7 +182,7 @@ internal static class ColumnCases
         cases.Add(new ColumnCase
         {
             Name = "enum", Kind = ValueKind.Text, Describe = (n, o) => ColumnDescriptor.ByteArray(n, o, PfLogicalType.Enum()),
-            Generate = r => s_enums[r.Next(s_enums.Length)], DuckType = "VARCHAR", SharpType = "ByteArray/Enum", NetType = typeof(ReadOnlyMemory<char>),
+            Generate = r => s_enums[r.Next(s_enums.Length)], DuckType = "VARCHAR", SharpType = "ByteArray/Enum", NetType = typeof(ReadOnlyMemory<char>), FromDuckStat = s => s,
             Order = (a, b) => Encoding.UTF8.GetBytes((string)a).AsSpan().SequenceCompareTo(Encoding.UTF8.GetBytes((string)b)),
         });
         return cases;
@@ -237,6 +239,14 @@ internal static class ColumnCases
             FromNet = v => v is long raw ? NetTicks(raw) : (((DateTime)v).Ticks - UnixEpochTicks).ToString(CultureInfo.InvariantCulture),
             DuckType = duckType,
             SharpType = $"Int64/Timestamp({unit},{utc})",
+
+            // parquet_metadata() prints statistics as text: "2262-04-07 16:26:40.123456[+00]", in DuckDB's own unit.
+            FromDuckStat = s => DuckTimestamp(s, unitsPerSecond: unit switch
+            {
+                PfTimeUnit.Millis => 1_000,
+                PfTimeUnit.Micros => 1_000_000,
+                _ => microsInDuck ? 1_000_000 : 1_000_000_000,
+            }).ToString(CultureInfo.InvariantCulture),
             NetType = typeof(DateTime),
             Order = Compare<long>,
         };
@@ -289,6 +299,27 @@ internal static class ColumnCases
             Order = (a, b) => Unscaled(a).CompareTo(Unscaled(b)),
             FromDuckStat = s => s,
         };
+    }
+
+    private static int DuckDays(string date) =>
+        DateOnly.ParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture).DayNumber - DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber;
+
+    /// <summary>DuckDB's timestamp text ("yyyy-MM-dd HH:mm:ss[.fraction][+00]") as units since the epoch.</summary>
+    private static long DuckTimestamp(string text, long unitsPerSecond)
+    {
+        string t = text.EndsWith("+00", StringComparison.Ordinal) ? text[..^3] : text;
+        int space = t.IndexOf(' ', StringComparison.Ordinal);
+        string[] clock = t[(space + 1)..].Split(':');
+        string[] seconds = clock[2].Split('.');
+        Int128 total = ((Int128)DuckDays(t[..space]) * 86_400) + (int.Parse(clock[0], CultureInfo.InvariantCulture) * 3600) + (int.Parse(clock[1], CultureInfo.InvariantCulture) * 60) + int.Parse(seconds[0], CultureInfo.InvariantCulture);
+        total *= unitsPerSecond;
+        if (seconds.Length > 1)
+        {
+            int digits = (int)Math.Log10(unitsPerSecond);
+            total += long.Parse(seconds[1].PadRight(digits, '0')[..digits], CultureInfo.InvariantCulture);
+        }
+
+        return (long)total;
     }
 
     private static decimal Pow10(int scale)
