@@ -47,9 +47,10 @@ public sealed class EncodingTests(ITestOutputHelper output)
     [Fact]
     public void Hybrid_pads_literals_to_groups_of_eight_before_a_run()
     {
-        int[] values = [1, 2, 3, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5];
+        int[] values = [1, 2, 3, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5];
         byte[] bytes = Bytes(b => RleBitPackedHybrid.Encode<int>(values, 3, b));
-        Assert.Equal(0x03, bytes[0]); // one bit-packed group of 8: 1,2,3 and five 5s
+        Assert.Equal(0x03, bytes[0]); // one bit-packed group of 8: 1,2,3 and five 5s (3 bytes at width 3) ...
+        Assert.Equal(new byte[] { 8 << 1, 5 }, bytes[4..]); // ... then the remaining eight 5s as one RLE run
         Assert.Equal(values.Select(v => (uint)v), Decoders.RleHybrid(bytes, 3, values.Length));
     }
 
