@@ -33,6 +33,9 @@ public abstract class ColumnData
     /// <summary>Strings (null = a null row), written as UTF-8.</summary>
     public static ColumnData FromStrings(ReadOnlyMemory<string?> values) => new Strings(values);
 
+    /// <summary>Validates every row against the column without writing anything (throws <see cref="InvalidBatchException"/>).</summary>
+    internal abstract void Check(RowGroupWriter writer, int column);
+
     /// <summary>Writes rows [<paramref name="row"/>, <paramref name="row"/> + <paramref name="count"/>) starting at value <paramref name="value"/>; returns the values consumed.</summary>
     internal abstract int WriteSlice(RowGroupWriter writer, int column, int row, int count, int value);
 
@@ -43,6 +46,8 @@ public abstract class ColumnData
         : ColumnData(levels, levels.IsEmpty ? values.Length : levels.Length)
         where T : unmanaged
     {
+        internal override void Check(RowGroupWriter writer, int column) => writer.CheckColumn(column, values.Span, DefinitionLevels.Span);
+
         internal override int WriteSlice(RowGroupWriter writer, int column, int row, int count, int value)
         {
             int n = ValuesIn(row, count);
@@ -59,6 +64,8 @@ public abstract class ColumnData
     private sealed class ByteArrays(ReadOnlyMemory<byte> data, ReadOnlyMemory<int> offsets, ReadOnlyMemory<byte> levels)
         : ColumnData(levels, levels.IsEmpty ? Math.Max(offsets.Length - 1, 0) : levels.Length)
     {
+        internal override void Check(RowGroupWriter writer, int column) => writer.CheckByteArrays(column, data.Span, offsets.Span, DefinitionLevels.Span);
+
         internal override int WriteSlice(RowGroupWriter writer, int column, int row, int count, int value)
         {
             int n = ValuesIn(row, count);
@@ -74,6 +81,8 @@ public abstract class ColumnData
 
     private sealed class Strings(ReadOnlyMemory<string?> values) : ColumnData(default, values.Length)
     {
+        internal override void Check(RowGroupWriter writer, int column) => writer.CheckStrings(column, values.Span);
+
         internal override int WriteSlice(RowGroupWriter writer, int column, int row, int count, int value)
         {
             writer.WriteStrings(column, values.Span.Slice(row, count));

@@ -112,6 +112,14 @@ public sealed class ParquetFileWriter : IDisposable
             throw new InvalidOperationException("a row group opened with BeginRowGroup has not ended");
         }
 
+        // The whole batch is validated before any of it is written: a rejected batch leaves no rows behind, even
+        // when it would have spanned several row groups.
+        RowGroupWriter checker = _open ?? new RowGroupWriter(this, _columns);
+        for (int c = 0; c < columns.Count; c++)
+        {
+            columns[c].Check(checker, c);
+        }
+
         int[] valueCursor = new int[columns.Count];
         const int SliceRows = 65_536;
         int row = 0;

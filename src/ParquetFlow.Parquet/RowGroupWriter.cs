@@ -38,6 +38,13 @@ public sealed class RowGroupWriter : IDisposable
     /// <paramref name="values"/> only the non-null values; empty levels mean every row has a value.
     /// </summary>
     public void WriteColumn<T>(int column, ReadOnlySpan<T> values, ReadOnlySpan<byte> definitionLevels = default)
+        where T : unmanaged => Fixed(column, values, definitionLevels, write: true);
+
+    /// <summary>Validates what <see cref="WriteColumn{T}"/> would take, keeping nothing.</summary>
+    internal void CheckColumn<T>(int column, ReadOnlySpan<T> values, ReadOnlySpan<byte> definitionLevels)
+        where T : unmanaged => Fixed(column, values, definitionLevels, write: false);
+
+    private void Fixed<T>(int column, ReadOnlySpan<T> values, ReadOnlySpan<byte> definitionLevels, bool write)
         where T : unmanaged
     {
         ColumnWriter writer = Writer(column);
@@ -45,25 +52,73 @@ public sealed class RowGroupWriter : IDisposable
         switch (c.PhysicalType)
         {
             case PhysicalType.Boolean when typeof(T) == typeof(bool):
-                ((BooleanColumnWriter)writer).Write(MemoryMarshal.Cast<T, bool>(values), definitionLevels);
+                if (write)
+                {
+                    ((BooleanColumnWriter)writer).Write(MemoryMarshal.Cast<T, bool>(values), definitionLevels);
+                }
+                else
+                {
+                    ((BooleanColumnWriter)writer).Check(MemoryMarshal.Cast<T, bool>(values), definitionLevels);
+                }
+
                 return;
             case PhysicalType.Int32 when typeof(T) == typeof(int) || typeof(T) == typeof(uint):
-                ((FixedWidthColumnWriter<int>)writer).Write(MemoryMarshal.Cast<T, int>(values), definitionLevels);
+                if (write)
+                {
+                    ((FixedWidthColumnWriter<int>)writer).Write(MemoryMarshal.Cast<T, int>(values), definitionLevels);
+                }
+                else
+                {
+                    ((FixedWidthColumnWriter<int>)writer).Check(MemoryMarshal.Cast<T, int>(values), definitionLevels);
+                }
+
                 return;
             case PhysicalType.Int64 when typeof(T) == typeof(long) || typeof(T) == typeof(ulong):
-                ((FixedWidthColumnWriter<long>)writer).Write(MemoryMarshal.Cast<T, long>(values), definitionLevels);
+                if (write)
+                {
+                    ((FixedWidthColumnWriter<long>)writer).Write(MemoryMarshal.Cast<T, long>(values), definitionLevels);
+                }
+                else
+                {
+                    ((FixedWidthColumnWriter<long>)writer).Check(MemoryMarshal.Cast<T, long>(values), definitionLevels);
+                }
+
                 return;
             case PhysicalType.Float when typeof(T) == typeof(float):
-                ((FixedWidthColumnWriter<float>)writer).Write(MemoryMarshal.Cast<T, float>(values), definitionLevels);
+                if (write)
+                {
+                    ((FixedWidthColumnWriter<float>)writer).Write(MemoryMarshal.Cast<T, float>(values), definitionLevels);
+                }
+                else
+                {
+                    ((FixedWidthColumnWriter<float>)writer).Check(MemoryMarshal.Cast<T, float>(values), definitionLevels);
+                }
+
                 return;
             case PhysicalType.Double when typeof(T) == typeof(double):
-                ((FixedWidthColumnWriter<double>)writer).Write(MemoryMarshal.Cast<T, double>(values), definitionLevels);
+                if (write)
+                {
+                    ((FixedWidthColumnWriter<double>)writer).Write(MemoryMarshal.Cast<T, double>(values), definitionLevels);
+                }
+                else
+                {
+                    ((FixedWidthColumnWriter<double>)writer).Check(MemoryMarshal.Cast<T, double>(values), definitionLevels);
+                }
+
                 return;
             case PhysicalType.Int96 when typeof(T) == typeof(Int96):
-                ((FixedWidthColumnWriter<Int96>)writer).Write(MemoryMarshal.Cast<T, Int96>(values), definitionLevels);
+                if (write)
+                {
+                    ((FixedWidthColumnWriter<Int96>)writer).Write(MemoryMarshal.Cast<T, Int96>(values), definitionLevels);
+                }
+                else
+                {
+                    ((FixedWidthColumnWriter<Int96>)writer).Check(MemoryMarshal.Cast<T, Int96>(values), definitionLevels);
+                }
+
                 return;
             case PhysicalType.FixedLenByteArray when typeof(T) == typeof(byte):
-                WriteFixedLenByteArrays(column, MemoryMarshal.Cast<T, byte>(values), definitionLevels);
+                FixedLen(column, MemoryMarshal.Cast<T, byte>(values), definitionLevels, write);
                 return;
             default:
                 throw new InvalidBatchException(c.Name, $"a {ColumnDescriptor.PhysicalTypeName(c.PhysicalType)} column cannot take {typeof(T).Name} values");
@@ -112,7 +167,14 @@ public sealed class RowGroupWriter : IDisposable
     /// Appends BYTE_ARRAY (or FIXED_LEN_BYTE_ARRAY) values: value i is <c>data[offsets[i]..offsets[i + 1]]</c>, so
     /// <paramref name="offsets"/> has one more entry than there are non-null values.
     /// </summary>
-    public void WriteByteArrays(int column, ReadOnlySpan<byte> data, ReadOnlySpan<int> offsets, ReadOnlySpan<byte> definitionLevels = default)
+    public void WriteByteArrays(int column, ReadOnlySpan<byte> data, ReadOnlySpan<int> offsets, ReadOnlySpan<byte> definitionLevels = default) =>
+        ByteArrays(column, data, offsets, definitionLevels, write: true);
+
+    /// <summary>Validates what <see cref="WriteByteArrays"/> would take, keeping nothing.</summary>
+    internal void CheckByteArrays(int column, ReadOnlySpan<byte> data, ReadOnlySpan<int> offsets, ReadOnlySpan<byte> definitionLevels) =>
+        ByteArrays(column, data, offsets, definitionLevels, write: false);
+
+    private void ByteArrays(int column, ReadOnlySpan<byte> data, ReadOnlySpan<int> offsets, ReadOnlySpan<byte> definitionLevels, bool write)
     {
         ColumnWriter writer = Writer(column);
         if (writer is not ByteArrayColumnWriter byteArrays)
@@ -120,11 +182,21 @@ public sealed class RowGroupWriter : IDisposable
             throw new InvalidBatchException(writer.Column.Name, $"a {ColumnDescriptor.PhysicalTypeName(writer.Column.PhysicalType)} column cannot take byte arrays");
         }
 
-        byteArrays.Write(data, offsets, definitionLevels);
+        if (write)
+        {
+            byteArrays.Write(data, offsets, definitionLevels);
+        }
+        else
+        {
+            byteArrays.Check(data, offsets, definitionLevels);
+        }
     }
 
     /// <summary>Appends FIXED_LEN_BYTE_ARRAY values packed back to back (<c>data.Length</c> = values × type length).</summary>
-    public void WriteFixedLenByteArrays(int column, ReadOnlySpan<byte> data, ReadOnlySpan<byte> definitionLevels = default)
+    public void WriteFixedLenByteArrays(int column, ReadOnlySpan<byte> data, ReadOnlySpan<byte> definitionLevels = default) =>
+        FixedLen(column, data, definitionLevels, write: true);
+
+    private void FixedLen(int column, ReadOnlySpan<byte> data, ReadOnlySpan<byte> definitionLevels, bool write)
     {
         ColumnWriter writer = Writer(column);
         ColumnDescriptor c = writer.Column;
@@ -147,7 +219,14 @@ public sealed class RowGroupWriter : IDisposable
                 offsets[i] = i * c.TypeLength;
             }
 
-            ((ByteArrayColumnWriter)writer).Write(data, offsets.AsSpan(0, n + 1), definitionLevels);
+            if (write)
+            {
+                ((ByteArrayColumnWriter)writer).Write(data, offsets.AsSpan(0, n + 1), definitionLevels);
+            }
+            else
+            {
+                ((ByteArrayColumnWriter)writer).Check(data, offsets.AsSpan(0, n + 1), definitionLevels);
+            }
         }
         finally
         {
@@ -159,7 +238,12 @@ public sealed class RowGroupWriter : IDisposable
     /// Appends strings as UTF-8 (null = a null row). A FIXED_LEN_BYTE_ARRAY column pads shorter values with
     /// zero bytes and rejects longer ones.
     /// </summary>
-    public void WriteStrings(int column, ReadOnlySpan<string?> values)
+    public void WriteStrings(int column, ReadOnlySpan<string?> values) => Strings(column, values, write: true);
+
+    /// <summary>Validates what <see cref="WriteStrings"/> would take, keeping nothing.</summary>
+    internal void CheckStrings(int column, ReadOnlySpan<string?> values) => Strings(column, values, write: false);
+
+    private void Strings(int column, ReadOnlySpan<string?> values, bool write)
     {
         ColumnWriter writer = Writer(column);
         ColumnDescriptor c = writer.Column;
@@ -192,6 +276,11 @@ public sealed class RowGroupWriter : IDisposable
             }
 
             total += isFixed ? c.TypeLength : length;
+        }
+
+        if (!write)
+        {
+            return;
         }
 
         byte[] data = ArrayPool<byte>.Shared.Rent(Math.Max(total, 1));

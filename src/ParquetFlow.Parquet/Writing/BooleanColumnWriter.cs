@@ -24,7 +24,8 @@ internal sealed class BooleanColumnWriter : ColumnWriter
 
     protected override long BufferedValueBytes => _count / 8;
 
-    public void Write(ReadOnlySpan<bool> values, ReadOnlySpan<byte> definitionLevels)
+    /// <summary>Validates a batch without keeping anything; returns its row count.</summary>
+    public int Check(ReadOnlySpan<bool> values, ReadOnlySpan<byte> definitionLevels)
     {
         int rows = definitionLevels.IsEmpty ? values.Length : definitionLevels.Length;
         int present = CountPresent(definitionLevels, rows);
@@ -32,6 +33,13 @@ internal sealed class BooleanColumnWriter : ColumnWriter
         {
             throw new InvalidBatchException(Column.Name, $"{values.Length} values for {present} non-null rows; pass exactly one value per definition level of 1");
         }
+
+        return rows;
+    }
+
+    public void Write(ReadOnlySpan<bool> values, ReadOnlySpan<byte> definitionLevels)
+    {
+        int rows = Check(values, definitionLevels);
 
         int row = 0;
         int valueIndex = 0;

@@ -55,7 +55,8 @@ internal sealed class ByteArrayColumnWriter : ColumnWriter
     /// more entry than there are non-null values), plus one definition level per row (empty = all present).
     /// For FIXED_LEN_BYTE_ARRAY every value must be exactly the column's length.
     /// </summary>
-    public void Write(ReadOnlySpan<byte> data, ReadOnlySpan<int> offsets, ReadOnlySpan<byte> definitionLevels)
+    /// <summary>Validates a batch without keeping anything; returns its row count.</summary>
+    public int Check(ReadOnlySpan<byte> data, ReadOnlySpan<int> offsets, ReadOnlySpan<byte> definitionLevels)
     {
         int values = Math.Max(offsets.Length - 1, 0);
         int rows = definitionLevels.IsEmpty ? values : definitionLevels.Length;
@@ -80,6 +81,13 @@ internal sealed class ByteArrayColumnWriter : ColumnWriter
             }
         }
 
+        return rows;
+    }
+
+    public void Write(ReadOnlySpan<byte> data, ReadOnlySpan<int> offsets, ReadOnlySpan<byte> definitionLevels)
+    {
+        int rows = Check(data, offsets, definitionLevels);
+        int values = Math.Max(offsets.Length - 1, 0);
         if (_mode == Mode.Undecided && values > 0)
         {
             _mode = Choose(data, offsets[..(Math.Min(values, SampleSize) + 1)]);

@@ -46,14 +46,7 @@ internal sealed class FixedWidthColumnWriter<T> : ColumnWriter
     /// <summary>Appends a batch: dense non-null values plus one definition level per row (empty = all present).</summary>
     public void Write(ReadOnlySpan<T> values, ReadOnlySpan<byte> definitionLevels)
     {
-        int rows = definitionLevels.IsEmpty ? values.Length : definitionLevels.Length;
-        int present = CountPresent(definitionLevels, rows);
-        if (present != values.Length)
-        {
-            throw new InvalidBatchException(Column.Name, $"{values.Length} values for {present} non-null rows; pass exactly one value per definition level of 1");
-        }
-
-        Validate(values);
+        int rows = Check(values, definitionLevels);
         if (_encoding == ValueEncoding.Undecided && values.Length > 0)
         {
             _encoding = Choose(values[..Math.Min(values.Length, SampleSize)]);
@@ -82,6 +75,20 @@ internal sealed class FixedWidthColumnWriter<T> : ColumnWriter
 
             ClosePageIfFull();
         }
+    }
+
+    /// <summary>Validates a batch without keeping anything; returns its row count.</summary>
+    public int Check(ReadOnlySpan<T> values, ReadOnlySpan<byte> definitionLevels)
+    {
+        int rows = definitionLevels.IsEmpty ? values.Length : definitionLevels.Length;
+        int present = CountPresent(definitionLevels, rows);
+        if (present != values.Length)
+        {
+            throw new InvalidBatchException(Column.Name, $"{values.Length} values for {present} non-null rows; pass exactly one value per definition level of 1");
+        }
+
+        Validate(values);
+        return rows;
     }
 
     private void Append(ReadOnlySpan<T> values)
