@@ -77,6 +77,7 @@ internal static class ArrowReader
         {
             IntLogicalType i => $"Int({i.BitWidth},{i.IsSigned})",
             TimestampLogicalType t => $"Timestamp({t.TimeUnit},{t.IsAdjustedToUtc})",
+            TimeLogicalType t => $"Time({t.TimeUnit},{t.IsAdjustedToUtc})",
             DecimalLogicalType d => $"Decimal({d.Precision},{d.Scale})",
             StringLogicalType => "String",
             DateLogicalType => "Date",

@@ -157,6 +157,9 @@ internal static class ColumnCases
             }
         }
 
+        cases.Add(TimeCase(PfTimeUnit.Millis));
+        cases.Add(TimeCase(PfTimeUnit.Micros));
+        cases.Add(TimeCase(PfTimeUnit.Nanos));
         cases.Add(DecimalCase("dec32", 9, 2, ValueKind.Int32, 0));
         cases.Add(DecimalCase("dec64", 18, 4, ValueKind.Int64, 0));
         cases.Add(DecimalCase("decfix", 28, 10, ValueKind.Fixed, 12));
@@ -250,6 +253,54 @@ internal static class ColumnCases
             NetType = typeof(DateTime),
             Order = Compare<long>,
         };
+    }
+
+    /// <summary>TIME (local): INT32 milliseconds or INT64 micro/nanoseconds since midnight.</summary>
+    private static ColumnCase TimeCase(PfTimeUnit unit)
+    {
+        (string suffix, long perSecond) = unit switch
+        {
+            PfTimeUnit.Millis => ("ms", 1_000L),
+            PfTimeUnit.Micros => ("us", 1_000_000L),
+            _ => ("ns", 1_000_000_000L),
+        };
+        long day = 86_400 * perSecond;
+        bool int32 = unit == PfTimeUnit.Millis;
+
+        // DuckDB: TIME (microseconds) for MILLIS/MICROS, TIME_NS for NANOS.
+        string duckExpression = unit == PfTimeUnit.Nanos ? "CAST({0} AS VARCHAR)" : "datediff('microsecond', TIME '00:00:00', {0})";
+        return new ColumnCase
+        {
+            Name = "time_" + suffix,
+            Kind = int32 ? ValueKind.Int32 : ValueKind.Int64,
+            Describe = int32
+                ? (n, o) => ColumnDescriptor.Int32(n, o, PfLogicalType.Time(unit, isAdjustedToUtc: false))
+                : (n, o) => ColumnDescriptor.Int64(n, o, PfLogicalType.Time(unit, isAdjustedToUtc: false)),
+            Generate = r => int32 ? (object)(int)Int(r, 0, day - 1) : Int(r, 0, day - 1),
+            DuckExpression = duckExpression,
+            DuckCanonOverride = unit switch
+            {
+                PfTimeUnit.Nanos => v => TimeText((long)v, perSecond),
+                _ => v => (Convert.ToInt64(v, CultureInfo.InvariantCulture) * (1_000_000 / perSecond)).ToString(CultureInfo.InvariantCulture),
+            },
+            FromDuckStat = unit == PfTimeUnit.Nanos ? s => s : s => DuckTimestamp("1970-01-01 " + s, 1_000_000).ToString(CultureInfo.InvariantCulture),
+            DuckType = unit == PfTimeUnit.Nanos ? "TIME_NS" : "TIME",
+            SharpType = $"{(int32 ? "Int32" : "Int64")}/Time({unit},False)",
+
+            // Parquet.Net 6.1.0 maps only UTC TIME (which carries the legacy TIME_MILLIS/MICROS annotation) to TimeSpan:
+            // a local TIME comes back as the raw INT32/INT64.
+            NetType = int32 ? typeof(int) : typeof(long),
+            Order = int32 ? Compare<int> : Compare<long>,
+        };
+    }
+
+    /// <summary>"HH:mm:ss[.fraction]" as DuckDB prints a time, trailing zeros of the fraction dropped.</summary>
+    private static string TimeText(long units, long perSecond)
+    {
+        long seconds = units / perSecond;
+        long fraction = units % perSecond;
+        string text = $"{seconds / 3600:D2}:{seconds / 60 % 60:D2}:{seconds % 60:D2}";
+        return fraction == 0 ? text : text + "." + fraction.ToString(CultureInfo.InvariantCulture).PadLeft((int)Math.Log10(perSecond), '0').TrimEnd('0');
     }
 
     private static ColumnCase DecimalCase(string name, int precision, int scale, ValueKind kind, int bytes)
