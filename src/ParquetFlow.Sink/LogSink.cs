@@ -235,6 +235,11 @@ public sealed class LogSink : IDisposable
         {
             Loop();
         }
+        catch (Exception e)
+        {
+            // Never take the process down from the writer thread: record the failure; producers now see a full ring.
+            Fail(e);
+        }
         finally
         {
             lock (_gate)

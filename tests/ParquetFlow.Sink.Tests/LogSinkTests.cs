@@ -199,4 +199,61 @@ public sealed class LogSinkTests
 
         Assert.Equal(80_000L, Convert.ToInt64(TestSupport.Scalar("SELECT count(DISTINCT order_id) FROM read_parquet({f})", file)));
     }
+    [Fact]
+    public void Rotates_by_age_once_the_file_is_old_enough()
+    {
+        using var t = new TestSupport();
+        using var sink = new LogSink(MarketOrder.Layout, new LogSinkOptions { FilePattern = t.PathOf("age-{seq}.parquet"), MaxFileAge = TimeSpan.FromMilliseconds(20) });
+        MarketOrder order = MarketOrder.Make(0);
+        sink.TryLog(in order);
+        sink.Flush();
+
+        // The writer closes the file on one of its idle ticks after 20 ms; poll its counter (bounded).
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var spin = default(SpinWait);
+        while (sink.Statistics.Files == 0 && DateTime.UtcNow < deadline)
+        {
+            spin.SpinOnce();
+        }
+
+        Assert.Equal(1, sink.Statistics.Files);
+        Assert.Equal(1, ParquetFooter.Read(t.PathOf("age-000000.parquet")).Metadata.NumRows);
+    }
+
+    [Fact]
+    public void Write_errors_are_reported_and_counted_never_thrown_on_the_writer_thread()
+    {
+        using var t = new TestSupport();
+        string directory = Path.Combine(t.Directory, "vanishing");
+        using var sink = new LogSink(MarketOrder.Layout, new LogSinkOptions { FilePattern = Path.Combine(directory, "e.parquet"), RowGroupRows = 10, MaxRowsPerFile = 10 });
+        for (long i = 0; i < 5; i++)
+        {
+            MarketOrder order = MarketOrder.Make(i);
+            sink.TryLog(in order);
+        }
+
+        sink.Flush();
+        Directory.Delete(directory, recursive: true);
+        for (long i = 5; i < 10; i++)
+        {
+            MarketOrder order = MarketOrder.Make(i);
+            sink.TryLog(in order);
+        }
+
+        // The file in progress can no longer be renamed to its final name.
+        Assert.Throws<IOException>(sink.Flush);
+        for (long i = 10; i < 15; i++)
+        {
+            MarketOrder order = MarketOrder.Make(i);
+            sink.TryLog(in order);
+        }
+
+        // No directory to open the next file in: those rows are lost, and counted.
+        Assert.Throws<IOException>(sink.Flush);
+        LogSinkStatistics stats = sink.Statistics;
+        Assert.Equal(5, stats.Lost);
+        Assert.Equal(10, stats.Written);
+        Assert.NotNull(stats.LastError);
+        sink.Flush();
+    }
 }
