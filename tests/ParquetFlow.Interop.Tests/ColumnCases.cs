@@ -163,6 +163,7 @@ internal static class ColumnCases
         cases.Add(DecimalCase("dec32", 9, 2, ValueKind.Int32, 0));
         cases.Add(DecimalCase("dec64", 18, 4, ValueKind.Int64, 0));
         cases.Add(DecimalCase("decfix", 28, 10, ValueKind.Fixed, 12));
+        cases.Add(DecimalCase("decfix38", 38, 6, ValueKind.Fixed, 16));
         cases.Add(new ColumnCase
         {
             Name = "uuid", Kind = ValueKind.Fixed, Describe = (n, o) => ColumnDescriptor.FixedLenByteArray(n, 16, o, PfLogicalType.Uuid()),
@@ -346,7 +347,7 @@ internal static class ColumnCases
                 scale),
             DuckType = $"DECIMAL({precision},{scale})",
             SharpType = (kind switch { ValueKind.Int32 => "Int32", ValueKind.Int64 => "Int64", _ => $"FixedLenByteArray({bytes})" }) + $"/Decimal({precision},{scale})",
-            NetType = typeof(decimal),
+            NetType = precision > 28 ? typeof(global::Parquet.Data.BigDecimal) : typeof(decimal),
             Order = (a, b) => Unscaled(a).CompareTo(Unscaled(b)),
             FromDuckStat = s => s,
         };

@@ -12,21 +12,28 @@ internal static class ParquetNetReader
     {
         var result = new ReadBack("Parquet.Net", cases.Count);
         await using ParquetReader reader = await ParquetReader.CreateAsync(path);
+
+        // DECIMAL beyond System.Decimal's 28 digits overflows unless the reader maps decimals to its BigDecimal.
+        await using ParquetReader bigReader = await ParquetReader.CreateAsync(path, new ParquetOptions { UseBigDecimal = true });
         DataField[] fields = reader.Schema.GetDataFields();
-        foreach (DataField field in fields)
+        DataField[] bigFields = bigReader.Schema.GetDataFields();
+        for (int c = 0; c < fields.Length; c++)
         {
-            result.Types.Add(field.ClrType.ToString());
+            result.Types.Add((UsesBigDecimal(cases[c]) ? bigFields[c] : fields[c]).ClrType.ToString());
         }
 
         result.RowGroups = reader.RowGroupCount;
         for (int g = 0; g < reader.RowGroupCount; g++)
         {
-            using ParquetRowGroupReader rg = reader.OpenRowGroupReader(g);
-            int rows = checked((int)rg.RowCount);
+            using ParquetRowGroupReader plainGroup = reader.OpenRowGroupReader(g);
+            using ParquetRowGroupReader bigGroup = bigReader.OpenRowGroupReader(g);
+            int rows = checked((int)plainGroup.RowCount);
             for (int c = 0; c < cases.Count; c++)
             {
                 ColumnCase cc = cases[c];
-                DataField field = fields[c];
+                bool big = UsesBigDecimal(cc);
+                DataField field = big ? bigFields[c] : fields[c];
+                ParquetRowGroupReader rg = big ? bigGroup : plainGroup;
                 if (skip is not null && skip.Contains(cc.Name))
                 {
                     continue;
@@ -59,6 +66,8 @@ internal static class ParquetNetReader
 
         return result;
     }
+
+    private static bool UsesBigDecimal(ColumnCase cc) => cc.NetType == typeof(BigDecimal);
 
     private static object Unwrap(object value) => value switch
     {
@@ -108,6 +117,7 @@ internal static class ParquetNetReader
             _ when t == typeof(float) => await ReadStructAsync<float>(rg, field, rows),
             _ when t == typeof(double) => await ReadStructAsync<double>(rg, field, rows),
             _ when t == typeof(decimal) => await ReadStructAsync<decimal>(rg, field, rows),
+            _ when t == typeof(BigDecimal) => await ReadStructAsync<BigDecimal>(rg, field, rows),
             _ when t == typeof(DateTime) => await ReadStructAsync<DateTime>(rg, field, rows),
             _ when t == typeof(DateOnly) => await ReadStructAsync<DateOnly>(rg, field, rows),
             _ when t == typeof(Guid) => await ReadStructAsync<Guid>(rg, field, rows),
