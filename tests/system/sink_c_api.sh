@@ -34,5 +34,9 @@ q() { "$dir/duck" "$1"; }
 [ "$(q "SELECT count(*) FROM (SELECT timestamp_ns t, lag(timestamp_ns) OVER (ORDER BY order_id) p FROM '$dir/md.parquet') WHERE t < p OR t < TIMESTAMPTZ '2020-01-01'")" = 0 ] || { echo "timestamps out of order"; exit 1; }
 span=$(q "SELECT (max(epoch_us(timestamp_ns)) - min(epoch_us(timestamp_ns)))::BIGINT FROM '$dir/md.parquet'")
 [ "$span" -ge 99998 ] && [ "$span" -le 100000 ] || { echo "timestamp span $span us, expected ~99999"; exit 1; }
+gcc -O2 -Wall -Wextra -Werror -pthread -I include tests/system/sink_c_mpsc.c -L "$native" -lparquetflow -Wl,-rpath,"$native" -o "$dir/mpsc"
+"$dir/mpsc" "$dir/mpsc.parquet" > "$dir/mpsc.log" || { cat "$dir/mpsc.log"; echo "MPSC from C failed"; exit 1; }
+[ "$(q "SELECT count(DISTINCT id) FROM '$dir/mpsc.parquet'")" = 1000000 ] || { echo "MPSC: ids missing"; exit 1; }
+[ "$(q "SELECT count(*) FROM '$dir/mpsc.parquet' WHERE (value IS NULL) <> (id % 10 = 0) OR (value IS NOT NULL AND value <> id % 1000) OR text <> 't' || (id % 100)::VARCHAR")" = 0 ] || { echo "MPSC: values wrong"; exit 1; }
 dotnet src/pqflow/bin/Release/net10.0/pqflow.dll inspect "$dir/md.parquet" | grep -q "TIMESTAMP(NANOS, UTC)" || { echo "inspect: no timestamp column"; exit 1; }
-echo "C API: libparquetflow.so + gcc market_data.c + DuckDB check: ok"
+echo "C API: libparquetflow.so + gcc market_data.c + MPSC from two C threads + DuckDB checks: ok"
