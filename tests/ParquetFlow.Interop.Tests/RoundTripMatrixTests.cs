@@ -67,13 +67,14 @@ public sealed class RoundTripMatrixTests : IClassFixture<DuckDbSession>, IDispos
         // than a row group, so page boundaries, dictionary pages and chunk statistics all get exercised.
         string path = Path.Combine(_directory, $"{codec}-{version}-{nullable}-{mode}.parquet");
         int[] groups = [random.Next(600, 1200), 1, random.Next(200, 900), random.Next(1, 50)];
-        int shape = random.Next(3);
+        // Page shapes: one page per chunk, 512-byte pages, row-limited pages, or tiny pages of a few values each.
+        int shape = random.Next(4);
         var options = new ParquetWriterOptions
         {
             Compression = codec,
             DataPageVersion = version,
-            DataPageSize = shape == 0 ? 1 << 20 : shape == 1 ? 512 : 4096,
-            MaxRowsPerPage = shape == 2 ? random.Next(50, 300) : 20_000,
+            DataPageSize = shape switch { 0 => 1 << 20, 1 => 512, 2 => 4096, _ => 64 },
+            MaxRowsPerPage = shape switch { 2 => random.Next(50, 300), 3 => random.Next(1, 8), _ => 20_000 },
             Columns = ColumnOptionsFor(mode),
             MaxDegreeOfParallelism = random.Next(1, 3),
         };
