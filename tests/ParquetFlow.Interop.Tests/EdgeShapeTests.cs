@@ -155,6 +155,27 @@ public sealed class EdgeShapeTests : IClassFixture<DuckDbSession>, IDisposable
         Assert.Equal(new ChunkStatistics(0, 0, 1, null, null), arrow.Statistics.Single());
     }
 
+    [Fact]
+    public async Task Without_statistics_and_page_index_every_reader_reads_the_values_and_finds_no_statistics()
+    {
+        int seed = TestSeed.For("no-stats");
+        _output.WriteLine(TestSeed.Describe(seed));
+        var random = new Random(seed);
+        GeneratedTable table = GeneratedTable.Create(random, ColumnCases.All, nullable: true, [500, 250]);
+        string path = Path.Combine(_directory, "no-stats.parquet");
+        table.Write(path, new ParquetWriterOptions { WriteStatistics = false, WritePageIndex = false, CreatedBy = "interop-test 1.0" }, random);
+        await ThreeReaders.AssertReadBackAsync(_duck, table, path, $"no statistics, {TestSeed.Describe(seed)}", statistics: false);
+
+        ReadBack arrow = ArrowReader.Read(path, table.Cases);
+        Assert.All(arrow.Statistics, s => Assert.Equal(new ChunkStatistics(s.RowGroup, s.Column, null, null, null), s));
+        Assert.All(
+            _duck.Query($"SELECT stats_null_count, stats_min_value, stats_max_value FROM parquet_metadata({DuckDbSession.Literal(path)})"),
+            r => Assert.All(r, Assert.Null));
+        PfFileMetaData footer = ReadFooter(path);
+        Assert.Equal("interop-test 1.0", footer.CreatedBy);
+        Assert.All(footer.RowGroups.SelectMany(g => g.Columns), c => Assert.Null(c.ColumnIndexOffset ?? c.OffsetIndexOffset));
+    }
+
     private static PfFileMetaData ReadFooter(string path)
     {
         byte[] file = File.ReadAllBytes(path);
