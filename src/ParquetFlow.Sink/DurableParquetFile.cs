@@ -28,6 +28,11 @@ internal sealed class DurableParquetFile : IDisposable
         try
         {
             _writer = new ParquetFileWriter(_stream, schema, options);
+            if (durable)
+            {
+                // Guarantee: the journal's and the data file's directory entries survive power loss like their contents.
+                DirectorySync.Sync(Path.GetDirectoryName(Path.GetFullPath(temporaryPath))!);
+            }
         }
         catch
         {
@@ -93,6 +98,9 @@ internal sealed class DurableParquetFile : IDisposable
         _writer.Dispose();
         _journal?.Dispose();
         File.Move(TemporaryPath, finalPath, overwrite: false);
+
+        // Guarantee: the rename is on disk before the journal (the only way back to the file in progress) goes.
+        DirectorySync.Sync(Path.GetDirectoryName(Path.GetFullPath(finalPath))!);
         File.Delete(JournalPath(TemporaryPath));
         _done = true;
     }

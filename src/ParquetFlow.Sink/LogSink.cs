@@ -205,16 +205,26 @@ public sealed class LogSink : IDisposable
         var recovered = new List<string>();
         foreach (string path in System.IO.Directory.EnumerateFiles(directory, "*" + ParquetRecovery.InProgressSuffix))
         {
-            string journal = DurableParquetFile.JournalPath(path);
-            if (!File.Exists(journal))
+            try
+            {
+                // With a journal: cut back to the last whole row group. Without one but with a footer: a crash came
+                // between recovery (or completion) and the rename. Neither: not ours to touch.
+                ParquetRecovery.Recover(path);
+            }
+            catch (InvalidDataException)
             {
                 continue;
             }
 
-            ParquetRecovery.Recover(path);
             string final = path[..^ParquetRecovery.InProgressSuffix.Length];
             File.Move(path, final, overwrite: false);
             recovered.Add(final);
+        }
+
+        if (recovered.Count > 0)
+        {
+            // Guarantee: the recovered files' final names are on disk before their journals are gone for good.
+            DirectorySync.Sync(directory);
         }
 
         // A journal whose data file is gone belongs to a file completed just before a crash.

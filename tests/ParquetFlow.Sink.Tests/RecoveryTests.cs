@@ -65,6 +65,18 @@ public sealed class RecoveryTests
     }
 
     [Fact]
+    public void Sink_start_up_renames_a_recovered_file_whose_rename_was_cut_short()
+    {
+        using var t = new TestSupport();
+        (string data, _) = WriteInProgress(t, groups: 2);
+        ParquetRecovery.Recover(data);
+        Assert.False(File.Exists(data + ".journal"));
+        new LogSink(MarketOrder.Layout, new LogSinkOptions { FilePattern = t.PathOf("other.parquet") }).Dispose();
+        Assert.False(File.Exists(data));
+        Assert.Equal(2 * RowsPerGroup, ParquetFooter.Read(t.PathOf("w.parquet")).Metadata.NumRows);
+    }
+
+    [Fact]
     public void Leaves_a_complete_file_untouched()
     {
         using var t = new TestSupport();
