@@ -104,6 +104,57 @@ pqflow_error pqflow_get_stats(pqflow_sink_t sink, pqflow_stats* out);
 /* The fixed record length of the schema, or -1 (no schema, or variable-length records). */
 int32_t      pqflow_record_length(pqflow_sink_t sink);
 
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Sensor store (ParquetFlow.SensorStore): the source document's C API over one process-wide store.
+ * Every int-returning function returns 0 or a negated errno: -EIO (-5), -EAGAIN (-11: nothing unsent, or a
+ * flush budget ran out), -EEXIST (-17), -EINVAL (-22), -ENOSPC (-28: full, record dropped and counted), -ERANGE (-34).
+ * ------------------------------------------------------------------------------------------------------------ */
+typedef struct SensorStore SensorStore;   /* opaque handle, valid until ss_shutdown_system */
+
+typedef enum { SS_SENSOR_TIMESERIES = 1, SS_SENSOR_EVENT = 2 } ss_sensor_type;
+typedef enum { SS_SOURCE_HOST = 0, SS_SOURCE_APPLICATION = 1, SS_SOURCE_CAN = 2 } ss_source;
+typedef enum { SS_PROFILE_STM32 = 0, SS_PROFILE_LINUX = 1 } ss_profile;
+
+/* Zero fields take the profile's defaults (STM32: 256 B sectors, 32 KB budget, RAM only;
+ * Linux: 4 KB RAM sectors, 64 KB pool, 64 KB disk sectors, 256 MB quota, 80 % watermark). */
+typedef struct SsInitCfg {
+    uint32_t profile;              /* ss_profile */
+    uint32_t ram_sector_size;
+    uint32_t memory_budget_bytes;  /* STM32 */
+    uint32_t ram_pool_bytes;       /* Linux shared pool */
+    uint32_t max_sensors;
+    uint32_t disk_sector_size;
+    uint64_t disk_quota_bytes;
+    uint32_t high_watermark_pct;
+    uint32_t flush_batch_sectors;
+    uint32_t force_seal_ms;
+    uint32_t shutdown_budget_ms;
+    const char* directory;         /* UTF-8; Linux profile: where host/, application/, can/ live */
+} SsInitCfg;
+
+/* A time-series record is a uint32_t value; an event record is 12 bytes, packed: */
+#pragma pack(push, 4)
+typedef struct { uint32_t value; uint64_t ts_ms; } ss_event_record;
+#pragma pack(pop)
+
+int  ss_init_system(const SsInitCfg* cfg);                       /* -EEXIST if already initialized */
+int  ss_sensor_init(uint32_t sensor_id, int type, SensorStore** out);                 /* source host */
+int  ss_sensor_init_source(uint8_t source, uint32_t sensor_id, int type, SensorStore** out);
+int  ss_ts_add(SensorStore* s, uint32_t value);
+int  ss_evt_add(SensorStore* s, uint32_t value, uint64_t ts_ms);
+int  ss_get_total_records(const SensorStore* s, uint64_t* out_total);
+int  ss_get_unsent_count(const SensorStore* s, uint64_t* out_unsent);
+int  ss_diag_read_at(const SensorStore* s, uint64_t offset, void* out_rec);      /* 4 or 12 bytes */
+int  ss_consume_next(SensorStore* s, void* out_rec);             /* unsent -> pending; -EAGAIN when none */
+int  ss_consume_batch(SensorStore* s, void* out_buf, uint32_t max_records, uint32_t* out_n);
+int  ss_erase_all_pending(SensorStore* s);                       /* forget what the cloud acknowledged */
+void ss_manager_tick(void);
+void ss_set_shutdown(uint8_t in_progress);
+int  ss_flush_for_shutdown(uint32_t budget_ms);                  /* 0 once everything is on disk */
+int  ss_dump_stats(uint8_t source, uint32_t sensor_id, char* buf, uint32_t len);
+int  ss_shutdown_system(void);
+
 #ifdef __cplusplus
 }
 #endif
