@@ -21,6 +21,14 @@ public sealed class FileMetaData
     /// <summary>One entry per leaf column: true when its statistics follow the type-defined sort order.</summary>
     public List<bool> ColumnOrders { get; } = [];
 
+    /// <summary>Serializes the footer (Thrift compact), as it stands before the 4-byte length and <c>PAR1</c>.</summary>
+    public byte[] Serialize()
+    {
+        using var buffer = new ByteBuffer(1024);
+        Write(buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
     internal void Write(ByteBuffer output)
     {
         var w = new ThriftCompactWriter(output);
