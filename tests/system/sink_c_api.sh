@@ -1,22 +1,14 @@
 #!/usr/bin/env bash
 # The C API end to end: publish libparquetflow.so with NativeAOT, build examples/market_data.c with gcc against it,
 # run it (it also checks the documented errors of bad calls), and check its file with DuckDB and pqflow inspect.
-# Set PQFLOW_BUILD_LOCK_HELD=1 when the caller already holds /tmp/pqflow-build.lock.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
-native="$root/artifacts/native"
-lock=()
-[ -n "${PQFLOW_BUILD_LOCK_HELD:-}" ] || lock=(flock /tmp/pqflow-build.lock)
+. tests/system/lib/publish-native.sh
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
-"${lock[@]}" dotnet publish src/ParquetFlow.Native -c Release -r linux-x64 -p:PublishAot=true -o "$native" -nologo -v:q > "$dir/publish.log" 2>&1 \
-    || { cat "$dir/publish.log"; echo "NativeAOT publish failed"; exit 1; }
-[ -f "$native/libparquetflow.so" ] || { echo "no libparquetflow.so in $native"; exit 1; }
-for symbol in pqflow_create pqflow_set_schema pqflow_log pqflow_log_record pqflow_flush pqflow_destroy pqflow_last_error pqflow_get_stats; do
-    nm -D --defined-only "$native/libparquetflow.so" | grep -qw "$symbol" || { echo "libparquetflow.so does not export $symbol"; exit 1; }
-done
+publish_native pqflow_create pqflow_set_schema pqflow_log pqflow_log_record pqflow_flush pqflow_destroy pqflow_last_error pqflow_get_stats
 
 gcc -O2 -Wall -Wextra -Werror -I include examples/market_data.c -L "$native" -lparquetflow -Wl,-rpath,"$native" -o "$dir/market_data"
 "$dir/market_data" "$dir/md.parquet" 1000000 > "$dir/run.log" || { cat "$dir/run.log"; echo "market_data failed"; exit 1; }

@@ -1,0 +1,17 @@
+# Sourced by the C-API system scripts: publishes libparquetflow.so with NativeAOT into $native and checks that it
+# exports every symbol named in "$@". Takes /tmp/pqflow-build.lock unless PQFLOW_BUILD_LOCK_HELD is set (developers
+# sharing one machine serialize heavy builds; the suite runs alone and sets it).
+native="$root/artifacts/native"
+publish_native() {
+    local lock=() log
+    [ -n "${PQFLOW_BUILD_LOCK_HELD:-}" ] || lock=(flock /tmp/pqflow-build.lock)
+    log=$(mktemp)
+    "${lock[@]}" dotnet publish "$root/src/ParquetFlow.Native" -c Release -r linux-x64 -p:PublishAot=true -o "$native" -nologo -v:q > "$log" 2>&1 \
+        || { cat "$log"; rm -f "$log"; echo "NativeAOT publish failed"; exit 1; }
+    rm -f "$log"
+    [ -f "$native/libparquetflow.so" ] || { echo "no libparquetflow.so in $native"; exit 1; }
+    local symbol
+    for symbol in "$@"; do
+        nm -D --defined-only "$native/libparquetflow.so" | grep -qw "$symbol" || { echo "libparquetflow.so does not export $symbol"; exit 1; }
+    done
+}
