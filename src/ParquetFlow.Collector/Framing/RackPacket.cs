@@ -1,0 +1,50 @@
+namespace ParquetFlow.Collector.Framing;
+
+/// <summary>
+/// One decoded packet: a time, a source, a command and <see cref="Count"/> (register offset, value) pairs.
+/// Holds buffers for the largest packet (65,536 registers) so that one instance per connection is reused for every
+/// frame without allocating. Not thread-safe.
+/// </summary>
+public sealed class RackPacket
+{
+    /// <summary>Registers in a source's image, and the most a packet may carry.</summary>
+    public const int MaxRegisters = 65_536;
+
+    private readonly ushort[] _control = new ushort[MaxRegisters];
+    private readonly ushort[] _data = new ushort[MaxRegisters];
+
+    /// <summary>Sender's time in microseconds since the Unix epoch.</summary>
+    public long TimestampUs { get; set; }
+
+    /// <summary>Kind of source (the simple framing's racks are <see cref="SourceType.Rack"/>).</summary>
+    public SourceType SourceType { get; set; }
+
+    /// <summary>Source number: the rack of the simple framing, the <c>src_id</c> of the packet framing.</summary>
+    public int SourceId { get; set; }
+
+    /// <summary>What the packet asks for.</summary>
+    public PacketCommand Command { get; set; }
+
+    /// <summary>Per-source sequence number (0..255), or -1 when the framing carries none.</summary>
+    public int Sequence { get; set; } = -1;
+
+    /// <summary>Packet framing flags (replies only: <see cref="PacketFraming.UnknownSourceFlag"/>).</summary>
+    public byte Flags { get; set; }
+
+    /// <summary>Number of registers.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Register offsets.</summary>
+    public Span<ushort> Control => _control.AsSpan(0, Count);
+
+    /// <summary>Register values (empty for a query).</summary>
+    public Span<ushort> Data => Command == PacketCommand.Query ? [] : _data.AsSpan(0, Count);
+
+    /// <summary>Sets the register count; the spans then expose that many entries to fill.</summary>
+    public void SetCount(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, MaxRegisters);
+        Count = count;
+    }
+}
