@@ -3,11 +3,12 @@ using System.Runtime.InteropServices;
 namespace ParquetFlow.Sink;
 
 /// <summary>Fsyncs a directory, so that a rename or create inside it survives power loss (Linux; a no-op elsewhere).</summary>
-internal static partial class DirectorySync
+public static partial class DirectorySync
 {
     private const int ReadOnly = 0;
     private const int Directory = 0x10000;
 
+    /// <summary>Fsyncs <paramref name="directory"/>; throws <see cref="IOException"/> when it cannot.</summary>
     public static void Sync(string directory)
     {
         if (!OperatingSystem.IsLinux())

@@ -1,0 +1,217 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
+using ParquetFlow.Collector.Framing;
+using ParquetFlow.Sink;
+
+namespace ParquetFlow.Collector.Images;
+
+/// <summary>
+/// The live register images: 65,536 registers per source. DIFF packets apply their registers, FULL packets replace the
+/// image, queries read it; per-source sequence gaps are counted. Thread-safe: each image has its own lock, so
+/// connections of different sources never wait on each other. Persisted as <c>image.bin</c> (docs/formats.md).
+/// </summary>
+public sealed class RegisterImages
+{
+    private static ReadOnlySpan<byte> Magic => "PQFIMG01"u8;
+    private const int FileVersion = 1;
+    private const int ImageBytes = RackPacket.MaxRegisters * sizeof(ushort);
+
+    private readonly Lock _sourcesLock = new();
+    private readonly Dictionary<SourceKey, Image> _images = [];
+    private long _gaps;
+
+    /// <summary>Sequence numbers that did not follow the previous one of their source.</summary>
+    public long SequenceGaps => Interlocked.Read(ref _gaps);
+
+    /// <summary>Sources with an image.</summary>
+    public IReadOnlyList<SourceKey> Sources
+    {
+        get
+        {
+            lock (_sourcesLock)
+            {
+                return [.. _images.Keys.Order()];
+            }
+        }
+    }
+
+    /// <summary>Applies a DIFF or FULL packet to its source's image (creating it); other commands are ignored.</summary>
+    public void Apply(RackPacket packet)
+    {
+        if (packet.Command is not (PacketCommand.Diff or PacketCommand.Full))
+        {
+            return;
+        }
+
+        Image image = GetOrCreate(new SourceKey(packet.SourceType, packet.SourceId));
+        lock (image)
+        {
+            if (packet.Sequence >= 0)
+            {
+                if (image.LastSequence >= 0 && packet.Sequence != ((image.LastSequence + 1) & 0xFF))
+                {
+                    Interlocked.Increment(ref _gaps);
+                }
+
+                image.LastSequence = packet.Sequence;
+            }
+
+            if (packet.Command == PacketCommand.Full)
+            {
+                Array.Clear(image.Registers);
+            }
+
+            ReadOnlySpan<ushort> control = packet.Control;
+            ReadOnlySpan<ushort> data = packet.Data;
+            ushort[] registers = image.Registers;
+            for (int i = 0; i < control.Length; i++)
+            {
+                registers[control[i]] = data[i];
+            }
+        }
+    }
+
+    /// <summary>Reads the registers named in <paramref name="offsets"/>; false (and zeros) for a source without an image.</summary>
+    public bool Query(SourceKey source, ReadOnlySpan<ushort> offsets, Span<ushort> values)
+    {
+        Image? image;
+        lock (_sourcesLock)
+        {
+            _images.TryGetValue(source, out image);
+        }
+
+        if (image is null)
+        {
+            values[..offsets.Length].Clear();
+            return false;
+        }
+
+        lock (image)
+        {
+            for (int i = 0; i < offsets.Length; i++)
+            {
+                values[i] = image.Registers[offsets[i]];
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Writes every image to <paramref name="path"/>: to a temporary file, fsynced, renamed over the old one, then the
+    /// directory fsynced — a crash leaves either the old or the new file, never a mix.
+    /// </summary>
+    public void Save(string path)
+    {
+        string temporary = path + ".tmp";
+        var crc = new Crc32();
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        {
+            SourceKey[] sources = [.. Sources];
+            Span<byte> header = stackalloc byte[16];
+            Magic.CopyTo(header);
+            BinaryPrimitives.WriteInt32LittleEndian(header[8..], FileVersion);
+            BinaryPrimitives.WriteInt32LittleEndian(header[12..], sources.Length);
+            Append(file, crc, header);
+            byte[] copy = new byte[ImageBytes];
+            Span<byte> entry = stackalloc byte[12];
+            foreach (SourceKey source in sources)
+            {
+                Image image = GetOrCreate(source);
+                lock (image)
+                {
+                    MemoryMarshal.AsBytes(image.Registers.AsSpan()).CopyTo(copy);
+                    entry.Clear();
+                    entry[0] = (byte)source.Type;
+                    BinaryPrimitives.WriteInt32LittleEndian(entry[4..], source.Id);
+                    BinaryPrimitives.WriteInt32LittleEndian(entry[8..], image.LastSequence);
+                }
+
+                Append(file, crc, entry);
+                Append(file, crc, copy);
+            }
+
+            Span<byte> tail = stackalloc byte[4];
+            BinaryPrimitives.WriteUInt32LittleEndian(tail, crc.GetCurrentHashAsUInt32());
+            file.Write(tail);
+            file.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+        DirectorySync.Sync(Path.GetDirectoryName(Path.GetFullPath(path))!);
+    }
+
+    /// <summary>
+    /// Loads images saved by <see cref="Save"/>. A missing file loads nothing; a damaged one throws
+    /// <see cref="InvalidDataException"/> naming the problem and leaves the images untouched.
+    /// </summary>
+    public void Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return;
+        }
+
+        byte[] bytes = File.ReadAllBytes(path);
+        if (bytes.Length < 20 || !bytes.AsSpan(0, 8).SequenceEqual(Magic))
+        {
+            throw new InvalidDataException($"{path} is not a ParquetFlow image file");
+        }
+
+        int version = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8));
+        int count = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12));
+        long expected = 16 + ((long)count * (12 + ImageBytes)) + 4;
+        if (version != FileVersion || count < 0 || bytes.Length != expected)
+        {
+            throw new InvalidDataException($"{path}: version {version}, {count} sources, {bytes.Length} bytes (expected {expected})");
+        }
+
+        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4));
+        if (Crc32.HashToUInt32(bytes.AsSpan(0, bytes.Length - 4)) != stored)
+        {
+            throw new InvalidDataException($"{path}: checksum mismatch");
+        }
+
+        int offset = 16;
+        for (int i = 0; i < count; i++)
+        {
+            var source = new SourceKey((SourceType)bytes[offset], BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(offset + 4)));
+            Image image = GetOrCreate(source);
+            lock (image)
+            {
+                image.LastSequence = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(offset + 8));
+                bytes.AsSpan(offset + 12, ImageBytes).CopyTo(MemoryMarshal.AsBytes(image.Registers.AsSpan()));
+            }
+
+            offset += 12 + ImageBytes;
+        }
+    }
+
+    private Image GetOrCreate(SourceKey source)
+    {
+        lock (_sourcesLock)
+        {
+            if (!_images.TryGetValue(source, out Image? image))
+            {
+                image = new Image();
+                _images.Add(source, image);
+            }
+
+            return image;
+        }
+    }
+
+    private static void Append(FileStream file, Crc32 crc, ReadOnlySpan<byte> bytes)
+    {
+        crc.Append(bytes);
+        file.Write(bytes);
+    }
+
+    private sealed class Image
+    {
+        public ushort[] Registers { get; } = new ushort[RackPacket.MaxRegisters];
+
+        public int LastSequence { get; set; } = -1;
+    }
+}

@@ -1,0 +1,189 @@
+using System.Buffers;
+using ParquetFlow.Collector.Framing;
+using ParquetFlow.Collector.Images;
+using ParquetFlow.Collector.RawLog;
+
+namespace ParquetFlow.Collector.Tests;
+
+public sealed class ImageAndRawLogTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("pqflow-collector-").FullName;
+
+    private static RackPacket Packet(PacketCommand command, SourceType type, int id, int seq, params (ushort Offset, ushort Value)[] registers)
+    {
+        var p = new RackPacket { Command = command, SourceType = type, SourceId = id, Sequence = seq, TimestampUs = 1 };
+        p.SetCount(registers.Length);
+        for (int i = 0; i < registers.Length; i++)
+        {
+            p.Control[i] = registers[i].Offset;
+            if (command != PacketCommand.Query)
+            {
+                p.Data[i] = registers[i].Value;
+            }
+        }
+
+        return p;
+    }
+
+    [Fact]
+    public void Diff_applies_full_replaces_and_sources_keep_separate_images()
+    {
+        var images = new RegisterImages();
+        images.Apply(Packet(PacketCommand.Diff, SourceType.Rack, 1, 0, (10, 100), (20, 200)));
+        images.Apply(Packet(PacketCommand.Diff, SourceType.Rack, 1, 1, (20, 201), (65535, 7)));
+        images.Apply(Packet(PacketCommand.Diff, SourceType.Sbmu, 1, 0, (10, 999)));
+        ushort[] values = new ushort[3];
+        Assert.True(images.Query(new SourceKey(SourceType.Rack, 1), [10, 20, 65535], values));
+        Assert.Equal(new ushort[] { 100, 201, 7 }, values);
+        Assert.True(images.Query(new SourceKey(SourceType.Sbmu, 1), [10, 20, 65535], values));
+        Assert.Equal(new ushort[] { 999, 0, 0 }, values);
+
+        images.Apply(Packet(PacketCommand.Full, SourceType.Rack, 1, 2, (20, 5)));
+        Assert.True(images.Query(new SourceKey(SourceType.Rack, 1), [10, 20, 65535], values));
+        Assert.Equal(new ushort[] { 0, 5, 0 }, values);
+        Assert.False(images.Query(new SourceKey(SourceType.Rtos, 1), [10], values));
+        Assert.Equal(0, images.SequenceGaps);
+    }
+
+    [Fact]
+    public void Sequence_gaps_are_counted_per_source_and_wrap_at_256()
+    {
+        var images = new RegisterImages();
+        foreach (int seq in new[] { 254, 255, 0, 1, 5, 6 })
+        {
+            images.Apply(Packet(PacketCommand.Diff, SourceType.Rack, 3, seq, (1, 1)));
+        }
+
+        images.Apply(Packet(PacketCommand.Diff, SourceType.Rack, 4, 9, (1, 1)));
+        Assert.Equal(1, images.SequenceGaps);
+    }
+
+    [Fact]
+    public void Images_survive_save_and_load_and_a_damaged_file_is_refused()
+    {
+        var images = new RegisterImages();
+        images.Apply(Packet(PacketCommand.Diff, SourceType.Rack, 1, 7, (10, 100)));
+        images.Apply(Packet(PacketCommand.Diff, SourceType.Rtos, 300, -1, (65535, 65535)));
+        string path = Path.Combine(_directory, "image.bin");
+        images.Save(path);
+        Assert.False(File.Exists(path + ".tmp"));
+
+        var loaded = new RegisterImages();
+        loaded.Load(path);
+        Assert.Equal(images.Sources, loaded.Sources);
+        ushort[] value = new ushort[1];
+        Assert.True(loaded.Query(new SourceKey(SourceType.Rtos, 300), [65535], value));
+        Assert.Equal(65535, value[0]);
+        loaded.Apply(Packet(PacketCommand.Diff, SourceType.Rack, 1, 9, (10, 1)));
+        Assert.Equal(1, loaded.SequenceGaps); // the last sequence number was saved too
+
+        byte[] bytes = File.ReadAllBytes(path);
+        bytes[5000] ^= 0x10;
+        File.WriteAllBytes(path, bytes);
+        Assert.Contains("checksum", Assert.Throws<InvalidDataException>(() => new RegisterImages().Load(path)).Message);
+        File.WriteAllBytes(path, bytes[..^10]);
+        Assert.Throws<InvalidDataException>(() => new RegisterImages().Load(path));
+        new RegisterImages().Load(Path.Combine(_directory, "missing.bin")); // nothing to load is not an error
+    }
+
+    private static byte[] Frame(int i)
+    {
+        var p = new RackPacket { Command = PacketCommand.Diff, SourceType = SourceType.Rack, SourceId = i % 4, Sequence = i & 0xFF, TimestampUs = 1_000_000 + i };
+        p.SetCount(1 + (i % 5));
+        for (int k = 0; k < p.Count; k++)
+        {
+            p.Control[k] = (ushort)(k * 7);
+            p.Data[k] = (ushort)(i + k);
+        }
+
+        var writer = new ArrayBufferWriter<byte>();
+        PacketFraming.Write(writer, p);
+        return writer.WrittenSpan.ToArray();
+    }
+
+    [Fact]
+    public void Raw_log_replays_every_frame_in_order_across_rotated_files()
+    {
+        using (var log = new RawLogWriter(_directory, rotateBytes: 512))
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                log.Append(Frame(i), FramingKind.Packet, 5_000_000 + i);
+            }
+        }
+
+        Assert.True(RawLogReader.Files(_directory).Count() > 3);
+        var reader = new RawLogReader();
+        RawLogRecord[] records = [.. reader.Read(_directory)];
+        Assert.Empty(reader.Problems);
+        Assert.Equal(100, records.Length);
+        for (int i = 0; i < 100; i++)
+        {
+            Assert.Equal(Frame(i), records[i].Frame.ToArray());
+            Assert.Equal(5_000_000 + i, records[i].ReceiveTimeUs);
+            Assert.Equal(FramingKind.Packet, records[i].Framing);
+        }
+
+        using (var more = new RawLogWriter(_directory))
+        {
+            more.Append(Frame(100), FramingKind.Simple, 1);
+        }
+
+        Assert.Equal(101, new RawLogReader().Read(_directory).Count());
+    }
+
+    [Fact]
+    public void A_raw_log_cut_at_any_offset_replays_exactly_the_whole_records_before_the_cut()
+    {
+        string source = Path.Combine(_directory, "src");
+        var lengths = new List<long>();
+        using (var log = new RawLogWriter(source))
+        {
+            for (int i = 0; i < 12; i++)
+            {
+                log.Append(Frame(i), FramingKind.Packet, i);
+            }
+        }
+
+        byte[] whole = File.ReadAllBytes(RawLogReader.Files(source).Single());
+        long end = RawLogWriter.FileHeaderSize;
+        for (int i = 0; i < 12; i++)
+        {
+            end += RawLogWriter.RecordHeaderSize + Frame(i).Length + 4;
+            lengths.Add(end);
+        }
+
+        string cutDirectory = Path.Combine(_directory, "cut");
+        Directory.CreateDirectory(cutDirectory);
+        string cutFile = Path.Combine(cutDirectory, "log-000001.bin");
+        for (int cut = RawLogWriter.FileHeaderSize; cut <= whole.Length; cut++)
+        {
+            File.WriteAllBytes(cutFile, whole[..cut]);
+            int expected = lengths.Count(l => l <= cut);
+            Assert.Equal(expected, new RawLogReader().Read(cutDirectory).Count());
+        }
+    }
+
+    [Fact]
+    public void A_flipped_bit_is_reported_with_its_offset_and_the_records_before_it_replay()
+    {
+        using (var log = new RawLogWriter(_directory))
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                log.Append(Frame(i), FramingKind.Packet, i);
+            }
+        }
+
+        string file = RawLogReader.Files(_directory).Single();
+        byte[] bytes = File.ReadAllBytes(file);
+        int fourth = RawLogWriter.FileHeaderSize + Enumerable.Range(0, 3).Sum(i => RawLogWriter.RecordHeaderSize + Frame(i).Length + 4);
+        bytes[fourth + RawLogWriter.RecordHeaderSize + 3] ^= 1;
+        File.WriteAllBytes(file, bytes);
+        var reader = new RawLogReader();
+        Assert.Equal(3, reader.Read(_directory).Count());
+        Assert.Contains($"byte {fourth}", Assert.Single(reader.Problems));
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
