@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ParquetFlow.Collector.Server;
+
+/// <summary>What a <see cref="CollectorServer"/> listens on and where it keeps its data.</summary>
+public sealed record CollectorOptions
+{
+    /// <summary>Directory of <c>image.bin</c> and the raw log (<c>raw/</c>).</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary>The listeners; several may run in one server, each with its own framing.</summary>
+    public required IReadOnlyList<ListenerOptions> Listeners { get; init; }
+
+    /// <summary>A frame begun but not finished within this time closes its connection (a slow or stuck client).</summary>
+    public TimeSpan FrameTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often <c>image.bin</c> is rewritten and the raw log fsynced.</summary>
+    public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The raw log starts a new file past this size.</summary>
+    public long RawLogRotateBytes { get; init; } = 64L << 20;
+
+    /// <summary>Where connection events and rejected frames are logged.</summary>
+    public ILogger Logger { get; init; } = NullLogger.Instance;
+}

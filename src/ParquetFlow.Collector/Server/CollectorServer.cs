@@ -1,0 +1,319 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using ParquetFlow.Collector.Framing;
+using ParquetFlow.Collector.Images;
+using ParquetFlow.Collector.RawLog;
+
+namespace ParquetFlow.Collector.Server;
+
+/// <summary>
+/// The multi-client TCP collector: each listener accepts connections of one framing; each connection is read with a
+/// pipe and parsed without blocking. Every accepted frame goes to the raw log, then to its source's register image;
+/// queries are answered on their connection. A malformed, truncated or stalled frame closes that connection alone,
+/// with the reason logged; everything accepted before it is kept. <see cref="StopAsync"/> stops accepting, lets
+/// connections finish what they received, fsyncs the raw log and saves <c>image.bin</c>.
+/// </summary>
+public sealed class CollectorServer : IAsyncDisposable
+{
+    private readonly CollectorOptions _options;
+    private readonly List<(Socket Socket, ListenerOptions Options)> _listeners = [];
+    private readonly List<Task> _accepting = [];
+    private readonly HashSet<Task> _connections = [];
+    private readonly Lock _connectionsLock = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly RawLogWriter _rawLog;
+    private readonly Task _flusher;
+    private readonly string _imagePath;
+    private bool _stopped;
+
+    private CollectorServer(CollectorOptions options)
+    {
+        _options = options;
+        Directory.CreateDirectory(options.DataDirectory);
+        _imagePath = Path.Combine(options.DataDirectory, "image.bin");
+        try
+        {
+            Images.Load(_imagePath);
+        }
+        catch (InvalidDataException e)
+        {
+            // A damaged image is set aside, never trusted and never fatal: the raw log still holds the history.
+            string aside = _imagePath + ".damaged";
+            File.Move(_imagePath, aside, overwrite: true);
+            options.Logger.LogError("image.bin is damaged ({Reason}); moved to {Aside}, starting with empty images", e.Message, aside);
+        }
+
+        _rawLog = new RawLogWriter(Path.Combine(options.DataDirectory, "raw"), options.RawLogRotateBytes);
+        foreach (ListenerOptions listener in options.Listeners)
+        {
+            var socket = new Socket(listener.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(new IPEndPoint(listener.Address, listener.Port));
+            socket.Listen(1024);
+            _listeners.Add((socket, listener));
+        }
+
+        foreach ((Socket socket, ListenerOptions listener) in _listeners)
+        {
+            _accepting.Add(AcceptAsync(socket, listener.Framing));
+        }
+
+        _flusher = FlushPeriodicallyAsync();
+    }
+
+    /// <summary>The live register images.</summary>
+    public RegisterImages Images { get; } = new();
+
+    /// <summary>Counters.</summary>
+    public CollectorMetrics Metrics { get; } = new();
+
+    /// <summary>The bound end points, in listener order (port 0 in the options becomes the real port here).</summary>
+    public IReadOnlyList<IPEndPoint> EndPoints => [.. _listeners.Select(l => (IPEndPoint)l.Socket.LocalEndPoint!)];
+
+    /// <summary>Loads the images, opens the raw log, binds every listener and starts accepting.</summary>
+    public static CollectorServer Start(CollectorOptions options) => new(options);
+
+    private async Task AcceptAsync(Socket listener, FramingKind framing)
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+
+            client.NoDelay = true;
+            Task connection = HandleAsync(client, framing);
+            lock (_connectionsLock)
+            {
+                _connections.Add(connection);
+            }
+
+            _ = connection.ContinueWith(
+                t =>
+                {
+                    lock (_connectionsLock)
+                    {
+                        _connections.Remove(t);
+                    }
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+    }
+
+    private async Task HandleAsync(Socket socket, FramingKind framing)
+    {
+        Interlocked.Increment(ref Metrics.ConnectionsOpen);
+        Interlocked.Increment(ref Metrics.ConnectionsTotal);
+        EndPoint? remote = socket.RemoteEndPoint;
+        var packet = new RackPacket();
+        var reply = new RackPacket();
+        await using var stream = new NetworkStream(socket, ownsSocket: true);
+        PipeReader reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 1 << 16));
+        string? closeReason = null;
+        long unconsumed = 0; // bytes of a frame begun but not complete
+        try
+        {
+            while (true)
+            {
+                ReadResult result;
+                using (var stall = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
+                {
+                    stall.CancelAfter(_options.FrameTimeout);
+                    try
+                    {
+                        result = await reader.ReadAsync(stall.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (!_stopping.IsCancellationRequested)
+                    {
+                        if (unconsumed > 0)
+                        {
+                            closeReason = $"slow client: a frame was not completed within {_options.FrameTimeout.TotalSeconds:0.#} s";
+                            break;
+                        }
+
+                        continue;
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        break;
+                    }
+                }
+
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                FrameStatus status = FrameStatus.NeedMoreData;
+                while (buffer.Length > 0)
+                {
+                    ReadOnlySequence<byte> before = buffer;
+                    status = framing == FramingKind.Simple
+                        ? SimpleFraming.TryRead(ref buffer, packet, out string? error)
+                        : PacketFraming.TryRead(ref buffer, packet, out error);
+                    if (status == FrameStatus.Malformed)
+                    {
+                        closeReason = $"malformed frame: {error}";
+                        break;
+                    }
+
+                    if (status == FrameStatus.NeedMoreData)
+                    {
+                        break;
+                    }
+
+                    Accept(before.Slice(0, before.Length - buffer.Length), framing, packet);
+                    if (packet.Command == PacketCommand.Query)
+                    {
+                        await AnswerAsync(stream, packet, reply).ConfigureAwait(false);
+                    }
+                }
+
+                unconsumed = buffer.Length;
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                if (closeReason is not null)
+                {
+                    break;
+                }
+
+                if (result.IsCompleted)
+                {
+                    if (buffer.Length > 0)
+                    {
+                        closeReason = $"connection closed inside a frame ({buffer.Length} bytes of it received)";
+                    }
+
+                    break;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException)
+        {
+            closeReason = $"connection error: {e.Message}";
+        }
+        finally
+        {
+            // Counted before the socket closes, so a client that sees the close also sees the count.
+            if (closeReason is not null)
+            {
+                Interlocked.Increment(ref Metrics.BadFrames);
+                _options.Logger.LogWarning("closing connection from {Remote}: {Reason}", remote, closeReason);
+            }
+
+            Interlocked.Decrement(ref Metrics.ConnectionsOpen);
+            await reader.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    private void Accept(ReadOnlySequence<byte> frame, FramingKind framing, RackPacket packet)
+    {
+        long now = (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+        if (frame.IsSingleSegment)
+        {
+            _rawLog.Append(frame.FirstSpan, framing, now);
+        }
+        else
+        {
+            byte[] copy = ArrayPool<byte>.Shared.Rent((int)frame.Length);
+            frame.CopyTo(copy);
+            _rawLog.Append(copy.AsSpan(0, (int)frame.Length), framing, now);
+            ArrayPool<byte>.Shared.Return(copy);
+        }
+
+        Images.Apply(packet);
+        Interlocked.Increment(ref Metrics.FramesAccepted);
+        Interlocked.Add(ref Metrics.BytesAccepted, frame.Length);
+        if (packet.Command is PacketCommand.Diff or PacketCommand.Full)
+        {
+            Interlocked.Add(ref Metrics.RegistersAccepted, packet.Count);
+        }
+    }
+
+    private async Task AnswerAsync(NetworkStream stream, RackPacket query, RackPacket reply)
+    {
+        reply.Command = PacketCommand.QueryReply;
+        reply.SourceType = query.SourceType;
+        reply.SourceId = query.SourceId;
+        reply.Sequence = query.Sequence;
+        reply.TimestampUs = (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+        reply.SetCount(query.Count);
+        query.Control.CopyTo(reply.Control);
+        bool known = Images.Query(new SourceKey(query.SourceType, query.SourceId), reply.Control, reply.Data);
+        reply.Flags = known ? (byte)0 : PacketFraming.UnknownSourceFlag;
+        var output = new ArrayBufferWriter<byte>(PacketFraming.HeaderSize + (4 * query.Count));
+        PacketFraming.Write(output, reply);
+        await stream.WriteAsync(output.WrittenMemory).ConfigureAwait(false);
+        Interlocked.Increment(ref Metrics.Queries);
+    }
+
+    private async Task FlushPeriodicallyAsync()
+    {
+        using var timer = new PeriodicTimer(_options.FlushInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                Flush();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Fsyncs the raw log and rewrites <c>image.bin</c> atomically.</summary>
+    public void Flush()
+    {
+        try
+        {
+            _rawLog.Flush();
+            Images.Save(_imagePath);
+        }
+        catch (IOException e)
+        {
+            _options.Logger.LogError("flush failed: {Reason}", e.Message);
+        }
+    }
+
+    /// <summary>Stops accepting, waits for open connections to finish what they received, then flushes everything.</summary>
+    public async Task StopAsync()
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        foreach ((Socket socket, _) in _listeners)
+        {
+            socket.Dispose();
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_accepting).ConfigureAwait(false);
+        Task[] open;
+        lock (_connectionsLock)
+        {
+            open = [.. _connections];
+        }
+
+        await Task.WhenAll(open).ConfigureAwait(false);
+        await _flusher.ConfigureAwait(false);
+        Flush();
+        _rawLog.Dispose();
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+}

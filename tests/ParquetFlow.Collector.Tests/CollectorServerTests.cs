@@ -1,0 +1,160 @@
+using System.Buffers;
+using System.Net.Sockets;
+using ParquetFlow.Collector.Framing;
+using ParquetFlow.Collector.Images;
+using ParquetFlow.Collector.RawLog;
+using ParquetFlow.Collector.Server;
+
+namespace ParquetFlow.Collector.Tests;
+
+public sealed class CollectorServerTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("pqflow-server-").FullName;
+
+    private CollectorServer Start() => CollectorServer.Start(new CollectorOptions
+    {
+        DataDirectory = _directory,
+        Listeners = [new ListenerOptions(0, FramingKind.Packet), new ListenerOptions(0, FramingKind.Simple)],
+        FrameTimeout = TimeSpan.FromSeconds(1),
+        FlushInterval = TimeSpan.FromMinutes(1),
+    });
+
+    private static byte[] Encode(RackPacket p, bool packetFraming)
+    {
+        var writer = new ArrayBufferWriter<byte>();
+        if (packetFraming)
+        {
+            PacketFraming.Write(writer, p);
+        }
+        else
+        {
+            SimpleFraming.Write(writer, p);
+        }
+
+        return writer.WrittenSpan.ToArray();
+    }
+
+    private static RackPacket Diff(int source, int seq, ushort offset, ushort value)
+    {
+        var p = new RackPacket { Command = PacketCommand.Diff, SourceType = SourceType.Rack, SourceId = source, Sequence = seq, TimestampUs = 1_000 + seq };
+        p.SetCount(2);
+        p.Control[0] = offset;
+        p.Data[0] = value;
+        p.Control[1] = (ushort)(offset + 1);
+        p.Data[1] = (ushort)(value + 1);
+        return p;
+    }
+
+    private static async Task<RackPacket> QueryAsync(NetworkStream stream, int source, params ushort[] offsets)
+    {
+        var query = new RackPacket { Command = PacketCommand.Query, SourceType = SourceType.Rack, SourceId = source, Sequence = 1 };
+        query.SetCount(offsets.Length);
+        offsets.CopyTo(query.Control);
+        await stream.WriteAsync(Encode(query, packetFraming: true));
+        byte[] buffer = new byte[PacketFraming.HeaderSize + (4 * offsets.Length)];
+        await stream.ReadExactlyAsync(buffer);
+        var sequence = new ReadOnlySequence<byte>(buffer);
+        var reply = new RackPacket();
+        Assert.Equal(FrameStatus.Complete, PacketFraming.TryRead(ref sequence, reply, out _, acceptReplies: true));
+        return reply;
+    }
+
+    [Fact]
+    public async Task Frames_from_both_framings_reach_the_images_the_raw_log_and_queries()
+    {
+        await using (CollectorServer server = Start())
+        {
+            using var packetClient = new TcpClient();
+            await packetClient.ConnectAsync(server.EndPoints[0]);
+            using var simpleClient = new TcpClient();
+            await simpleClient.ConnectAsync(server.EndPoints[1]);
+            NetworkStream packets = packetClient.GetStream();
+            NetworkStream simple = simpleClient.GetStream();
+            for (int i = 0; i < 200; i++)
+            {
+                await packets.WriteAsync(Encode(Diff(5, i & 0xFF, 100, (ushort)i), packetFraming: true));
+                await simple.WriteAsync(Encode(Diff(-3, 0, 7, (ushort)i), packetFraming: false));
+            }
+
+            // A query travels behind the packet client's frames on the same connection, so it sees all of them.
+            RackPacket reply = await QueryAsync(packets, 5, 100, 101, 9);
+            Assert.Equal(new ushort[] { 199, 200, 0 }, reply.Data.ToArray());
+            Assert.Equal(0, reply.Flags);
+            Assert.Equal(PacketFraming.UnknownSourceFlag, (await QueryAsync(packets, 77, 1)).Flags);
+
+            simpleClient.Close();
+            await WaitUntil(() => server.Metrics.Frames == 402);
+            ushort[] values = new ushort[2];
+            Assert.True(server.Images.Query(new SourceKey(SourceType.Rack, -3), [7, 8], values));
+            Assert.Equal(new ushort[] { 199, 200 }, values);
+            Assert.Equal(0, server.Images.SequenceGaps);
+            Assert.Equal(800, server.Metrics.Registers);
+        }
+
+        RawLogRecord[] records = [.. new RawLogReader().Read(Path.Combine(_directory, "raw"))];
+        Assert.Equal(402, records.Length);
+        Assert.Equal(200, records.Count(r => r.Framing == FramingKind.Simple));
+
+        // image.bin written at stop comes back at the next start.
+        await using CollectorServer again = Start();
+        ushort[] reloaded = new ushort[1];
+        Assert.True(again.Images.Query(new SourceKey(SourceType.Rack, 5), [101], reloaded));
+        Assert.Equal(200, reloaded[0]);
+    }
+
+    [Fact]
+    public async Task A_malformed_frame_closes_only_its_connection_and_keeps_what_was_accepted()
+    {
+        await using CollectorServer server = Start();
+        using var good = new TcpClient();
+        await good.ConnectAsync(server.EndPoints[0]);
+        using var bad = new TcpClient();
+        await bad.ConnectAsync(server.EndPoints[0]);
+        NetworkStream goodStream = good.GetStream();
+        NetworkStream badStream = bad.GetStream();
+
+        await badStream.WriteAsync(Encode(Diff(1, 0, 10, 10), packetFraming: true));
+        byte[] garbage = Encode(Diff(1, 1, 10, 11), packetFraming: true);
+        garbage[5] = 42; // unknown source type
+        await badStream.WriteAsync(garbage);
+        byte[] probe = new byte[1];
+        Assert.Equal(0, await badStream.ReadAsync(probe)); // the server closed it
+
+        await goodStream.WriteAsync(Encode(Diff(2, 0, 10, 20), packetFraming: true));
+        RackPacket reply = await QueryAsync(goodStream, 1, 10);
+        Assert.Equal(10, reply.Data[0]); // the bad client's accepted frame stays applied
+        Assert.Equal(20, (await QueryAsync(goodStream, 2, 10)).Data[0]);
+        Assert.Equal(1, server.Metrics.Rejected);
+    }
+
+    [Fact]
+    public async Task A_client_that_stalls_inside_a_frame_is_closed_while_idle_clients_stay()
+    {
+        await using CollectorServer server = Start();
+        using var idle = new TcpClient();
+        await idle.ConnectAsync(server.EndPoints[0]);
+        using var slow = new TcpClient();
+        await slow.ConnectAsync(server.EndPoints[0]);
+        byte[] frame = Encode(Diff(1, 0, 10, 10), packetFraming: true);
+        await slow.GetStream().WriteAsync(frame.AsMemory(0, 10));
+        byte[] probe = new byte[1];
+        Assert.Equal(0, await slow.GetStream().ReadAsync(probe)); // closed after the 1 s frame timeout
+        Assert.Equal(1, server.Metrics.Rejected);
+        await WaitUntil(() => server.Metrics.Connections == 1);
+
+        RackPacket reply = await QueryAsync(idle.GetStream(), 1, 10); // the idle client still works
+        Assert.Equal(PacketFraming.UnknownSourceFlag, reply.Flags);
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        for (int i = 0; i < 500 && !condition(); i++)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.True(condition());
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
