@@ -13,5 +13,7 @@ internal static class CommandCatalog
         yield return ShmCommand.Create();
         yield return StoreCommand.Create();
         yield return RecoverCommand.Create();
+        yield return ServeCommand.Create();
+        yield return SendCommand.Create();
     }
 }

@@ -1,0 +1,124 @@
+using System.Buffers;
+using System.CommandLine;
+using System.Diagnostics;
+using System.Net.Sockets;
+using ParquetFlow.Collector.Framing;
+using ParquetFlow.Collector.RawLog;
+
+namespace ParquetFlow.Cli.Commands;
+
+/// <summary><c>pqflow send</c>: the source document's test sender grown into a load generator.</summary>
+internal static class SendCommand
+{
+    public static Command Create()
+    {
+        var host = new Option<string>("--host") { Description = "Collector host", DefaultValueFactory = _ => "127.0.0.1" };
+        var port = new Option<int>("--port") { Description = "Collector port", DefaultValueFactory = _ => 9000 };
+        var framing = new Option<FramingKind>("--framing") { Description = "Simple or Packet", DefaultValueFactory = _ => FramingKind.Packet };
+        var clients = new Option<int>("--clients") { Description = "Concurrent connections, one source each", DefaultValueFactory = _ => 1 };
+        var packets = new Option<int>("--packets") { Description = "Packets per client (0 = until --duration)", DefaultValueFactory = _ => 1000 };
+        var duration = new Option<double>("--duration") { Description = "Seconds to send for when --packets is 0", DefaultValueFactory = _ => 10 };
+        var registers = new Option<int>("--registers") { Description = "Registers per packet", DefaultValueFactory = _ => 100 };
+        var rate = new Option<double>("--rate") { Description = "Packets per second per client (0 = as fast as possible)", DefaultValueFactory = _ => 0 };
+        var fullEvery = new Option<int>("--full-every") { Description = "Every Nth packet is a FULL (0 = only DIFF)", DefaultValueFactory = _ => 0 };
+        var malformed = new Option<bool>("--malformed") { Description = "End each client with a malformed frame (the server must close only that connection)" };
+        var command = new Command("send", "Send rack/controller packets to a collector: clients, rate, registers per packet, framing, DIFF/FULL mix.");
+        foreach (Option option in new Option[] { host, port, framing, clients, packets, duration, registers, rate, fullEvery, malformed })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parse, token) =>
+        {
+            int count = parse.GetValue(registers);
+            if (count is < 1 or > RackPacket.MaxRegisters)
+            {
+                Console.Error.WriteLine($"pqflow send: --registers must be 1..{RackPacket.MaxRegisters}");
+                return 2;
+            }
+
+            var clock = Stopwatch.StartNew();
+            long[] sent = new long[parse.GetValue(clients)];
+            Task[] tasks = [.. Enumerable.Range(0, sent.Length).Select(c => RunClientAsync(
+                c, parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(framing), count, parse.GetValue(packets),
+                TimeSpan.FromSeconds(parse.GetValue(duration)), parse.GetValue(rate), parse.GetValue(fullEvery), parse.GetValue(malformed), sent, token))];
+            try
+            {
+                await Task.WhenAll(tasks);
+            }
+            catch (SocketException e)
+            {
+                Console.Error.WriteLine($"pqflow send: {e.Message}");
+                return 1;
+            }
+
+            long total = sent.Sum();
+            double seconds = clock.Elapsed.TotalSeconds;
+            Console.WriteLine($"sent {total:N0} packets ({total * count:N0} registers) from {sent.Length} client(s) in {seconds:F2} s: {total / seconds:N0} packets/s, {total * count / seconds:N0} registers/s");
+            return 0;
+        });
+        return command;
+    }
+
+    private static async Task RunClientAsync(int client, string host, int port, FramingKind framing, int registers, int packets,
+        TimeSpan duration, double rate, int fullEvery, bool malformed, long[] sent, CancellationToken token)
+    {
+        using var tcp = new TcpClient { NoDelay = true };
+        await tcp.ConnectAsync(host, port, token);
+        NetworkStream stream = tcp.GetStream();
+        var packet = new RackPacket { SourceType = SourceType.Rack, SourceId = 1 + client };
+        packet.SetCount(registers);
+        var output = new ArrayBufferWriter<byte>(1 << 20);
+        var clock = Stopwatch.StartNew();
+        var random = new Random(client);
+        for (long i = 0; packets > 0 ? i < packets : clock.Elapsed < duration; i++)
+        {
+            packet.Command = fullEvery > 0 && i % fullEvery == 0 ? PacketCommand.Full : PacketCommand.Diff;
+            packet.Sequence = (int)(i & 0xFF);
+            packet.TimestampUs = (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+            int start = random.Next(RackPacket.MaxRegisters - registers + 1);
+            for (int k = 0; k < registers; k++)
+            {
+                packet.Control[k] = (ushort)(start + k);
+                packet.Data[k] = (ushort)(i + k);
+            }
+
+            if (framing == FramingKind.Simple)
+            {
+                SimpleFraming.Write(output, packet);
+            }
+            else
+            {
+                PacketFraming.Write(output, packet);
+            }
+
+            sent[client]++;
+            if (output.WrittenCount > (1 << 19) || rate > 0)
+            {
+                await stream.WriteAsync(output.WrittenMemory, token);
+                output.ResetWrittenCount();
+            }
+
+            if (rate > 0)
+            {
+                TimeSpan due = TimeSpan.FromSeconds((i + 1) / rate);
+                if (due > clock.Elapsed)
+                {
+                    await Task.Delay(due - clock.Elapsed, token);
+                }
+            }
+        }
+
+        if (malformed)
+        {
+            output.Write(new byte[] { 0xFF, 0xFF, 0xFF, 0x7F, 0, 0, 0, 0 });
+        }
+
+        await stream.WriteAsync(output.WrittenMemory, token);
+        tcp.Client.Shutdown(SocketShutdown.Send);
+        byte[] drain = new byte[256];
+        while (await stream.ReadAsync(drain, token) > 0)
+        {
+        }
+    }
+}

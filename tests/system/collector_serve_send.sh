@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# pqflow serve as written in the README (--port --framing --data), four pqflow send clients, one client that ends
+# with a malformed frame, then SIGTERM: the server closes only the bad connection, exits 0, and keeps every accepted
+# frame in its raw log and its image.bin.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+pqflow="dotnet src/pqflow/bin/Release/net10.0/pqflow.dll"
+dir=$(mktemp -d)
+server_pid=""
+trap '[ -n "$server_pid" ] && kill -9 "$server_pid" 2>/dev/null; rm -rf "$dir"' EXIT
+
+$pqflow serve --port 0 --framing packet --data "$dir/data" --status-seconds 0.5 > "$dir/serve.out" 2> "$dir/serve.err" &
+server_pid=$!
+for _ in $(seq 1 100); do grep -q "listening on" "$dir/serve.out" 2>/dev/null && break; sleep 0.1; done
+port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$dir/serve.out" | head -n 1)
+[ -n "$port" ] || { echo "server did not report its port"; cat "$dir/serve.out" "$dir/serve.err"; exit 1; }
+
+$pqflow send --port "$port" --clients 4 --packets 500 --registers 10 --full-every 50 > "$dir/send.out"
+grep -q "sent 2,000 packets (20,000 registers) from 4 client(s)" "$dir/send.out" || { cat "$dir/send.out"; exit 1; }
+$pqflow send --port "$port" --clients 1 --packets 3 --registers 5 --malformed > /dev/null
+
+kill -TERM "$server_pid"
+rc=0; wait "$server_pid" || rc=$?
+server_pid=""
+[ $rc -eq 0 ] || { echo "serve exited $rc after SIGTERM"; cat "$dir/serve.err"; exit 1; }
+# The malformed client is source 1 again and restarts its sequence at 0: one gap.
+grep -q "^stopped: connections 0, frames 2003, registers 20015, .*rejected 1, gaps 1, .*sources 4$" "$dir/serve.out" \
+    || { echo "final status wrong:"; tail -n 3 "$dir/serve.out"; exit 1; }
+grep -q "malformed frame" "$dir/serve.err" || { echo "the bad connection's reason was not logged"; cat "$dir/serve.err"; exit 1; }
+[ -s "$dir/data/image.bin" ] && ls "$dir"/data/raw/log-*.bin > /dev/null || { echo "no image.bin or raw log"; ls -R "$dir/data"; exit 1; }
+echo "pqflow serve/send: ok"
