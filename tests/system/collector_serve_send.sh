@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # pqflow serve as written in the README (--port --framing --data), four pqflow send clients, one client that ends
 # with a malformed frame, then SIGTERM: the server closes only the bad connection, exits 0, and keeps every accepted
-# frame in its raw log and its image.bin.
+# frame in its raw log and its image.bin; query answers while it runs, and replay rebuilds image.bin exactly.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 pqflow="dotnet src/pqflow/bin/Release/net10.0/pqflow.dll"
@@ -19,13 +19,21 @@ $pqflow send --port "$port" --clients 4 --packets 500 --registers 10 --full-ever
 grep -q "sent 2,000 packets (20,000 registers) from 4 client(s)" "$dir/send.out" || { cat "$dir/send.out"; exit 1; }
 $pqflow send --port "$port" --clients 1 --packets 3 --registers 5 --malformed > /dev/null
 
+[ "$($pqflow query --port "$port" --source-id 2 0-2 | wc -l)" = 3 ] || { echo "query of a known source"; exit 1; }
+set +e; $pqflow query --port "$port" --source-id 99 7 > /dev/null 2>&1; qrc=$?; set -e
+[ $qrc -eq 1 ] || { echo "query of an unknown source exited $qrc"; exit 1; }
+
 kill -TERM "$server_pid"
 rc=0; wait "$server_pid" || rc=$?
 server_pid=""
 [ $rc -eq 0 ] || { echo "serve exited $rc after SIGTERM"; cat "$dir/serve.err"; exit 1; }
-# The malformed client is source 1 again and restarts its sequence at 0: one gap.
-grep -q "^stopped: connections 0, frames 2003, registers 20015, .*rejected 1, gaps 1, .*sources 4$" "$dir/serve.out" \
+# 2,000 + 3 packets and the 2 queries are frames; the malformed client is source 1 again and restarts its
+# sequence at 0: one gap.
+grep -q "^stopped: connections 0, frames 2005, registers 20015, .*rejected 1, gaps 1, .*sources 4$" "$dir/serve.out" \
     || { echo "final status wrong:"; tail -n 3 "$dir/serve.out"; exit 1; }
 grep -q "malformed frame" "$dir/serve.err" || { echo "the bad connection's reason was not logged"; cat "$dir/serve.err"; exit 1; }
 [ -s "$dir/data/image.bin" ] && ls "$dir"/data/raw/log-*.bin > /dev/null || { echo "no image.bin or raw log"; ls -R "$dir/data"; exit 1; }
-echo "pqflow serve/send: ok"
+# Replay equals live: the images rebuilt from the raw log are byte for byte the image.bin written at shutdown.
+$pqflow replay --data "$dir/data" | grep -q "replayed 2,005 frames into 4 source image(s), 1 sequence gap(s)" || { echo "replay count"; exit 1; }
+cmp "$dir/data/image.bin" "$dir/data/image.replayed.bin" || { echo "replayed images differ from the live ones"; exit 1; }
+echo "pqflow serve/send/query/replay: ok"

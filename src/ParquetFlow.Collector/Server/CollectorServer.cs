@@ -23,6 +23,7 @@ public sealed class CollectorServer : IAsyncDisposable
     private readonly List<Task> _accepting = [];
     private readonly HashSet<Task> _connections = [];
     private readonly Lock _connectionsLock = new();
+    private readonly Lock _acceptLock = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly RawLogWriter _rawLog;
     private readonly Task _flusher;
@@ -215,19 +216,32 @@ public sealed class CollectorServer : IAsyncDisposable
     private void Accept(ReadOnlySequence<byte> frame, FramingKind framing, RackPacket packet)
     {
         long now = (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+        byte[]? copy = null;
+        ReadOnlySpan<byte> bytes;
         if (frame.IsSingleSegment)
         {
-            _rawLog.Append(frame.FirstSpan, framing, now);
+            bytes = frame.FirstSpan;
         }
         else
         {
-            byte[] copy = ArrayPool<byte>.Shared.Rent((int)frame.Length);
+            copy = ArrayPool<byte>.Shared.Rent((int)frame.Length);
             frame.CopyTo(copy);
-            _rawLog.Append(copy.AsSpan(0, (int)frame.Length), framing, now);
+            bytes = copy.AsSpan(0, (int)frame.Length);
+        }
+
+        // Logging and applying happen as one step, so the raw log's order is the order the images saw: a replay
+        // rebuilds them exactly, even when two connections feed the same source.
+        lock (_acceptLock)
+        {
+            _rawLog.Append(bytes, framing, now);
+            Images.Apply(packet);
+        }
+
+        if (copy is not null)
+        {
             ArrayPool<byte>.Shared.Return(copy);
         }
 
-        Images.Apply(packet);
         Interlocked.Increment(ref Metrics.FramesAccepted);
         Interlocked.Add(ref Metrics.BytesAccepted, frame.Length);
         if (packet.Command is PacketCommand.Diff or PacketCommand.Full)

@@ -15,5 +15,7 @@ internal static class CommandCatalog
         yield return RecoverCommand.Create();
         yield return ServeCommand.Create();
         yield return SendCommand.Create();
+        yield return QueryCommand.Create();
+        yield return ReplayCommand.Create();
     }
 }
