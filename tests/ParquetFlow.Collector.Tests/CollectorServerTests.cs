@@ -91,6 +91,21 @@ public sealed class CollectorServerTests : IDisposable
             Assert.Equal(800, server.Metrics.Registers);
         }
 
+        // Every register of every DIFF is a Parquet row, readable by DuckDB as one Hive-partitioned dataset.
+        using (var duck = new DuckDB.NET.Data.DuckDBConnection("DataSource=:memory:"))
+        {
+            duck.Open();
+            using var command = duck.CreateCommand();
+            command.CommandText = $"SELECT count(*), count(DISTINCT source), sum(value)::BIGINT, max(\"offset\"), min(date)::VARCHAR FROM read_parquet('{_directory}/parquet/**/*.parquet', hive_partitioning = true)";
+            using var reader = command.ExecuteReader();
+            Assert.True(reader.Read());
+            Assert.Equal(800L, Convert.ToInt64(reader.GetValue(0)));
+            Assert.Equal(2L, Convert.ToInt64(reader.GetValue(1)));
+            Assert.Equal(2 * Enumerable.Range(0, 200).Sum(i => (long)(2 * i + 1)), Convert.ToInt64(reader.GetValue(2)));
+            Assert.Equal(101L, Convert.ToInt64(reader.GetValue(3)));
+            Assert.Equal("1970-01-01", reader.GetValue(4));
+        }
+
         RawLogRecord[] records = [.. new RawLogReader().Read(Path.Combine(_directory, "raw"))];
         Assert.Equal(402, records.Length);
         Assert.Equal(200, records.Count(r => r.Framing == FramingKind.Simple));

@@ -33,6 +33,15 @@ grep -q "^stopped: connections 0, frames 2005, registers 20015, .*rejected 1, ga
     || { echo "final status wrong:"; tail -n 3 "$dir/serve.out"; exit 1; }
 grep -q "malformed frame" "$dir/serve.err" || { echo "the bad connection's reason was not logged"; cat "$dir/serve.err"; exit 1; }
 [ -s "$dir/data/image.bin" ] && ls "$dir"/data/raw/log-*.bin > /dev/null || { echo "no image.bin or raw log"; ls -R "$dir/data"; exit 1; }
+# Rows reach Hive-partitioned Parquet: one source=RACK-N directory per sender, each with a complete file.
+[ "$(ls "$dir/data/parquet" | grep -c '^source=RACK-')" = 4 ] || { echo "expected 4 source partitions"; ls -R "$dir/data/parquet"; exit 1; }
+rows=0
+for f in "$dir"/data/parquet/source=*/date=*/part-*.parquet; do
+    n=$($pqflow inspect "$f" | sed -n 's/^rows: *\([0-9,]*\) in.*/\1/p' | tr -d ,)
+    rows=$((rows + n))
+done
+[ "$rows" = 20015 ] || { echo "Parquet holds $rows rows, expected 20015"; exit 1; }
+
 # Replay equals live: the images rebuilt from the raw log are byte for byte the image.bin written at shutdown.
 $pqflow replay --data "$dir/data" | grep -q "replayed 2,005 frames into 4 source image(s), 1 sequence gap(s)" || { echo "replay count"; exit 1; }
 cmp "$dir/data/image.bin" "$dir/data/image.replayed.bin" || { echo "replayed images differ from the live ones"; exit 1; }

@@ -21,6 +21,12 @@ public sealed record CollectorOptions
     /// <summary>The raw log starts a new file past this size.</summary>
     public long RawLogRotateBytes { get; init; } = 64L << 20;
 
+    /// <summary>Write rows <c>(time, source_type, source_id, seq, offset, value)</c> to Hive-partitioned Parquet under <c>parquet/</c>.</summary>
+    public bool WriteParquet { get; init; } = true;
+
+    /// <summary>Parquet files of a partition rotate past this size.</summary>
+    public long ParquetRotateBytes { get; init; } = 50L << 20;
+
     /// <summary>Where connection events and rejected frames are logged.</summary>
     public ILogger Logger { get; init; } = NullLogger.Instance;
 }

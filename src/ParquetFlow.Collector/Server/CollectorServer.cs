@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using ParquetFlow.Collector.Framing;
 using ParquetFlow.Collector.Images;
+using ParquetFlow.Collector.Output;
 using ParquetFlow.Collector.RawLog;
 
 namespace ParquetFlow.Collector.Server;
@@ -26,6 +27,7 @@ public sealed class CollectorServer : IAsyncDisposable
     private readonly Lock _acceptLock = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly RawLogWriter _rawLog;
+    private readonly ParquetOutput? _parquet;
     private readonly Task _flusher;
     private readonly string _imagePath;
     private bool _stopped;
@@ -48,6 +50,7 @@ public sealed class CollectorServer : IAsyncDisposable
         }
 
         _rawLog = new RawLogWriter(Path.Combine(options.DataDirectory, "raw"), options.RawLogRotateBytes);
+        _parquet = options.WriteParquet ? new ParquetOutput(Path.Combine(options.DataDirectory, "parquet"), options.ParquetRotateBytes) : null;
         foreach (ListenerOptions listener in options.Listeners)
         {
             var socket = new Socket(listener.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -67,6 +70,9 @@ public sealed class CollectorServer : IAsyncDisposable
 
     /// <summary>The live register images.</summary>
     public RegisterImages Images { get; } = new();
+
+    /// <summary>Rows written to Parquet so far (0 when Parquet output is off).</summary>
+    public long ParquetRows => _parquet?.Rows ?? 0;
 
     /// <summary>Counters.</summary>
     public CollectorMetrics Metrics { get; } = new();
@@ -235,6 +241,7 @@ public sealed class CollectorServer : IAsyncDisposable
         {
             _rawLog.Append(bytes, framing, now);
             Images.Apply(packet);
+            _parquet?.Write(packet);
         }
 
         if (copy is not null)
@@ -289,6 +296,7 @@ public sealed class CollectorServer : IAsyncDisposable
         {
             _rawLog.Flush();
             Images.Save(_imagePath);
+            _parquet?.Flush();
         }
         catch (IOException e)
         {
@@ -322,6 +330,7 @@ public sealed class CollectorServer : IAsyncDisposable
         await _flusher.ConfigureAwait(false);
         Flush();
         _rawLog.Dispose();
+        _parquet?.Dispose();
     }
 
     /// <inheritdoc/>
