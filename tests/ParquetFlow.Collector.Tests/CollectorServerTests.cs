@@ -161,6 +161,31 @@ public sealed class CollectorServerTests : IDisposable
         Assert.Equal(PacketFraming.UnknownSourceFlag, reply.Flags);
     }
 
+    [Fact]
+    public async Task Metrics_are_served_in_the_Prometheus_text_format()
+    {
+        await using CollectorServer server = CollectorServer.Start(new CollectorOptions
+        {
+            DataDirectory = _directory,
+            Listeners = [new ListenerOptions(0, FramingKind.Packet)],
+            MetricsPort = 0,
+        });
+        using (var client = new TcpClient())
+        {
+            await client.ConnectAsync(server.EndPoints[0]);
+            await client.GetStream().WriteAsync(Encode(Diff(1, 0, 10, 10), packetFraming: true));
+            await QueryAsync(client.GetStream(), 1, 10);
+        }
+
+        using var http = new HttpClient();
+        string text = await http.GetStringAsync($"http://{server.MetricsEndPoint}/metrics");
+        Assert.Contains("# TYPE pqflow_collector_frames_total counter\npqflow_collector_frames_total 2\n", text);
+        Assert.Contains("pqflow_collector_registers_total 2\n", text);
+        Assert.Contains("pqflow_collector_queries_total 1\n", text);
+        Assert.Contains("pqflow_collector_rows_dropped_total 0\n", text);
+        Assert.Contains("pqflow_collector_bad_frames_total 0\n", text);
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         for (int i = 0; i < 500 && !condition(); i++)

@@ -68,6 +68,9 @@ public sealed class ParquetOutput : IDisposable
         Interlocked.Add(ref _rows, control.Length);
     }
 
+    /// <summary>Rows the sinks dropped (none while producers wait on full rings; counted in case a sink fails).</summary>
+    public long Dropped => Sinks().Sum(s => (long)s.Statistics.Dropped);
+
     /// <summary>Makes every row written so far durable in its partition's file.</summary>
     public void Flush()
     {

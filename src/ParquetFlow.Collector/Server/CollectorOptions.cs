@@ -27,6 +27,9 @@ public sealed record CollectorOptions
     /// <summary>Parquet files of a partition rotate past this size.</summary>
     public long ParquetRotateBytes { get; init; } = 50L << 20;
 
+    /// <summary>Port of the Prometheus metrics endpoint (<c>GET /metrics</c>) on loopback; null for none, 0 for any free port.</summary>
+    public int? MetricsPort { get; init; }
+
     /// <summary>Where connection events and rejected frames are logged.</summary>
     public ILogger Logger { get; init; } = NullLogger.Instance;
 }

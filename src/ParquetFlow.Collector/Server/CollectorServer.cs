@@ -28,6 +28,7 @@ public sealed class CollectorServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly RawLogWriter _rawLog;
     private readonly ParquetOutput? _parquet;
+    private readonly MetricsEndpoint? _metrics;
     private readonly Task _flusher;
     private readonly string _imagePath;
     private bool _stopped;
@@ -66,6 +67,36 @@ public sealed class CollectorServer : IAsyncDisposable
         }
 
         _flusher = FlushPeriodicallyAsync();
+        if (options.MetricsPort is int metricsPort)
+        {
+            _metrics = new MetricsEndpoint(IPAddress.Loopback, metricsPort, RenderMetrics);
+        }
+    }
+
+    /// <summary>The metrics endpoint, when one was asked for.</summary>
+    public IPEndPoint? MetricsEndPoint => _metrics?.EndPoint;
+
+    /// <summary>The counters in the Prometheus text format.</summary>
+    public string RenderMetrics()
+    {
+        var text = new System.Text.StringBuilder();
+        void Metric(string name, string type, string help, long value)
+        {
+            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} {type}\n{name} {value}\n");
+        }
+
+        Metric("pqflow_collector_connections", "gauge", "Connections open now.", Metrics.Connections);
+        Metric("pqflow_collector_connections_total", "counter", "Connections accepted.", Metrics.ConnectionsSinceStart);
+        Metric("pqflow_collector_frames_total", "counter", "Frames accepted (raw-logged and applied).", Metrics.Frames);
+        Metric("pqflow_collector_bytes_total", "counter", "Bytes of accepted frames.", Metrics.Bytes);
+        Metric("pqflow_collector_registers_total", "counter", "Register values in accepted DIFF and FULL frames.", Metrics.Registers);
+        Metric("pqflow_collector_rows_total", "counter", "Rows handed to Parquet.", ParquetRows);
+        Metric("pqflow_collector_rows_dropped_total", "counter", "Rows the Parquet sinks dropped.", _parquet?.Dropped ?? 0);
+        Metric("pqflow_collector_bad_frames_total", "counter", "Connections closed for a malformed, truncated or stalled frame.", Metrics.Rejected);
+        Metric("pqflow_collector_sequence_gaps_total", "counter", "Per-source sequence numbers that skipped.", Images.SequenceGaps);
+        Metric("pqflow_collector_queries_total", "counter", "Queries answered.", Metrics.QueriesAnswered);
+        Metric("pqflow_collector_sources", "gauge", "Sources with a register image.", Images.Sources.Count);
+        return text.ToString();
     }
 
     /// <summary>The live register images.</summary>
@@ -313,6 +344,11 @@ public sealed class CollectorServer : IAsyncDisposable
         }
 
         _stopped = true;
+        if (_metrics is not null)
+        {
+            await _metrics.DisposeAsync().ConfigureAwait(false);
+        }
+
         foreach ((Socket socket, _) in _listeners)
         {
             socket.Dispose();

@@ -18,8 +18,9 @@ internal static class ServeCommand
         var data = new Option<string>("--data") { Description = "Directory for image.bin and the raw log", DefaultValueFactory = _ => "collector-data" };
         var status = new Option<double>("--status-seconds") { Description = "Seconds between status lines", DefaultValueFactory = _ => 5 };
         var timeout = new Option<double>("--frame-timeout") { Description = "Seconds a client may take to finish a frame it began", DefaultValueFactory = _ => 10 };
+        var metrics = new Option<int?>("--metrics-port") { Description = "Serve Prometheus metrics at http://127.0.0.1:PORT/metrics" };
         var command = new Command("serve", "Collect rack/controller packets: raw log, live register images, queries; stops cleanly on SIGINT/SIGTERM.");
-        foreach (Option option in new Option[] { port, framing, extra, data, status, timeout })
+        foreach (Option option in new Option[] { port, framing, extra, data, status, timeout, metrics })
         {
             command.Options.Add(option);
         }
@@ -49,11 +50,17 @@ internal static class ServeCommand
                 DataDirectory = parse.GetValue(data)!,
                 Listeners = listeners,
                 FrameTimeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
+                MetricsPort = parse.GetValue(metrics),
                 Logger = logging.CreateLogger("collector"),
             });
             for (int i = 0; i < listeners.Count; i++)
             {
                 Console.WriteLine($"listening on {server.EndPoints[i]} ({listeners[i].Framing.ToString().ToLowerInvariant()} framing), data in {Path.GetFullPath(parse.GetValue(data)!)}");
+            }
+
+            if (server.MetricsEndPoint is { } endpoint)
+            {
+                Console.WriteLine($"metrics at http://{endpoint}/metrics");
             }
 
             using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(0.1, parse.GetValue(status))));
