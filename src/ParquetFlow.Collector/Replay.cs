@@ -8,10 +8,14 @@ namespace ParquetFlow.Collector;
 public static class Replay
 {
     /// <summary>Applies every intact record under <paramref name="rawDirectory"/> to <paramref name="images"/>; returns the frames applied.</summary>
-    public static long Images(string rawDirectory, RegisterImages images, RawLogReader reader)
+    public static long Images(string rawDirectory, RegisterImages images, RawLogReader reader) => Images(rawDirectory, images, reader, out _);
+
+    /// <summary>As <see cref="Images(string, RegisterImages, RawLogReader)"/>, also counting the register values of DIFF and FULL frames.</summary>
+    public static long Images(string rawDirectory, RegisterImages images, RawLogReader reader, out long registers)
     {
         var packet = new RackPacket();
         long frames = 0;
+        registers = 0;
         foreach (RawLogRecord record in reader.Read(rawDirectory))
         {
             var buffer = new System.Buffers.ReadOnlySequence<byte>(record.Frame);
@@ -25,6 +29,10 @@ public static class Replay
 
             images.Apply(packet);
             frames++;
+            if (packet.Command is PacketCommand.Diff or PacketCommand.Full)
+            {
+                registers += packet.Count;
+            }
         }
 
         return frames;

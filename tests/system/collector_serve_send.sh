@@ -43,6 +43,6 @@ done
 [ "$rows" = 20015 ] || { echo "Parquet holds $rows rows, expected 20015"; exit 1; }
 
 # Replay equals live: the images rebuilt from the raw log are byte for byte the image.bin written at shutdown.
-$pqflow replay --data "$dir/data" | grep -q "replayed 2,005 frames into 4 source image(s), 1 sequence gap(s)" || { echo "replay count"; exit 1; }
+$pqflow replay --data "$dir/data" | grep -q "replayed 2,005 frames (20,015 register values) into 4 source image(s), 1 sequence gap(s)" || { echo "replay count"; exit 1; }
 cmp "$dir/data/image.bin" "$dir/data/image.replayed.bin" || { echo "replayed images differ from the live ones"; exit 1; }
 echo "pqflow serve/send/query/replay: ok"

@@ -24,7 +24,7 @@ public sealed class CollectorServer : IAsyncDisposable
     private readonly List<Task> _accepting = [];
     private readonly HashSet<Task> _connections = [];
     private readonly Lock _connectionsLock = new();
-    private readonly Lock _acceptLock = new();
+    private readonly Lock[] _acceptLocks = [.. Enumerable.Range(0, 64).Select(_ => new Lock())];
     private readonly CancellationTokenSource _stopping = new();
     private readonly RawLogWriter _rawLog;
     private readonly ParquetOutput? _parquet;
@@ -230,6 +230,10 @@ public sealed class CollectorServer : IAsyncDisposable
 
                     break;
                 }
+
+                // A busy client's reads complete synchronously; yielding after each buffer keeps one fast sender from
+                // holding a pool thread while other connections wait.
+                await Task.Yield();
             }
         }
         catch (Exception e) when (e is IOException or SocketException)
@@ -266,9 +270,10 @@ public sealed class CollectorServer : IAsyncDisposable
             bytes = copy.AsSpan(0, (int)frame.Length);
         }
 
-        // Logging and applying happen as one step, so the raw log's order is the order the images saw: a replay
-        // rebuilds them exactly, even when two connections feed the same source.
-        lock (_acceptLock)
+        // Logging and applying happen as one step per source, so the raw log's order is the order each image saw:
+        // a replay rebuilds them exactly, even when two connections feed the same source. Sources map onto a set
+        // of lock stripes, so different sources do not wait for each other.
+        lock (_acceptLocks[(int)((uint)HashCode.Combine(packet.SourceType, packet.SourceId) % (uint)_acceptLocks.Length)])
         {
             _rawLog.Append(bytes, framing, now);
             Images.Apply(packet);

@@ -23,14 +23,14 @@ internal static class ReplayCommand
             var images = new RegisterImages();
             try
             {
-                long frames = Replay.Images(Path.Combine(directory, "raw"), images, reader);
+                long frames = Replay.Images(Path.Combine(directory, "raw"), images, reader, out long registers);
                 images.Save(output);
                 foreach (string problem in reader.Problems)
                 {
                     Console.Error.WriteLine($"pqflow replay: {problem}");
                 }
 
-                Console.WriteLine($"replayed {frames:N0} frames into {images.Sources.Count} source image(s), {images.SequenceGaps} sequence gap(s); wrote {Path.GetFullPath(output)}");
+                Console.WriteLine($"replayed {frames:N0} frames ({registers:N0} register values) into {images.Sources.Count} source image(s), {images.SequenceGaps} sequence gap(s); wrote {Path.GetFullPath(output)}");
                 return 0;
             }
             catch (Exception e) when (e is InvalidDataException or IOException)
