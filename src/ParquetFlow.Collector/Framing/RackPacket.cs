@@ -2,16 +2,16 @@ namespace ParquetFlow.Collector.Framing;
 
 /// <summary>
 /// One decoded packet: a time, a source, a command and <see cref="Count"/> (register offset, value) pairs.
-/// Holds buffers for the largest packet (65,536 registers) so that one instance per connection is reused for every
-/// frame without allocating. Not thread-safe.
+/// Its buffers grow to the largest packet seen and are then reused, so one instance per connection decodes every
+/// frame without allocating, and an idle connection costs almost nothing. Not thread-safe.
 /// </summary>
 public sealed class RackPacket
 {
     /// <summary>Registers in a source's image, and the most a packet may carry.</summary>
     public const int MaxRegisters = 65_536;
 
-    private readonly ushort[] _control = new ushort[MaxRegisters];
-    private readonly ushort[] _data = new ushort[MaxRegisters];
+    private ushort[] _control = new ushort[16];
+    private ushort[] _data = new ushort[16];
 
     /// <summary>Sender's time in microseconds since the Unix epoch.</summary>
     public long TimestampUs { get; set; }
@@ -45,6 +45,13 @@ public sealed class RackPacket
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, MaxRegisters);
+        if (count > _control.Length)
+        {
+            int capacity = Math.Min(MaxRegisters, Math.Max(count, _control.Length * 2));
+            _control = new ushort[capacity];
+            _data = new ushort[capacity];
+        }
+
         Count = count;
     }
 }

@@ -155,9 +155,10 @@ public sealed class CollectorServer : IAsyncDisposable
         Interlocked.Increment(ref Metrics.ConnectionsTotal);
         EndPoint? remote = socket.RemoteEndPoint;
         var packet = new RackPacket();
-        var reply = new RackPacket();
+        RackPacket? reply = null;
         await using var stream = new NetworkStream(socket, ownsSocket: true);
-        PipeReader reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 1 << 16));
+        // Small first buffers: an idle connection holds a few KiB; a busy one gets larger segments as it needs them.
+        PipeReader reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024));
         string? closeReason = null;
         long unconsumed = 0; // bytes of a frame begun but not complete
         try
@@ -210,7 +211,7 @@ public sealed class CollectorServer : IAsyncDisposable
                     Accept(before.Slice(0, before.Length - buffer.Length), framing, packet);
                     if (packet.Command == PacketCommand.Query)
                     {
-                        await AnswerAsync(stream, packet, reply).ConfigureAwait(false);
+                        await AnswerAsync(stream, packet, reply ??= new RackPacket()).ConfigureAwait(false);
                     }
                 }
 
