@@ -4,16 +4,11 @@
 # frame in its raw log and its image.bin; query answers while it runs, and replay rebuilds image.bin exactly.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-pqflow="dotnet src/pqflow/bin/Release/net10.0/pqflow.dll"
+. tests/system/lib/collector-server.sh
 dir=$(mktemp -d)
-server_pid=""
 trap '[ -n "$server_pid" ] && kill -9 "$server_pid" 2>/dev/null; rm -rf "$dir"' EXIT
 
-$pqflow serve --port 0 --framing packet --data "$dir/data" --status-seconds 0.5 > "$dir/serve.out" 2> "$dir/serve.err" &
-server_pid=$!
-for _ in $(seq 1 100); do grep -q "listening on" "$dir/serve.out" 2>/dev/null && break; sleep 0.1; done
-port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$dir/serve.out" | head -n 1)
-[ -n "$port" ] || { echo "server did not report its port"; cat "$dir/serve.out" "$dir/serve.err"; exit 1; }
+start_collector "$dir/data" "$dir/serve" --status-seconds 0.5
 
 $pqflow send --port "$port" --clients 4 --packets 500 --registers 10 --full-every 50 > "$dir/send.out"
 grep -q "sent 2,000 packets (20,000 registers) from 4 client(s)" "$dir/send.out" || { cat "$dir/send.out"; exit 1; }

@@ -4,16 +4,11 @@
 # Parquet files, and the images replayed from the raw log equal the image.bin it wrote.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-pqflow="dotnet src/pqflow/bin/Release/net10.0/pqflow.dll"
+. tests/system/lib/collector-server.sh
 dir=$(mktemp -d)
-server_pid=""
 trap '[ -n "$server_pid" ] && kill -9 "$server_pid" 2>/dev/null; rm -rf "$dir"' EXIT
 
-$pqflow serve --port 0 --framing packet --data "$dir/data" --status-seconds 60 > "$dir/serve.out" 2> "$dir/serve.err" &
-server_pid=$!
-for _ in $(seq 1 100); do grep -q "listening on" "$dir/serve.out" 2>/dev/null && break; sleep 0.1; done
-port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$dir/serve.out" | head -n 1)
-[ -n "$port" ] || { echo "server did not report its port"; exit 1; }
+start_collector "$dir/data" "$dir/serve" --status-seconds 60
 
 $pqflow send --port "$port" --clients 8 --packets 0 --duration 20 --registers 50 --full-every 100 > "$dir/send.out" 2>&1 &
 sender_pid=$!
