@@ -105,6 +105,44 @@ public sealed unsafe class Sensor
         }
     }
 
+    /// <summary>
+    /// Finds room for one record of <paramref name="recordSize"/> bytes at the tail sector (sealing and preparing a
+    /// new one when full); the caller holds <see cref="Gate"/>, fills <paramref name="record"/>, then calls
+    /// <see cref="CommitLocked"/>. Returns why the write was refused otherwise.
+    /// </summary>
+    private StoreResult ReserveLocked(int recordSize, out byte* record, out byte* sector)
+    {
+        byte* p = _pool.SectorPointer(_tail);
+        int count = Unsafe.ReadUnaligned<ushort>(p + SectorHeader.CountOffset);
+        if (count == _perSector || _next >= _writeLimit)
+        {
+            StoreResult r = PrepareWrite();
+            if (r != StoreResult.Ok)
+            {
+                record = null;
+                sector = null;
+                return r;
+            }
+
+            p = _pool.SectorPointer(_tail);
+            count = Unsafe.ReadUnaligned<ushort>(p + SectorHeader.CountOffset);
+        }
+
+        sector = p;
+        record = p + SectorHeader.Size + (count * recordSize);
+        return StoreResult.Ok;
+    }
+
+    /// <summary>Publishes the record just written into <paramref name="sector"/> (caller holds <see cref="Gate"/>).</summary>
+    private void CommitLocked(byte* sector)
+    {
+        int count = Unsafe.ReadUnaligned<ushort>(sector + SectorHeader.CountOffset);
+        Unsafe.WriteUnaligned(sector + SectorHeader.CountOffset, (ushort)(count + 1));
+        _next++;
+        _retained++;
+        _totalWritten++;
+    }
+
     /// <summary><c>ss_ts_add</c>: appends a time-series value. NoSpace when the write had to be dropped (counted).</summary>
     public StoreResult AddTimeSeries(uint value)
     {
@@ -114,23 +152,14 @@ public sealed unsafe class Sensor
         }
         lock (Gate)
         {
-            byte* p = _pool.SectorPointer(_tail);
-            int count = Unsafe.ReadUnaligned<ushort>(p + SectorHeader.CountOffset);
-            if (count == _perSector || _next >= _writeLimit)
+            StoreResult r = ReserveLocked(sizeof(uint), out byte* record, out byte* sector);
+            if (r != StoreResult.Ok)
             {
-                StoreResult r = PrepareWrite();
-                if (r != StoreResult.Ok)
-                {
-                    return r;
-                }
-                p = _pool.SectorPointer(_tail);
-                count = Unsafe.ReadUnaligned<ushort>(p + SectorHeader.CountOffset);
+                return r;
             }
-            Unsafe.WriteUnaligned(p + SectorHeader.Size + (count * sizeof(uint)), value);
-            Unsafe.WriteUnaligned(p + SectorHeader.CountOffset, (ushort)(count + 1));
-            _next++;
-            _retained++;
-            _totalWritten++;
+
+            Unsafe.WriteUnaligned(record, value);
+            CommitLocked(sector);
         }
         return StoreResult.Ok;
     }
@@ -144,25 +173,15 @@ public sealed unsafe class Sensor
         }
         lock (Gate)
         {
-            byte* p = _pool.SectorPointer(_tail);
-            int count = Unsafe.ReadUnaligned<ushort>(p + SectorHeader.CountOffset);
-            if (count == _perSector || _next >= _writeLimit)
+            StoreResult r = ReserveLocked(EventRecord.Size, out byte* record, out byte* sector);
+            if (r != StoreResult.Ok)
             {
-                StoreResult r = PrepareWrite();
-                if (r != StoreResult.Ok)
-                {
-                    return r;
-                }
-                p = _pool.SectorPointer(_tail);
-                count = Unsafe.ReadUnaligned<ushort>(p + SectorHeader.CountOffset);
+                return r;
             }
-            byte* rec = p + SectorHeader.Size + (count * EventRecord.Size);
-            Unsafe.WriteUnaligned(rec, value);
-            Unsafe.WriteUnaligned(rec + 4, timestampMs);
-            Unsafe.WriteUnaligned(p + SectorHeader.CountOffset, (ushort)(count + 1));
-            _next++;
-            _retained++;
-            _totalWritten++;
+
+            Unsafe.WriteUnaligned(record, value);
+            Unsafe.WriteUnaligned(record + 4, timestampMs);
+            CommitLocked(sector);
         }
         return StoreResult.Ok;
     }
