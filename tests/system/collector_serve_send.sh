@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# pqflow serve as written in the README (--port --framing --data), four pqflow send clients, one client that ends
+# pqflow serve as written in the README (--port --framing --data, plus a second --listen PORT:simple listener), four pqflow send clients, one client that ends
 # with a malformed frame, then SIGTERM: the server closes only the bad connection, exits 0, and keeps every accepted
 # frame in its raw log and its image.bin; query answers while it runs, and replay rebuilds image.bin exactly.
 set -euo pipefail
@@ -8,11 +8,15 @@ cd "$(dirname "$0")/../.."
 dir=$(mktemp -d)
 trap '[ -n "$server_pid" ] && kill -9 "$server_pid" 2>/dev/null; rm -rf "$dir"' EXIT
 
-start_collector "$dir/data" "$dir/serve" --status-seconds 0.5
+start_collector "$dir/data" "$dir/serve" --status-seconds 0.5 --listen 0:simple
+for _ in $(seq 1 50); do [ "$(grep -c "listening on" "$dir/serve.out")" -ge 2 ] && break; sleep 0.1; done
+simple_port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\) (simple framing).*/\1/p' "$dir/serve.out")
+[ -n "$simple_port" ] || { echo "--listen 0:simple did not start a simple-framing listener"; cat "$dir/serve.out"; exit 1; }
 
 $pqflow send --port "$port" --clients 4 --packets 500 --registers 10 --full-every 50 > "$dir/send.out"
 grep -q "sent 2,000 packets (20,000 registers) from 4 client(s)" "$dir/send.out" || { cat "$dir/send.out"; exit 1; }
 $pqflow send --port "$port" --clients 1 --packets 3 --registers 5 --malformed > /dev/null
+$pqflow send --port "$simple_port" --framing simple --clients 1 --packets 10 --registers 5 > /dev/null
 
 [ "$($pqflow query --port "$port" --source-id 2 0-2 | wc -l)" = 3 ] || { echo "query of a known source"; exit 1; }
 set +e; $pqflow query --port "$port" --source-id 99 7 > /dev/null 2>&1; qrc=$?; set -e
@@ -22,9 +26,9 @@ kill -TERM "$server_pid"
 rc=0; wait "$server_pid" || rc=$?
 server_pid=""
 [ $rc -eq 0 ] || { echo "serve exited $rc after SIGTERM"; cat "$dir/serve.err"; exit 1; }
-# 2,000 + 3 packets and the 2 queries are frames; the malformed client is source 1 again and restarts its
+# 2,000 + 3 + 10 (simple framing) packets and the 2 queries are frames; the malformed client is source 1 again and restarts its
 # sequence at 0: one gap.
-grep -q "^stopped: connections 0, frames 2005, registers 20015, .*rejected 1, gaps 1, .*sources 4$" "$dir/serve.out" \
+grep -q "^stopped: connections 0, frames 2015, registers 20065, .*rejected 1, gaps 1, .*sources 4$" "$dir/serve.out" \
     || { echo "final status wrong:"; tail -n 3 "$dir/serve.out"; exit 1; }
 grep -q "malformed frame" "$dir/serve.err" || { echo "the bad connection's reason was not logged"; cat "$dir/serve.err"; exit 1; }
 [ -s "$dir/data/image.bin" ] && ls "$dir"/data/raw/log-*.bin > /dev/null || { echo "no image.bin or raw log"; ls -R "$dir/data"; exit 1; }
@@ -35,9 +39,9 @@ for f in "$dir"/data/parquet/source=*/date=*/part-*.parquet; do
     n=$($pqflow inspect "$f" | sed -n 's/^rows: *\([0-9,]*\) in.*/\1/p' | tr -d ,)
     rows=$((rows + n))
 done
-[ "$rows" = 20015 ] || { echo "Parquet holds $rows rows, expected 20015"; exit 1; }
+[ "$rows" = 20065 ] || { echo "Parquet holds $rows rows, expected 20065"; exit 1; }
 
 # Replay equals live: the images rebuilt from the raw log are byte for byte the image.bin written at shutdown.
-$pqflow replay --data "$dir/data" | grep -q "replayed 2,005 frames (20,015 register values) into 4 source image(s), 1 sequence gap(s)" || { echo "replay count"; exit 1; }
+$pqflow replay --data "$dir/data" | grep -q "replayed 2,015 frames (20,065 register values) into 4 source image(s), 1 sequence gap(s)" || { echo "replay count"; exit 1; }
 cmp "$dir/data/image.bin" "$dir/data/image.replayed.bin" || { echo "replayed images differ from the live ones"; exit 1; }
 echo "pqflow serve/send/query/replay: ok"
