@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using ParquetFlow.Parquet.Format;
 using ParquetFlow.Parquet.IO;
 using ParquetFlow.Parquet.Schema;
-using ParquetFlow.Parquet.Thrift;
 using ParquetFlow.Parquet.Writing;
 
 namespace ParquetFlow.Parquet;
@@ -23,7 +22,8 @@ public sealed class ParquetFileWriter : IDisposable
     private readonly bool _leaveOpen;
     private readonly ColumnWriter[] _columns;
     private readonly FileMetaData _metadata = new();
-    private readonly List<ColumnChunkResult[]> _pageIndexes = [];
+    private readonly List<RowGroupPageIndex> _pageIndexes = [];
+    private readonly ByteBuffer _scratch = new(1 << 10);
     private RowGroupWriter? _open;
     private bool _openIsAutomatic;
     private long _position;
@@ -81,6 +81,14 @@ public sealed class ParquetFileWriter : IDisposable
 
     /// <summary>The footer, once <see cref="Close"/> has run.</summary>
     public FileMetaData? Metadata => _closed ? _metadata : null;
+
+    /// <summary>
+    /// The footer entry (with its statistics) and the page index of written row group <paramref name="index"/> (0 is the
+    /// first). Its chunks point at their page index only once <see cref="Close"/> has written it. A crash-safe writer
+    /// keeps these to rebuild, with <see cref="RowGroupPageIndex.Write"/>, the footer of a file cut off before then.
+    /// The row group must not be modified.
+    /// </summary>
+    public (RowGroup Metadata, RowGroupPageIndex PageIndex) WrittenRowGroup(int index) => (_metadata.RowGroups[index], _pageIndexes[index]);
 
     /// <summary>
     /// Appends rows given as one <see cref="ColumnData"/> per column (all with the same row count) and closes row
@@ -245,7 +253,7 @@ public sealed class ParquetFileWriter : IDisposable
         group.TotalCompressedSize = compressed;
         _metadata.RowGroups.Add(group);
         _metadata.NumRows += rows;
-        _pageIndexes.Add(results);
+        _pageIndexes.Add(RowGroupPageIndex.Serialize(results, _scratch));
     }
 
     /// <summary>Pushes buffered bytes to the stream; with <paramref name="toDisk"/> on a file, fsyncs it too.</summary>
@@ -281,33 +289,10 @@ public sealed class ParquetFileWriter : IDisposable
             rejected = e;
         }
 
+        // Without WritePageIndex the chunks have no page index entries, and this writes nothing.
+        _position += RowGroupPageIndex.Write(_output, _position, _metadata.RowGroups, _pageIndexes);
+
         using var buffer = new ByteBuffer(1 << 12);
-        if (Options.WritePageIndex)
-        {
-            // Column indexes of every chunk, then offset indexes, as Arrow and parquet-mr lay them out.
-            for (int g = 0; g < _pageIndexes.Count; g++)
-            {
-                foreach (ColumnChunkResult result in _pageIndexes[g])
-                {
-                    if (result.ColumnIndex is { } index)
-                    {
-                        (result.Chunk.ColumnIndexOffset, result.Chunk.ColumnIndexLength) = WriteStruct(buffer, index.Write);
-                    }
-                }
-            }
-
-            for (int g = 0; g < _pageIndexes.Count; g++)
-            {
-                foreach (ColumnChunkResult result in _pageIndexes[g])
-                {
-                    if (result.OffsetIndex is { } index)
-                    {
-                        (result.Chunk.OffsetIndexOffset, result.Chunk.OffsetIndexLength) = WriteStruct(buffer, index.Write);
-                    }
-                }
-            }
-        }
-
         _metadata.Schema.AddRange(Schema.ToSchemaElements());
         _metadata.CreatedBy = Options.CreatedBy;
         if (Options.KeyValueMetadata is not null)
@@ -342,19 +327,6 @@ public sealed class ParquetFileWriter : IDisposable
         return _metadata;
     }
 
-    private delegate void StructWriter(ref ThriftCompactWriter writer);
-
-    private (long Offset, int Length) WriteStruct(ByteBuffer buffer, StructWriter write)
-    {
-        buffer.Clear();
-        var w = new ThriftCompactWriter(buffer);
-        write(ref w);
-        long offset = _position;
-        _output.Write(buffer.WrittenSpan);
-        _position += buffer.Length;
-        return (offset, buffer.Length);
-    }
-
     /// <summary>Closes the file (writing the footer) and releases buffers.</summary>
     public void Dispose()
     {
@@ -371,6 +343,8 @@ public sealed class ParquetFileWriter : IDisposable
             {
                 column.Dispose();
             }
+
+            _scratch.Dispose();
 
             if (!_leaveOpen)
             {

@@ -63,6 +63,49 @@ public sealed class WriterTests
     }
 
     [Fact]
+    public void Row_groups_taken_before_close_rebuild_the_writers_page_index_and_footer_byte_for_byte()
+    {
+        var schema = new ParquetSchema(ColumnDescriptor.Timestamp("ts", TimeUnit.Nanos), ColumnDescriptor.Int32("v", nullable: true));
+        var taken = new List<(byte[] RowGroup, RowGroupPageIndex PageIndex)>();
+        long dataEnd = 0;
+        (MemoryStream stream, ParquetFooter footer) = Write(schema, new ParquetWriterOptions { MaxRowsPerPage = 100 }, w =>
+        {
+            for (int g = 0; g < 3; g++)
+            {
+                using (RowGroupWriter rg = w.BeginRowGroup())
+                {
+                    rg.WriteColumn<long>(0, Enumerable.Range(0, 250).Select(i => (g * 1000L) + i).ToArray());
+                    rg.WriteColumn<int>(1, Enumerable.Range(0, 225).ToArray(), Enumerable.Range(0, 250).Select(i => (byte)(i % 10 == 0 ? 0 : 1)).ToArray());
+                }
+
+                (RowGroup metadata, RowGroupPageIndex pageIndex) = w.WrittenRowGroup(g);
+                Assert.Null(metadata.Columns[0].ColumnIndexOffset);
+                taken.Add((metadata.Serialize(), pageIndex));
+            }
+
+            dataEnd = w.Position;
+        });
+
+        // What a crash-safe writer does with them: page index after the last row group, then the footer.
+        using var rebuilt = new MemoryStream();
+        rebuilt.Write(stream.GetBuffer().AsSpan(0, (int)dataEnd));
+        List<RowGroup> groups = [.. taken.Select(t => RowGroup.Read(t.RowGroup))];
+        RowGroupPageIndex.Write(rebuilt, dataEnd, groups, [.. taken.Select(t => t.PageIndex)]);
+        FileMetaData metadata = FileMetaData.Read(footer.Metadata.Serialize());
+        metadata.RowGroups.Clear();
+        metadata.RowGroups.AddRange(groups);
+        byte[] serialized = metadata.Serialize();
+        rebuilt.Write(serialized);
+        Span<byte> length = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(length, serialized.Length);
+        rebuilt.Write(length);
+        rebuilt.Write("PAR1"u8);
+
+        Assert.All(groups.SelectMany(g => g.Columns), c => Assert.NotNull(c.ColumnIndexOffset));
+        Assert.Equal(stream.ToArray(), rebuilt.ToArray());
+    }
+
+    [Fact]
     public void Unsigned_integers_are_ordered_as_unsigned_in_statistics()
     {
         var schema = new ParquetSchema(ColumnDescriptor.Int32("u", logicalType: LogicalType.Integer(32, false)));

@@ -1,3 +1,4 @@
+using ParquetFlow.Parquet.IO;
 using ParquetFlow.Parquet.Thrift;
 
 namespace ParquetFlow.Parquet.Format;
@@ -16,6 +17,20 @@ public sealed class RowGroup
     public long? TotalCompressedSize { get; set; }
 
     public short? Ordinal { get; set; }
+
+    /// <summary>Serializes the row group (Thrift compact) as a footer holds it.</summary>
+    public byte[] Serialize()
+    {
+        using var buffer = new ByteBuffer(512);
+        return ThriftCompactWriter.Serialize(Write, buffer);
+    }
+
+    /// <summary>Parses a row group serialized by <see cref="Serialize"/>; throws <see cref="ParquetFormatException"/> when malformed.</summary>
+    public static RowGroup Read(ReadOnlySpan<byte> bytes)
+    {
+        var r = new ThriftCompactReader(bytes, stackalloc short[64]);
+        return Read(ref r);
+    }
 
     internal void Write(ref ThriftCompactWriter w)
     {

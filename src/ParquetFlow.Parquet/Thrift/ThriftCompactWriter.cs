@@ -22,6 +22,15 @@ internal struct ThriftCompactWriter
 
     public readonly ByteBuffer Output => _output;
 
+    /// <summary>Serializes one struct into <paramref name="scratch"/> (cleared first) and returns a copy of its bytes.</summary>
+    public static byte[] Serialize(ThriftStructWriter write, ByteBuffer scratch)
+    {
+        scratch.Clear();
+        var w = new ThriftCompactWriter(scratch);
+        write(ref w);
+        return scratch.WrittenSpan.ToArray();
+    }
+
     public void StructBegin()
     {
         _parents.Push(_lastFieldId);
