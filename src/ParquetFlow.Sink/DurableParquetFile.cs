@@ -1,12 +1,13 @@
 using System.Buffers.Binary;
 using ParquetFlow.Parquet;
+using ParquetFlow.Parquet.Format;
 using ParquetFlow.Parquet.Schema;
 
 namespace ParquetFlow.Sink;
 
 /// <summary>
 /// A Parquet file being written under a temporary name, each row group made durable as it ends: its bytes are
-/// fsynced, then its journal entry is appended and fsynced. <see cref="Complete"/> writes the footer, fsyncs, and only
+/// fsynced, then its journal entry (with the row group's footer entry and page index) is appended and fsynced. <see cref="Complete"/> writes the footer, fsyncs, and only
 /// then renames the file to its final name and deletes the journal.
 /// </summary>
 internal sealed class DurableParquetFile : IDisposable
@@ -72,16 +73,20 @@ internal sealed class DurableParquetFile : IDisposable
 
     public RowGroupWriter BeginRowGroup() => _writer.BeginRowGroup();
 
-    /// <summary>Ends the row group; when durable, it is on disk and journaled when this returns.</summary>
+    /// <summary>
+    /// Ends the row group; when durable, it is on disk and journaled (with its footer entry and page index, so that
+    /// recovery writes the footer this file would have had) when this returns.
+    /// </summary>
     public void EndRowGroup(RowGroupWriter group, long rows)
     {
         long start = _writer.Position;
         group.End();
-        if (_journal is not null)
+        if (_journal is not null && _writer.Position > start)
         {
             // Guarantee: the row group's bytes reach the disk before the journal entry that names them.
             _writer.Flush(toDisk: true);
-            _journal.Append(start, _writer.Position - start, rows);
+            (RowGroup metadata, RowGroupPageIndex pageIndex) = _writer.WrittenRowGroup(_writer.RowGroupCount - 1);
+            _journal.Append(start, _writer.Position - start, rows, metadata, pageIndex);
         }
     }
 

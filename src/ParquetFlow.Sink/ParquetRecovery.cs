@@ -7,8 +7,10 @@ namespace ParquetFlow.Sink;
 
 /// <summary>
 /// Turns a Parquet file cut off while being written by a <see cref="LogSink"/> into a valid Parquet file holding
-/// every whole, journaled row group. The row groups' column-chunk metadata is rebuilt by walking their page headers;
-/// the rebuilt footer has no statistics and no page index.
+/// every whole, journaled row group. The journal (version 2) holds each row group's footer entry and page index as the
+/// writer made them, so the recovered file carries the same statistics, ColumnIndex and OffsetIndex as a file the sink
+/// completed after those row groups. A version-1 journal holds neither: then the column-chunk metadata is rebuilt by
+/// walking the page headers, and the footer has no statistics and no page index.
 /// </summary>
 public static class ParquetRecovery
 {
@@ -35,6 +37,7 @@ public static class ParquetRecovery
         ParquetSchema schema = ParquetSchema.FromSchemaElements(FileMetaData.Read(journal.FooterTemplate).Schema);
 
         var groups = new List<RowGroup>();
+        var pageIndexes = new List<RowGroupPageIndex>();
         long keep = 4;
         long length;
         using (var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1))
@@ -42,34 +45,38 @@ public static class ParquetRecovery
             length = stream.Length;
             foreach (RowGroupJournal.Entry entry in journal.Entries)
             {
-                if (entry.Offset != keep || entry.Length <= 0 || entry.Rows <= 0 || entry.Offset + entry.Length > length || entry.Length > int.MaxValue)
+                if (entry.Offset != keep || entry.Length <= 0 || entry.Rows <= 0 || entry.Offset + entry.Length > length)
                 {
                     break;
                 }
 
-                byte[] bytes = new byte[entry.Length];
-                stream.Position = entry.Offset;
-                stream.ReadExactly(bytes);
-                RowGroup? group = RebuildRowGroup(bytes, entry, schema, journal.Codec, groups.Count);
+                RowGroup? group = entry.Metadata is { } journaled
+                    ? (Describes(journaled, entry, schema) ? journaled : null)
+                    : RebuildRowGroup(stream, entry, schema, journal.Codec, groups.Count);
                 if (group is null)
                 {
                     break;
                 }
 
                 groups.Add(group);
+                pageIndexes.Add(entry.PageIndex ?? RowGroupPageIndex.None(group.Columns.Count));
                 keep = entry.Offset + entry.Length;
             }
 
+            // The page index goes after the last kept row group, then the footer pointing at it: as the writer lays them out.
+            using var end = new MemoryStream();
+            RowGroupPageIndex.Write(end, keep, groups, pageIndexes);
             byte[] footer = FooterBuilder.Build(journal.FooterTemplate, groups);
-            byte[] tail = new byte[8];
+            end.Write(footer);
+            Span<byte> tail = stackalloc byte[8];
             BinaryPrimitives.WriteInt32LittleEndian(tail, footer.Length);
-            ParquetFileWriter.Magic.CopyTo(tail.AsSpan(4));
+            ParquetFileWriter.Magic.CopyTo(tail[4..]);
+            end.Write(tail);
             stream.SetLength(keep);
             stream.Position = 0;
             stream.Write(ParquetFileWriter.Magic);
             stream.Position = keep;
-            stream.Write(footer);
-            stream.Write(tail);
+            stream.Write(end.GetBuffer().AsSpan(0, (int)end.Length));
 
             // Guarantee: the recovered file is whole on disk before its journal goes.
             stream.Flush(flushToDisk: true);
@@ -92,9 +99,21 @@ public static class ParquetRecovery
         }
     }
 
-    /// <summary>Walks the pages of one journaled row group; null when they do not add up (a corrupt group).</summary>
-    private static RowGroup? RebuildRowGroup(byte[] bytes, RowGroupJournal.Entry entry, ParquetSchema schema, CompressionCodec codec, int ordinal)
+    /// <summary>Whether a journaled footer entry fits its journal entry and the schema (else the entry counts as corrupt).</summary>
+    private static bool Describes(RowGroup group, RowGroupJournal.Entry entry, ParquetSchema schema) =>
+        group.NumRows == entry.Rows && group.FileOffset == entry.Offset && group.TotalCompressedSize == entry.Length && group.Columns.Count == schema.Count;
+
+    /// <summary>Walks the pages of one row group journaled without metadata (version 1); null when they do not add up (a corrupt group).</summary>
+    private static RowGroup? RebuildRowGroup(FileStream stream, RowGroupJournal.Entry entry, ParquetSchema schema, CompressionCodec codec, int ordinal)
     {
+        if (entry.Length > Array.MaxLength)
+        {
+            return null;
+        }
+
+        byte[] bytes = new byte[entry.Length];
+        stream.Position = entry.Offset;
+        stream.ReadExactly(bytes);
         var group = new RowGroup { NumRows = entry.Rows, FileOffset = entry.Offset, Ordinal = (short)Math.Min(ordinal, short.MaxValue) };
         int position = 0;
         long totalUncompressed = 0;

@@ -1,6 +1,8 @@
+using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using ParquetFlow.Parquet;
+using ParquetFlow.Parquet.Format;
 using ParquetFlow.Sink.TestProcess;
 
 namespace ParquetFlow.Sink.Tests;
@@ -8,24 +10,51 @@ namespace ParquetFlow.Sink.Tests;
 public sealed class RecoveryTests
 {
     private const int RowsPerGroup = 5;
+    private const int Columns = 8;
 
-    [Fact]
-    public void Recovers_every_whole_row_group_after_truncation_at_every_offset()
+    // Two rows a page: every column chunk has several pages, so the page index has something to say.
+    private static readonly ParquetWriterOptions s_options = new()
+    {
+        MaxRowsPerPage = 2,
+        Columns = new Dictionary<string, ColumnOptions> { ["symbol"] = new() { Encoding = ParquetEncoding.RleDictionary }, ["order_id"] = new() { Encoding = ParquetEncoding.DeltaBinaryPacked } },
+    };
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(1)]
+    public void Recovers_every_whole_row_group_after_truncation_at_every_offset(int journalVersion)
     {
         using var t = new TestSupport();
-        (string data, long[] ends) = WriteInProgress(t, groups: 3);
-        byte[] bytes = File.ReadAllBytes(data);
-        byte[] journal = File.ReadAllBytes(data + ".journal");
+        (byte[] bytes, byte[] journal, long[] ends) = InProgressBytes(t);
+        journal = journalVersion == 2 ? journal : Version1Journal(ends);
+        byte[][] complete = CompleteFiles(t, ends.Length);
         string cut = t.PathOf("cut.parquet");
         for (int length = 0; length <= bytes.Length; length++)
         {
             File.WriteAllBytes(cut, bytes.AsSpan(0, length).ToArray());
             File.WriteAllBytes(cut + ".journal", journal);
             RecoveryResult result = ParquetRecovery.Recover(cut);
-            long expected = RowsPerGroup * ends.Count(e => e <= length);
+            int kept = ends.Count(e => e <= length);
+            long expected = RowsPerGroup * kept;
             Assert.Equal(expected, result.Rows);
             Assert.Equal(expected, ParquetFooter.Read(cut).Metadata.NumRows);
             Assert.False(File.Exists(cut + ".journal"));
+            if (journalVersion == 2)
+            {
+                // Byte for byte the file the sink completes after the same row groups: same footer, statistics, page index.
+                Assert.Equal(complete[kept], File.ReadAllBytes(cut));
+            }
+            else
+            {
+                // A version-1 journal has no metadata: the footer is rebuilt from the pages, without statistics or page index.
+                Assert.All(ParquetFooter.Read(cut).Metadata.RowGroups.SelectMany(g => g.Columns), c =>
+                {
+                    Assert.Null(c.MetaData.Statistics);
+                    Assert.Null(c.ColumnIndexOffset);
+                    Assert.Null(c.OffsetIndexOffset);
+                });
+            }
+
             if (length % 97 == 0 || ends.Contains(length))
             {
                 Assert.Equal(expected, Convert.ToInt64(TestSupport.Scalar("SELECT count(*) FROM read_parquet({f})", cut)));
@@ -41,27 +70,78 @@ public sealed class RecoveryTests
     public void Trusts_journal_entries_only_up_to_the_first_torn_one()
     {
         using var t = new TestSupport();
-        (string data, long[] ends) = WriteInProgress(t, groups: 3);
-        byte[] bytes = File.ReadAllBytes(data);
-        byte[] journal = File.ReadAllBytes(data + ".journal");
-        int header = journal.Length - (3 * RowGroupJournal.EntrySize);
+        (byte[] bytes, byte[] journal, long[] ends) = InProgressBytes(t);
+        List<int> entryEnds = EntryEnds(journal);
+        Assert.Equal(ends.Length + 1, entryEnds.Count);
+        Assert.Equal(journal.Length, entryEnds[^1]);
+        byte[][] complete = CompleteFiles(t, ends.Length);
         string cut = t.PathOf("cut.parquet");
         for (int length = 0; length <= journal.Length; length++)
         {
             File.WriteAllBytes(cut, bytes);
             File.WriteAllBytes(cut + ".journal", journal.AsSpan(0, length).ToArray());
-            if (length < header)
+            if (length < entryEnds[0])
             {
                 Assert.Throws<InvalidDataException>(() => ParquetRecovery.Recover(cut));
                 continue;
             }
 
+            int kept = entryEnds.Count(e => e <= length) - 1;
             RecoveryResult result = ParquetRecovery.Recover(cut);
-            Assert.Equal(RowsPerGroup * ((length - header) / RowGroupJournal.EntrySize), result.Rows);
-            Assert.Equal(result.Rows, ParquetFooter.Read(cut).Metadata.NumRows);
+            Assert.Equal(RowsPerGroup * kept, result.Rows);
+            Assert.Equal(complete[kept], File.ReadAllBytes(cut));
         }
+    }
 
-        Assert.Equal(3, ends.Length);
+    [Fact]
+    public void Recovered_row_groups_carry_the_statistics_and_page_index_of_the_uncut_file()
+    {
+        using var t = new TestSupport();
+        (byte[] bytes, byte[] journal, long[] ends) = InProgressBytes(t);
+        string uncut = WriteComplete(t, ends.Length);
+        FileMetaData whole = ParquetFooter.Read(uncut).Metadata;
+        using var uncutStream = File.OpenRead(uncut);
+        for (int k = 0; k <= ends.Length; k++)
+        {
+            // Cut halfway into row group k (or nowhere, for k = 3): k whole row groups survive.
+            long length = k == ends.Length ? bytes.Length : (k == 0 ? 4 : ends[k - 1]) + ((ends[k] - (k == 0 ? 4 : ends[k - 1])) / 2);
+            string cut = t.PathOf($"cut-{k}.parquet");
+            File.WriteAllBytes(cut, bytes.AsSpan(0, (int)length).ToArray());
+            File.WriteAllBytes(cut + ".journal", journal);
+            Assert.Equal(k, ParquetRecovery.Recover(cut).RowGroups);
+
+            FileMetaData recovered = ParquetFooter.Read(cut).Metadata;
+            using var cutStream = File.OpenRead(cut);
+            Assert.Equal(k, recovered.RowGroups.Count);
+            for (int g = 0; g < k; g++)
+            {
+                for (int c = 0; c < Columns; c++)
+                {
+                    ColumnChunk expected = whole.RowGroups[g].Columns[c];
+                    ColumnChunk actual = recovered.RowGroups[g].Columns[c];
+                    string where = $"row group {g} column {c}";
+                    Assert.NotNull(expected.MetaData.Statistics?.MinValue);
+                    Assert.Equal(Text(expected.MetaData.Statistics), Text(actual.MetaData.Statistics ?? throw new Xunit.Sdk.XunitException($"{where}: no statistics")));
+
+                    ColumnIndex wantIndex = ParquetFooter.ReadColumnIndex(uncutStream, expected)!;
+                    Assert.True(wantIndex.NullPages.Count > 1, $"{where}: one page only");
+                    Assert.Equal(Text(wantIndex), Text(ParquetFooter.ReadColumnIndex(cutStream, actual) ?? throw new Xunit.Sdk.XunitException($"{where}: no column index")));
+
+                    OffsetIndex wantOffsets = ParquetFooter.ReadOffsetIndex(uncutStream, expected)!;
+                    OffsetIndex gotOffsets = ParquetFooter.ReadOffsetIndex(cutStream, actual) ?? throw new Xunit.Sdk.XunitException($"{where}: no offset index");
+                    Assert.Equal(wantOffsets.PageLocations, gotOffsets.PageLocations);
+                    Assert.Equal(ParquetFooter.ReadPageHeaders(cutStream, actual).Where(p => p.Header.Type != PageType.DictionaryPage).Select(p => p.Offset), gotOffsets.PageLocations.Select(l => l.Offset));
+                }
+            }
+
+            // An independent reader reads the rows and sees the same statistics in both files.
+            const string Stats = "SELECT count(stats_min_value)::VARCHAR || ' ' || coalesce(string_agg(concat_ws(':', row_group_id, column_id, coalesce(stats_min_value, '-'), coalesce(stats_max_value, '-'), coalesce(stats_null_count::VARCHAR, '-')), ';' ORDER BY row_group_id, column_id), '') FROM parquet_metadata({f})";
+            Assert.Equal(TestSupport.Scalar(Stats + $" WHERE row_group_id < {k}", uncut), TestSupport.Scalar(Stats, cut));
+            Assert.StartsWith($"{k * Columns} ", (string)TestSupport.Scalar(Stats, cut)!, StringComparison.Ordinal);
+            long rows = k * RowsPerGroup;
+            Assert.Equal(rows, Convert.ToInt64(TestSupport.Scalar("SELECT count(*) FROM read_parquet({f})", cut)));
+            Assert.Equal(rows * (rows - 1) / 2, Convert.ToInt64(TestSupport.Scalar("SELECT coalesce(sum(order_id), 0)::BIGINT FROM read_parquet({f})", cut)));
+        }
     }
 
     [Fact]
@@ -132,6 +212,14 @@ public sealed class RecoveryTests
 
             string[] files = t.ParquetFiles();
             Assert.Empty(Directory.GetFiles(t.Directory, "*.inprogress*"));
+
+            // Recovered or completed, every chunk has statistics and a page index.
+            Assert.All(files.SelectMany(f => ParquetFooter.Read(f).Metadata.RowGroups).SelectMany(g => g.Columns), c =>
+            {
+                Assert.NotNull(c.MetaData.Statistics?.MinValue);
+                Assert.NotNull(c.ColumnIndexOffset);
+                Assert.NotNull(c.OffsetIndexOffset);
+            });
             long rows = files.Sum(f => ParquetFooter.Read(f).Metadata.NumRows);
             Assert.True(rows >= flushed, $"{rows} rows recovered, {flushed} were flushed (seed {seed})");
 
@@ -141,11 +229,38 @@ public sealed class RecoveryTests
         }
     }
 
+    /// <summary>A file left in progress after <paramref name="groups"/> row groups, with its journal; and where each group ends.</summary>
     private static (string Path, long[] Ends) WriteInProgress(TestSupport t, int groups)
     {
         string path = t.PathOf("w.parquet.inprogress");
-        var options = new ParquetWriterOptions { Columns = new Dictionary<string, ColumnOptions> { ["symbol"] = new() { Encoding = ParquetEncoding.RleDictionary }, ["order_id"] = new() { Encoding = ParquetEncoding.DeltaBinaryPacked } } };
-        var file = new DurableParquetFile(path, MarketOrder.Layout.Schema, options, durable: true);
+        var file = new DurableParquetFile(path, MarketOrder.Layout.Schema, s_options, durable: true);
+        long[] ends = WriteGroups(file, groups);
+        file.Dispose();
+        return (path, ends);
+    }
+
+    /// <summary>The bytes of a file left in progress after three row groups and of its journal; and where each group ends.</summary>
+    private static (byte[] Data, byte[] Journal, long[] Ends) InProgressBytes(TestSupport t)
+    {
+        (string data, long[] ends) = WriteInProgress(t, groups: 3);
+        return (File.ReadAllBytes(data), File.ReadAllBytes(data + ".journal"), ends);
+    }
+
+    /// <summary>Element k: the bytes of the file the sink completes after the first k row groups, for k = 0 .. <paramref name="groups"/>.</summary>
+    private static byte[][] CompleteFiles(TestSupport t, int groups) => [.. Enumerable.Range(0, groups + 1).Select(k => File.ReadAllBytes(WriteComplete(t, k)))];
+
+    /// <summary>The same first <paramref name="groups"/> row groups in a file the sink completed: what recovery must give.</summary>
+    private static string WriteComplete(TestSupport t, int groups)
+    {
+        string path = t.PathOf($"complete-{groups}.parquet");
+        using var file = new DurableParquetFile(path + ParquetRecovery.InProgressSuffix, MarketOrder.Layout.Schema, s_options, durable: true);
+        WriteGroups(file, groups);
+        file.Complete(path);
+        return path;
+    }
+
+    private static long[] WriteGroups(DurableParquetFile file, int groups)
+    {
         var batch = new ColumnBatch(MarketOrder.Layout, RowsPerGroup);
         long[] ends = new long[groups];
         long id = 0;
@@ -163,7 +278,53 @@ public sealed class RecoveryTests
             ends[g] = file.Position;
         }
 
-        file.Dispose();
-        return (path, ends);
+        return ends;
+    }
+
+    private static string Text(Statistics s) => $"min {Hex(s.MinValue)} max {Hex(s.MaxValue)} legacy {Hex(s.Min)}..{Hex(s.Max)} nulls {s.NullCount}";
+
+    private static string Text(ColumnIndex i) =>
+        $"{i.BoundaryOrder} null pages [{string.Join(',', i.NullPages)}] null counts [{string.Join(',', i.NullCounts)}] min [{string.Join(',', i.MinValues.Select(Hex))}] max [{string.Join(',', i.MaxValues.Select(Hex))}]";
+
+    private static string Hex(byte[]? bytes) => bytes is null ? "-" : Convert.ToHexString(bytes);
+
+    /// <summary>Where the header and each entry of a version-2 journal end, read by the layout in docs/formats.md.</summary>
+    private static List<int> EntryEnds(byte[] journal)
+    {
+        Assert.Equal(2, BinaryPrimitives.ReadUInt16LittleEndian(journal.AsSpan(4)));
+        var ends = new List<int> { 12 + BinaryPrimitives.ReadInt32LittleEndian(journal.AsSpan(8)) + 4 };
+        while (ends[^1] < journal.Length)
+        {
+            ends.Add(ends[^1] + 32 + BinaryPrimitives.ReadInt32LittleEndian(journal.AsSpan(ends[^1] + 28)) + 4);
+        }
+
+        return ends;
+    }
+
+    /// <summary>The version-1 journal of the row groups ending at <paramref name="ends"/>, written by the layout in docs/formats.md.</summary>
+    private static byte[] Version1Journal(long[] ends)
+    {
+        byte[] template = DurableParquetFile.FooterTemplate(MarketOrder.Layout.Schema, s_options);
+        byte[] journal = new byte[12 + template.Length + 4 + (32 * ends.Length)];
+        "PQFJ"u8.CopyTo(journal);
+        BinaryPrimitives.WriteUInt16LittleEndian(journal.AsSpan(4), 1);
+        BinaryPrimitives.WriteUInt16LittleEndian(journal.AsSpan(6), (ushort)s_options.Compression);
+        BinaryPrimitives.WriteInt32LittleEndian(journal.AsSpan(8), template.Length);
+        template.CopyTo(journal.AsSpan(12));
+        int at = 12 + template.Length;
+        BinaryPrimitives.WriteUInt32LittleEndian(journal.AsSpan(at), RowGroupJournal.Crc(journal.AsSpan(0, at)));
+        at += 4;
+        for (int g = 0; g < ends.Length; g++, at += 32)
+        {
+            long start = g == 0 ? 4 : ends[g - 1];
+            Span<byte> entry = journal.AsSpan(at, 32);
+            BinaryPrimitives.WriteInt64LittleEndian(entry, start);
+            BinaryPrimitives.WriteInt64LittleEndian(entry[8..], ends[g] - start);
+            BinaryPrimitives.WriteInt64LittleEndian(entry[16..], RowsPerGroup);
+            BinaryPrimitives.WriteInt32LittleEndian(entry[24..], g);
+            BinaryPrimitives.WriteUInt32LittleEndian(entry[28..], RowGroupJournal.Crc(entry[..28]));
+        }
+
+        return journal;
     }
 }

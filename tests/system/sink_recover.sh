@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A sink process killed with SIGKILL mid-write leaves FILE.inprogress + FILE.inprogress.journal;
-# `pqflow recover` turns it into a valid file holding every flushed record, and `pqflow inspect` reads it.
+# `pqflow recover` turns it into a valid file holding every flushed record, with the statistics and page index of a
+# finished file, and `pqflow inspect` reads it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 pqflow="dotnet src/pqflow/bin/Release/net10.0/pqflow.dll"
@@ -26,8 +27,17 @@ out=$($pqflow recover "${inprogress[0]}")
 echo "$out" | grep -q "recovered" || { echo "recover said: $out"; exit 1; }
 final="${inprogress[0]%.inprogress}"
 [ -f "$final" ] && [ ! -e "$final.inprogress.journal" ] || { echo "no final file or a journal left behind"; ls "$dir"; exit 1; }
-rows=$($pqflow inspect "$final" | sed -n 's/^rows: *\([0-9,]*\).*/\1/p' | tr -d ,)
+report=$($pqflow inspect "$final")
+rows=$(echo "$report" | sed -n 's/^rows: *\([0-9,]*\).*/\1/p' | tr -d ,)
 [ -n "$rows" ] && [ "$rows" -ge "$flushed" ] || { echo "recovered $rows rows, $flushed were flushed"; exit 1; }
+
+# The recovered row groups keep the statistics and page index the sink wrote: every chunk of every row group has a
+# column index and an offset index, and the footer's order_id min/max are the first and last order kept.
+groups=$(echo "$report" | sed -n 's/^rows: .* in \([0-9]*\) row group(s)$/\1/p')
+indexed=$(echo "$report" | grep -c ' column+offset$' || true)
+[ "$indexed" -eq $((groups * 8)) ] || { echo "$indexed of $((groups * 8)) column chunks have a page index"; echo "$report"; exit 1; }
+bounds=$(echo "$report" | awk '$1 == "order_id" { print $(NF-2), $(NF-1); exit }')
+[ "$bounds" = "0 $((rows - 1))" ] || { echo "order_id statistics '$bounds', expected '0 $((rows - 1))'"; echo "$report"; exit 1; }
 
 echo "no journal here" > "$dir/plain.parquet"
 set +e
@@ -35,4 +45,4 @@ err=$($pqflow recover "$dir/plain.parquet" 2>&1 >/dev/null)
 rc=$?
 set -e
 [ $rc -eq 1 ] && echo "$err" | grep -q "no readable journal" || { echo "bad file: exit $rc, '$err'"; exit 1; }
-echo "sink kill -9 + pqflow recover: ok ($rows rows, $flushed flushed)"
+echo "sink kill -9 + pqflow recover: ok ($rows rows in $groups row groups with statistics and page index, $flushed flushed)"
