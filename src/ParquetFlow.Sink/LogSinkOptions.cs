@@ -27,6 +27,15 @@ public sealed record LogSinkOptions
     /// <summary>A row group with rows waiting is written once its first row is this old. Default 1 s.</summary>
     public TimeSpan RowGroupTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The longest the writer thread sleeps between drains while the ring stays quiet; the sleep adapts between 1 ms and
+    /// this to the rate records arrive (and is never more than a quarter of <see cref="RowGroupTimeout"/>). Default 1 ms.
+    /// Raise it when many sinks share a process (each wake costs a context switch); a burst arriving while the writer
+    /// sleeps must fit in the ring until it wakes, unless <see cref="FullMode"/> is <see cref="RingFullMode.Wait"/>, where
+    /// a producer that finds the ring full wakes the writer.
+    /// </summary>
+    public TimeSpan MaxWriterSleep { get; init; } = TimeSpan.FromMilliseconds(1);
+
     /// <summary>Start a new file after this many rows (0 = no limit).</summary>
     public long MaxRowsPerFile { get; init; }
 

@@ -96,6 +96,10 @@ public sealed class ParquetOutput : IDisposable
                     MultiProducer = true,
                     FullMode = RingFullMode.Wait,
                     RingCapacityBytes = 1 << 22,
+
+                    // Many partitions share the process: a quiet sink's writer sleeps up to 20 ms (a producer that
+                    // finds its ring full wakes it), instead of waking a thousand times a second.
+                    MaxWriterSleep = TimeSpan.FromMilliseconds(20),
                     MaxBytesPerFile = _rotateBytes,
                 });
                 _sinks.Add((source, date), sink);

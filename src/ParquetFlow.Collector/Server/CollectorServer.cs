@@ -311,20 +311,21 @@ public sealed class CollectorServer : IAsyncDisposable
         Interlocked.Increment(ref Metrics.Queries);
     }
 
-    private async Task FlushPeriodicallyAsync()
-    {
-        using var timer = new PeriodicTimer(_options.FlushInterval);
-        try
+    /// <summary>
+    /// The periodic flush runs on a thread of its own: its fsyncs and the image rewrite block for a while, and must not
+    /// hold a thread-pool thread that connections need.
+    /// </summary>
+    private Task FlushPeriodicallyAsync() => Task.Factory.StartNew(
+        () =>
         {
-            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+            while (!_stopping.Token.WaitHandle.WaitOne(_options.FlushInterval))
             {
                 Flush();
             }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+        },
+        CancellationToken.None,
+        TaskCreationOptions.LongRunning,
+        TaskScheduler.Default);
 
     /// <summary>Fsyncs the raw log and rewrites <c>image.bin</c> atomically.</summary>
     public void Flush()
