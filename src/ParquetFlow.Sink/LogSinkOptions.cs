@@ -8,7 +8,8 @@ public sealed record LogSinkOptions
     /// <summary>
     /// Path of the files to write. <c>{seq}</c> becomes the file's sequence number (6 digits) and <c>{utc}</c> the UTC
     /// time the file was opened (<c>yyyyMMddTHHmmssfffZ</c>). Without <c>{seq}</c>, files after the first get
-    /// <c>-000001</c>, <c>-000002</c>… before the extension.
+    /// <c>-000001</c>, <c>-000002</c>… before the extension. <c>{seq}</c> continues after the highest number already
+    /// in the directory, so files of a sink reopened there sort after the earlier ones.
     /// </summary>
     public required string FilePattern { get; init; }
 

@@ -96,6 +96,7 @@ public sealed class CollectorServer : IAsyncDisposable
         Metric("pqflow_collector_sequence_gaps_total", "counter", "Per-source sequence numbers that skipped.", Images.SequenceGaps);
         Metric("pqflow_collector_queries_total", "counter", "Queries answered.", Metrics.QueriesAnswered);
         Metric("pqflow_collector_sources", "gauge", "Sources with a register image.", Images.Sources.Count);
+        Metric("pqflow_collector_parquet_partitions_open", "gauge", "Parquet partitions with a file in progress.", _parquet?.OpenPartitions ?? 0);
         return text.ToString();
     }
 
@@ -321,6 +322,7 @@ public sealed class CollectorServer : IAsyncDisposable
             while (!_stopping.Token.WaitHandle.WaitOne(_options.FlushInterval))
             {
                 Flush();
+                CloseIdlePartitions();
             }
         },
         CancellationToken.None,
@@ -339,6 +341,22 @@ public sealed class CollectorServer : IAsyncDisposable
         catch (IOException e)
         {
             _options.Logger.LogError("flush failed: {Reason}", e.Message);
+        }
+    }
+
+    private void CloseIdlePartitions()
+    {
+        try
+        {
+            int closed = _parquet?.CloseIdle(_options.PartitionIdleTimeout) ?? 0;
+            if (closed > 0)
+            {
+                _options.Logger.LogInformation("completed the files of {Closed} Parquet partition(s) idle for {Idle}", closed, _options.PartitionIdleTimeout);
+            }
+        }
+        catch (IOException e)
+        {
+            _options.Logger.LogError("closing idle Parquet partitions failed: {Reason}", e.Message);
         }
     }
 
