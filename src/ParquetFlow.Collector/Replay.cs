@@ -1,21 +1,36 @@
 using ParquetFlow.Collector.Framing;
 using ParquetFlow.Collector.Images;
+using ParquetFlow.Collector.Output;
 using ParquetFlow.Collector.RawLog;
 
 namespace ParquetFlow.Collector;
 
-/// <summary>Rebuilds register images from a raw log, frame by frame in the order the collector accepted them.</summary>
+/// <summary>What a replay went through.</summary>
+/// <param name="Frames">Frames replayed.</param>
+/// <param name="Registers">Register values in the DIFF and FULL frames among them.</param>
+public readonly record struct ReplayResult(long Frames, long Registers);
+
+/// <summary>
+/// Rebuilds register images and/or the Parquet dataset from a raw log, frame by frame in the order the collector
+/// accepted them. The collector logs, applies and writes a frame as one step per source, so each source's image and
+/// each partition's rows come out as the live run made them.
+/// </summary>
 public static class Replay
 {
     /// <summary>Applies every intact record under <paramref name="rawDirectory"/> to <paramref name="images"/>; returns the frames applied.</summary>
-    public static long Images(string rawDirectory, RegisterImages images, RawLogReader reader) => Images(rawDirectory, images, reader, out _);
+    public static long Images(string rawDirectory, RegisterImages images, RawLogReader reader) => Run(rawDirectory, reader, images, null).Frames;
 
-    /// <summary>As <see cref="Images(string, RegisterImages, RawLogReader)"/>, also counting the register values of DIFF and FULL frames.</summary>
-    public static long Images(string rawDirectory, RegisterImages images, RawLogReader reader, out long registers)
+    /// <summary>
+    /// Replays every intact record under <paramref name="rawDirectory"/> into <paramref name="images"/> and/or
+    /// <paramref name="parquet"/> (either may be null). Damaged records are skipped and reported in
+    /// <paramref name="reader"/>'s problems; a record that is intact but does not parse throws <see cref="InvalidDataException"/>.
+    /// </summary>
+    public static ReplayResult Run(string rawDirectory, RawLogReader reader, RegisterImages? images, ParquetOutput? parquet)
     {
+        ArgumentNullException.ThrowIfNull(reader);
         var packet = new RackPacket();
         long frames = 0;
-        registers = 0;
+        long registers = 0;
         foreach (RawLogRecord record in reader.Read(rawDirectory))
         {
             var buffer = new System.Buffers.ReadOnlySequence<byte>(record.Frame);
@@ -27,7 +42,8 @@ public static class Replay
                 throw new InvalidDataException($"{record.File} at byte {record.Offset}: a logged frame does not parse ({error ?? status.ToString()})");
             }
 
-            images.Apply(packet);
+            images?.Apply(packet);
+            parquet?.Write(packet);
             frames++;
             if (packet.Command is PacketCommand.Diff or PacketCommand.Full)
             {
@@ -35,6 +51,6 @@ public static class Replay
             }
         }
 
-        return frames;
+        return new ReplayResult(frames, registers);
     }
 }

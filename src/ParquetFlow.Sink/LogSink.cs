@@ -24,6 +24,10 @@ public sealed class LogSink : IDisposable
     private readonly FileNamer _namer;
     private readonly Thread _thread;
     private readonly AutoResetEvent _wake = new(false);
+    private readonly long _busyFill;
+    private readonly long _quietFill;
+    private readonly int _maxIdleWaitMs;
+    private int _idleWaitMs = 1;
     private readonly object _gate = new();
     private DurableParquetFile? _file;
     private string? _finalPath;
@@ -61,6 +65,11 @@ public sealed class LogSink : IDisposable
         RecoveredFiles = RecoverDirectory(_namer.Directory);
         _ring = options.MultiProducer ? new MpscRing(options.RingCapacityBytes, options.FullMode) : new SpscRing(options.RingCapacityBytes, options.FullMode);
         _batch = new ColumnBatch(layout, options.RowGroupRows);
+        _ring.ConsumerWake = _wake;
+        long slots = options.RingCapacityBytes / RecordRing.SlotSize;
+        _busyFill = slots / 8;
+        _quietFill = slots / 32;
+        _maxIdleWaitMs = (int)Math.Clamp(options.MaxWriterSleep.TotalMilliseconds, 1, Math.Max(1, options.RowGroupTimeout.TotalMilliseconds / 4));
         _thread = new Thread(Run) { IsBackground = true, Name = "ParquetFlow LogSink writer" };
         _thread.Start();
     }
@@ -336,8 +345,30 @@ public sealed class LogSink : IDisposable
                     limit = RowLimit();
                 }
 
-                _wake.WaitOne(1);
+                IdleWait();
             }
+        }
+    }
+
+    /// <summary>
+    /// Sleeps until woken or for the idle wait, then adapts the wait to the fill the ring reached meanwhile: halved when
+    /// it passed an eighth of the ring, doubled (up to <see cref="LogSinkOptions.MaxWriterSleep"/>) when it stayed under
+    /// a thirty-second. With a longer maximum, a quiet sink, or one of many in a process, wakes tens of times a second
+    /// instead of a thousand, while a busy one still drains long before its ring fills; a producer that finds the ring
+    /// full in <see cref="RingFullMode.Wait"/> wakes it at once.
+    /// </summary>
+    private void IdleWait()
+    {
+        long before = _ring.ReadPosition;
+        _wake.WaitOne(_idleWaitMs);
+        long filled = _ring.ClaimedPosition - before;
+        if (filled > _busyFill)
+        {
+            _idleWaitMs = Math.Max(1, _idleWaitMs / 2);
+        }
+        else if (filled < _quietFill)
+        {
+            _idleWaitMs = Math.Min(_maxIdleWaitMs, _idleWaitMs * 2);
         }
     }
 

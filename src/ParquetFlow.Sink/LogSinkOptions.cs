@@ -8,7 +8,8 @@ public sealed record LogSinkOptions
     /// <summary>
     /// Path of the files to write. <c>{seq}</c> becomes the file's sequence number (6 digits) and <c>{utc}</c> the UTC
     /// time the file was opened (<c>yyyyMMddTHHmmssfffZ</c>). Without <c>{seq}</c>, files after the first get
-    /// <c>-000001</c>, <c>-000002</c>… before the extension.
+    /// <c>-000001</c>, <c>-000002</c>… before the extension. <c>{seq}</c> continues after the highest number already
+    /// in the directory, so files of a sink reopened there sort after the earlier ones.
     /// </summary>
     public required string FilePattern { get; init; }
 
@@ -26,6 +27,15 @@ public sealed record LogSinkOptions
 
     /// <summary>A row group with rows waiting is written once its first row is this old. Default 1 s.</summary>
     public TimeSpan RowGroupTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The longest the writer thread sleeps between drains while the ring stays quiet; the sleep adapts between 1 ms and
+    /// this to the rate records arrive (and is never more than a quarter of <see cref="RowGroupTimeout"/>). Default 1 ms.
+    /// Raise it when many sinks share a process (each wake costs a context switch); a burst arriving while the writer
+    /// sleeps must fit in the ring until it wakes, unless <see cref="FullMode"/> is <see cref="RingFullMode.Wait"/>, where
+    /// a producer that finds the ring full wakes the writer.
+    /// </summary>
+    public TimeSpan MaxWriterSleep { get; init; } = TimeSpan.FromMilliseconds(1);
 
     /// <summary>Start a new file after this many rows (0 = no limit).</summary>
     public long MaxRowsPerFile { get; init; }

@@ -46,6 +46,11 @@ public sealed class MpscRing : RecordRing
                     return LogResult.Full;
                 }
 
+                if (spin.Count == 0)
+                {
+                    ConsumerWake?.Set();
+                }
+
                 spin.SpinOnce();
                 tail = Volatile.Read(ref TailCursor);
                 continue;

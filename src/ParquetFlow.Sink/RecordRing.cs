@@ -58,6 +58,9 @@ public abstract unsafe class RecordRing : IDisposable
     /// <summary>What producers do when the ring is full.</summary>
     public RingFullMode FullMode { get; }
 
+    /// <summary>Set by a producer that finds the ring full and waits for room (<see cref="RingFullMode.Wait"/>), so a sleeping consumer drains at once.</summary>
+    internal EventWaitHandle? ConsumerWake { get; set; }
+
     /// <summary>Records accepted so far.</summary>
     public abstract long Logged { get; }
 

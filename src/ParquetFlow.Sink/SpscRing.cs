@@ -59,6 +59,7 @@ public sealed class SpscRing : RecordRing
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void WaitForRoom(long tail, long claim)
     {
+        ConsumerWake?.Set();
         var spin = default(SpinWait);
         while (!Fits(tail, claim, _cachedHead = Volatile.Read(ref HeadCursor)))
         {

@@ -133,6 +133,45 @@ public sealed class ImageAndRawLogTests : IDisposable
     }
 
     [Fact]
+    public async Task Appends_from_many_threads_while_flushes_and_rotations_fsync_keep_every_frame_in_each_threads_order()
+    {
+        // Fsyncs run outside the append lock; no frame may be lost, torn or reordered within its thread by that.
+        const int Threads = 4;
+        const int PerThread = 400;
+        using (var log = new RawLogWriter(_directory, rotateBytes: 4096))
+        {
+            using var stop = new CancellationTokenSource();
+            Task flusher = Task.Run(() =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    log.Flush();
+                }
+            });
+            Parallel.For(0, Threads, new ParallelOptions { MaxDegreeOfParallelism = Threads }, t =>
+            {
+                for (int i = 0; i < PerThread; i++)
+                {
+                    log.Append(Frame((t * PerThread) + i), FramingKind.Packet, t);
+                }
+            });
+            await stop.CancelAsync();
+            await flusher;
+        }
+
+        var reader = new RawLogReader();
+        RawLogRecord[] records = [.. reader.Read(_directory)];
+        Assert.Empty(reader.Problems);
+        Assert.True(RawLogReader.Files(_directory).Count() > 10);
+        Assert.Equal(Threads * PerThread, records.Length);
+        for (int t = 0; t < Threads; t++)
+        {
+            byte[][] mine = [.. records.Where(r => r.ReceiveTimeUs == t).Select(r => r.Frame.ToArray())];
+            Assert.Equal(Enumerable.Range(t * PerThread, PerThread).Select(Frame), mine);
+        }
+    }
+
+    [Fact]
     public void A_raw_log_cut_at_any_offset_replays_exactly_the_whole_records_before_the_cut()
     {
         string source = Path.Combine(_directory, "src");

@@ -17,8 +17,9 @@ public sealed class ParquetOutput : IDisposable
     private readonly string _root;
     private readonly long _rotateBytes;
     private readonly Lock _lock = new();
-    private readonly Dictionary<(SourceKey Source, DateOnly Date), LogSink> _sinks = [];
+    private readonly Dictionary<(SourceKey Source, DateOnly Date), Partition> _partitions = [];
     private long _rows;
+    private long _droppedClosed;
 
     /// <summary>Writes partitions under <paramref name="root"/>, rotating files at <paramref name="rotateBytes"/>.</summary>
     public ParquetOutput(string root, long rotateBytes = 50L << 20)
@@ -52,56 +53,122 @@ public sealed class ParquetOutput : IDisposable
 
         var source = new SourceKey(packet.SourceType, packet.SourceId);
         DateOnly date = DateOnly.FromDateTime(DateTime.UnixEpoch.AddTicks(Math.Clamp(packet.TimestampUs, 0, 2_534_023_007_999_999_999L / 10) * 10));
-        LogSink sink = SinkFor(source, date);
-        ReadOnlySpan<ushort> control = packet.Control;
-        ReadOnlySpan<ushort> data = packet.Data;
-        for (int i = 0; i < control.Length; i++)
+        Partition partition = Enter(source, date);
+        try
         {
-            var row = new RegisterRow(packet.TimestampUs, (int)packet.SourceType, packet.SourceId, packet.Sequence, control[i], data[i]);
-            LogResult result = sink.TryLog(in row);
-            if (result != LogResult.Ok)
+            LogSink sink = partition.Sink;
+            ReadOnlySpan<ushort> control = packet.Control;
+            ReadOnlySpan<ushort> data = packet.Data;
+            for (int i = 0; i < control.Length; i++)
             {
-                throw new IOException($"Parquet output for {source} failed: {result} ({sink.Statistics.LastError})");
+                var row = new RegisterRow(packet.TimestampUs, (int)packet.SourceType, packet.SourceId, packet.Sequence, control[i], data[i]);
+                LogResult result = sink.TryLog(in row);
+                if (result != LogResult.Ok)
+                {
+                    throw new IOException($"Parquet output for {source} failed: {result} ({sink.Statistics.LastError})");
+                }
             }
         }
+        finally
+        {
+            partition.LastWrite = Environment.TickCount64;
+            Interlocked.Decrement(ref partition.Writers);
+        }
 
-        Interlocked.Add(ref _rows, control.Length);
+        Interlocked.Add(ref _rows, packet.Count);
     }
 
     /// <summary>Rows the sinks dropped (none while producers wait on full rings; counted in case a sink fails).</summary>
-    public long Dropped => Sinks().Sum(s => (long)s.Statistics.Dropped);
+    public long Dropped => Interlocked.Read(ref _droppedClosed) + Sinks().Sum(s => s.Statistics.Dropped);
+
+    /// <summary>Partitions with an open sink (a writer thread and a file in progress each).</summary>
+    public int OpenPartitions
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _partitions.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Completes the files of partitions nobody has written to for <paramref name="idle"/> and stops their writer
+    /// threads (yesterday's date partitions, sources that went quiet); a later row for one opens it again, numbering
+    /// its files after the ones already there. Returns the partitions closed.
+    /// </summary>
+    public int CloseIdle(TimeSpan idle)
+    {
+        long cutoff = Environment.TickCount64 - (long)idle.TotalMilliseconds;
+        var closing = new List<LogSink>();
+        lock (_lock)
+        {
+            foreach (KeyValuePair<(SourceKey Source, DateOnly Date), Partition> entry in _partitions)
+            {
+                // Writers enter under this lock, so a partition with none now gets none before it is gone from the map.
+                if (Volatile.Read(ref entry.Value.Writers) == 0 && Volatile.Read(ref entry.Value.LastWrite) <= cutoff)
+                {
+                    closing.Add(entry.Value.Sink);
+                    _partitions.Remove(entry.Key);
+                }
+            }
+        }
+
+        foreach (LogSink sink in closing)
+        {
+            sink.Dispose();
+            Interlocked.Add(ref _droppedClosed, sink.Statistics.Dropped);
+        }
+
+        return closing.Count;
+    }
 
     /// <summary>Makes every row written so far durable in its partition's file.</summary>
     public void Flush()
     {
         foreach (LogSink sink in Sinks())
         {
-            sink.Flush();
+            try
+            {
+                sink.Flush();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Closed as idle meanwhile: its files are complete.
+            }
         }
     }
 
-    private LogSink SinkFor(SourceKey source, DateOnly date)
+    /// <summary>The partition's sink, opened if need be, with this caller counted as its writer until <see cref="Write"/> is done.</summary>
+    private Partition Enter(SourceKey source, DateOnly date)
     {
         lock (_lock)
         {
-            if (!_sinks.TryGetValue((source, date), out LogSink? sink))
+            if (!_partitions.TryGetValue((source, date), out Partition? partition))
             {
                 string directory = Path.Combine(
                     _root,
                     $"source={source.Type.ToString().ToUpperInvariant()}-{source.Id.ToString(CultureInfo.InvariantCulture)}",
                     $"date={date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}");
-                sink = new LogSink(Layout, new LogSinkOptions
+                var sink = new LogSink(Layout, new LogSinkOptions
                 {
                     FilePattern = Path.Combine(directory, "part-{seq}-{utc}.parquet"),
                     MultiProducer = true,
                     FullMode = RingFullMode.Wait,
                     RingCapacityBytes = 1 << 22,
+
+                    // Many partitions share the process: a quiet sink's writer sleeps up to 20 ms (a producer that
+                    // finds its ring full wakes it), instead of waking a thousand times a second.
+                    MaxWriterSleep = TimeSpan.FromMilliseconds(20),
                     MaxBytesPerFile = _rotateBytes,
                 });
-                _sinks.Add((source, date), sink);
+                partition = new Partition(sink);
+                _partitions.Add((source, date), partition);
             }
 
-            return sink;
+            Interlocked.Increment(ref partition.Writers);
+            return partition;
         }
     }
 
@@ -109,7 +176,7 @@ public sealed class ParquetOutput : IDisposable
     {
         lock (_lock)
         {
-            return [.. _sinks.Values];
+            return [.. _partitions.Values.Select(p => p.Sink)];
         }
     }
 
@@ -123,7 +190,14 @@ public sealed class ParquetOutput : IDisposable
 
         lock (_lock)
         {
-            _sinks.Clear();
+            _partitions.Clear();
         }
+    }
+
+    private sealed class Partition(LogSink sink)
+    {
+        public readonly LogSink Sink = sink;
+        public int Writers;
+        public long LastWrite = Environment.TickCount64;
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
+using Microsoft.Win32.SafeHandles;
 using ParquetFlow.Sink;
 
 namespace ParquetFlow.Collector.RawLog;
@@ -7,7 +8,8 @@ namespace ParquetFlow.Collector.RawLog;
 /// <summary>
 /// Appends every accepted frame, as received, with its receive time and a CRC-32 to rotating raw log files
 /// <c>log-NNNNNN.bin</c> (layout in docs/formats.md), so that <see cref="RawLogReader"/> can replay a run exactly.
-/// Thread-safe: appends are serialized. <see cref="Flush"/> makes everything appended so far durable.
+/// Thread-safe: appends are serialized; fsyncs (rotation, <see cref="Flush"/>) happen outside the append lock, so a
+/// slow disk never stalls the connections that append. <see cref="Flush"/> makes everything appended so far durable.
 /// </summary>
 public sealed class RawLogWriter : IDisposable
 {
@@ -16,6 +18,9 @@ public sealed class RawLogWriter : IDisposable
     internal const int RecordHeaderSize = 16;
 
     private readonly Lock _lock = new();
+    private readonly Lock _syncLock = new(); // taken before _lock, never inside it
+    private readonly List<FileStream> _closing = [];
+    private readonly List<SafeFileHandle> _created = [];
     private readonly string _directory;
     private readonly long _rotateBytes;
     private FileStream? _file;
@@ -47,11 +52,13 @@ public sealed class RawLogWriter : IDisposable
         crc.Append(frame);
         Span<byte> tail = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(tail, crc.GetCurrentHashAsUInt32());
+        bool rotated = false;
         lock (_lock)
         {
             if (_file is null || _written >= _rotateBytes)
             {
                 Rotate();
+                rotated = true;
             }
 
             _file!.Write(header);
@@ -60,23 +67,41 @@ public sealed class RawLogWriter : IDisposable
             _written += RecordHeaderSize + frame.Length + 4;
             Frames++;
         }
-    }
 
-    /// <summary>Writes buffered records and fsyncs the current file.</summary>
-    public void Flush()
-    {
-        lock (_lock)
+        if (rotated)
         {
-            _file?.Flush(flushToDisk: true);
+            // The rotating thread pays for the fsyncs, outside the append lock: other connections go on appending.
+            SyncPending();
         }
     }
 
+    /// <summary>Writes buffered records and fsyncs the current file (appends go on meanwhile).</summary>
+    public void Flush()
+    {
+        lock (_syncLock)
+        {
+            FileStream? file;
+            lock (_lock)
+            {
+                file = _file;
+                file?.Flush(flushToDisk: false);
+            }
+
+            SyncPendingLocked();
+            if (file is not null)
+            {
+                RandomAccess.FlushToDisk(file.SafeFileHandle);
+            }
+        }
+    }
+
+    /// <summary>Under the append lock: starts the next file; the previous one and the new name are made durable by <see cref="SyncPending"/>.</summary>
     private void Rotate()
     {
         if (_file is not null)
         {
-            _file.Flush(flushToDisk: true);
-            _file.Dispose();
+            _file.Flush(flushToDisk: false);
+            _closing.Add(_file);
         }
 
         _sequence++;
@@ -87,19 +112,66 @@ public sealed class RawLogWriter : IDisposable
         BinaryPrimitives.WriteInt32LittleEndian(header[8..], 1);
         header[12..].Clear();
         _file.Write(header);
-        _file.Flush(flushToDisk: true);
-        DirectorySync.Sync(_directory);
+        _file.Flush(flushToDisk: false);
+        _created.Add(_file.SafeFileHandle);
         _written = FileHeaderSize;
+    }
+
+    private void SyncPending()
+    {
+        lock (_syncLock)
+        {
+            SyncPendingLocked();
+        }
+    }
+
+    /// <summary>
+    /// Under the sync lock: fsyncs and closes files rotated away, fsyncs the headers of new files and the directory, so
+    /// a file's name is durable before any <see cref="Flush"/> reports its records durable.
+    /// </summary>
+    private void SyncPendingLocked()
+    {
+        FileStream[] closing;
+        SafeFileHandle[] created;
+        lock (_lock)
+        {
+            closing = [.. _closing];
+            created = [.. _created];
+            _closing.Clear();
+            _created.Clear();
+        }
+
+        foreach (FileStream old in closing)
+        {
+            RandomAccess.FlushToDisk(old.SafeFileHandle);
+            old.Dispose();
+        }
+
+        foreach (SafeFileHandle handle in created)
+        {
+            if (!handle.IsClosed)
+            {
+                RandomAccess.FlushToDisk(handle);
+            }
+        }
+
+        if (created.Length > 0)
+        {
+            DirectorySync.Sync(_directory);
+        }
     }
 
     /// <summary>Flushes and closes the current file.</summary>
     public void Dispose()
     {
-        lock (_lock)
+        Flush();
+        lock (_syncLock)
         {
-            _file?.Flush(flushToDisk: true);
-            _file?.Dispose();
-            _file = null;
+            lock (_lock)
+            {
+                _file?.Dispose();
+                _file = null;
+            }
         }
     }
 }

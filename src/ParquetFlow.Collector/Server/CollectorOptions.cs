@@ -27,6 +27,12 @@ public sealed record CollectorOptions
     /// <summary>Parquet files of a partition rotate past this size.</summary>
     public long ParquetRotateBytes { get; init; } = 50L << 20;
 
+    /// <summary>
+    /// A Parquet partition (source and date) nobody has written to for this long gets its file completed and its writer
+    /// thread stopped, checked at each flush; a later row opens it again. Default 5 minutes.
+    /// </summary>
+    public TimeSpan PartitionIdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Port of the Prometheus metrics endpoint (<c>GET /metrics</c>) on loopback; null for none, 0 for any free port.</summary>
     public int? MetricsPort { get; init; }
 

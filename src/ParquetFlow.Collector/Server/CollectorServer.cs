@@ -96,6 +96,7 @@ public sealed class CollectorServer : IAsyncDisposable
         Metric("pqflow_collector_sequence_gaps_total", "counter", "Per-source sequence numbers that skipped.", Images.SequenceGaps);
         Metric("pqflow_collector_queries_total", "counter", "Queries answered.", Metrics.QueriesAnswered);
         Metric("pqflow_collector_sources", "gauge", "Sources with a register image.", Images.Sources.Count);
+        Metric("pqflow_collector_parquet_partitions_open", "gauge", "Parquet partitions with a file in progress.", _parquet?.OpenPartitions ?? 0);
         return text.ToString();
     }
 
@@ -311,20 +312,22 @@ public sealed class CollectorServer : IAsyncDisposable
         Interlocked.Increment(ref Metrics.Queries);
     }
 
-    private async Task FlushPeriodicallyAsync()
-    {
-        using var timer = new PeriodicTimer(_options.FlushInterval);
-        try
+    /// <summary>
+    /// The periodic flush runs on a thread of its own: its fsyncs and the image rewrite block for a while, and must not
+    /// hold a thread-pool thread that connections need.
+    /// </summary>
+    private Task FlushPeriodicallyAsync() => Task.Factory.StartNew(
+        () =>
         {
-            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+            while (!_stopping.Token.WaitHandle.WaitOne(_options.FlushInterval))
             {
                 Flush();
+                CloseIdlePartitions();
             }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+        },
+        CancellationToken.None,
+        TaskCreationOptions.LongRunning,
+        TaskScheduler.Default);
 
     /// <summary>Fsyncs the raw log and rewrites <c>image.bin</c> atomically.</summary>
     public void Flush()
@@ -338,6 +341,22 @@ public sealed class CollectorServer : IAsyncDisposable
         catch (IOException e)
         {
             _options.Logger.LogError("flush failed: {Reason}", e.Message);
+        }
+    }
+
+    private void CloseIdlePartitions()
+    {
+        try
+        {
+            int closed = _parquet?.CloseIdle(_options.PartitionIdleTimeout) ?? 0;
+            if (closed > 0)
+            {
+                _options.Logger.LogInformation("completed the files of {Closed} Parquet partition(s) idle for {Idle}", closed, _options.PartitionIdleTimeout);
+            }
+        }
+        catch (IOException e)
+        {
+            _options.Logger.LogError("closing idle Parquet partitions failed: {Reason}", e.Message);
         }
     }
 

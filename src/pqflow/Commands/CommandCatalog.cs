@@ -17,5 +17,6 @@ internal static class CommandCatalog
         yield return SendCommand.Create();
         yield return QueryCommand.Create();
         yield return ReplayCommand.Create();
+        yield return BenchCommand.Create();
     }
 }

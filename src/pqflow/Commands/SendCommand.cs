@@ -1,7 +1,7 @@
-using System.Buffers;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Net.Sockets;
+using ParquetFlow.Cli.Collector;
 using ParquetFlow.Collector.Framing;
 using ParquetFlow.Collector.RawLog;
 
@@ -39,9 +39,19 @@ internal static class SendCommand
 
             var clock = Stopwatch.StartNew();
             long[] sent = new long[parse.GetValue(clients)];
-            Task[] tasks = [.. Enumerable.Range(0, sent.Length).Select(c => RunClientAsync(
-                c, parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(framing), count, parse.GetValue(packets),
-                TimeSpan.FromSeconds(parse.GetValue(duration)), parse.GetValue(rate), parse.GetValue(fullEvery), parse.GetValue(malformed), sent, token))];
+            var settings = new SenderSettings
+            {
+                Host = parse.GetValue(host)!,
+                Port = parse.GetValue(port),
+                Framing = parse.GetValue(framing),
+                Registers = count,
+                Packets = parse.GetValue(packets),
+                Duration = TimeSpan.FromSeconds(parse.GetValue(duration)),
+                Rate = parse.GetValue(rate),
+                FullEvery = parse.GetValue(fullEvery),
+                Malformed = parse.GetValue(malformed),
+            };
+            Task[] tasks = [.. Enumerable.Range(0, sent.Length).Select(c => PacketSender.RunAsync(c, settings, sent, token))];
             try
             {
                 await Task.WhenAll(tasks);
@@ -58,67 +68,5 @@ internal static class SendCommand
             return 0;
         });
         return command;
-    }
-
-    private static async Task RunClientAsync(int client, string host, int port, FramingKind framing, int registers, int packets,
-        TimeSpan duration, double rate, int fullEvery, bool malformed, long[] sent, CancellationToken token)
-    {
-        using var tcp = new TcpClient { NoDelay = true };
-        await tcp.ConnectAsync(host, port, token);
-        NetworkStream stream = tcp.GetStream();
-        var packet = new RackPacket { SourceType = SourceType.Rack, SourceId = 1 + client };
-        packet.SetCount(registers);
-        var output = new ArrayBufferWriter<byte>(1 << 20);
-        var clock = Stopwatch.StartNew();
-        var random = new Random(client);
-        for (long i = 0; packets > 0 ? i < packets : clock.Elapsed < duration; i++)
-        {
-            packet.Command = fullEvery > 0 && i % fullEvery == 0 ? PacketCommand.Full : PacketCommand.Diff;
-            packet.Sequence = (int)(i & 0xFF);
-            packet.TimestampUs = (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10;
-            int start = random.Next(RackPacket.MaxRegisters - registers + 1);
-            for (int k = 0; k < registers; k++)
-            {
-                packet.Control[k] = (ushort)(start + k);
-                packet.Data[k] = (ushort)(i + k);
-            }
-
-            if (framing == FramingKind.Simple)
-            {
-                SimpleFraming.Write(output, packet);
-            }
-            else
-            {
-                PacketFraming.Write(output, packet);
-            }
-
-            sent[client]++;
-            if (output.WrittenCount > (1 << 19) || rate > 0)
-            {
-                await stream.WriteAsync(output.WrittenMemory, token);
-                output.ResetWrittenCount();
-            }
-
-            if (rate > 0)
-            {
-                TimeSpan due = TimeSpan.FromSeconds((i + 1) / rate);
-                if (due > clock.Elapsed)
-                {
-                    await Task.Delay(due - clock.Elapsed, token);
-                }
-            }
-        }
-
-        if (malformed)
-        {
-            output.Write(new byte[] { 0xFF, 0xFF, 0xFF, 0x7F, 0, 0, 0, 0 });
-        }
-
-        await stream.WriteAsync(output.WrittenMemory, token);
-        tcp.Client.Shutdown(SocketShutdown.Send);
-        byte[] drain = new byte[256];
-        while (await stream.ReadAsync(drain, token) > 0)
-        {
-        }
     }
 }

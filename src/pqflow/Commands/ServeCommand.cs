@@ -18,9 +18,10 @@ internal static class ServeCommand
         var data = new Option<string>("--data") { Description = "Directory for image.bin and the raw log", DefaultValueFactory = _ => "collector-data" };
         var status = new Option<double>("--status-seconds") { Description = "Seconds between status lines", DefaultValueFactory = _ => 5 };
         var timeout = new Option<double>("--frame-timeout") { Description = "Seconds a client may take to finish a frame it began", DefaultValueFactory = _ => 10 };
+        var partitionIdle = new Option<double>("--partition-idle") { Description = "Seconds after which a Parquet partition nobody writes to gets its file completed", DefaultValueFactory = _ => 300 };
         var metrics = new Option<int?>("--metrics-port") { Description = "Serve Prometheus metrics at http://127.0.0.1:PORT/metrics" };
         var command = new Command("serve", "Collect rack/controller packets: raw log, live register images, queries; stops cleanly on SIGINT/SIGTERM.");
-        foreach (Option option in new Option[] { port, framing, extra, data, status, timeout, metrics })
+        foreach (Option option in new Option[] { port, framing, extra, data, status, timeout, partitionIdle, metrics })
         {
             command.Options.Add(option);
         }
@@ -51,6 +52,7 @@ internal static class ServeCommand
                 Listeners = listeners,
                 FrameTimeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
                 MetricsPort = parse.GetValue(metrics),
+                PartitionIdleTimeout = TimeSpan.FromSeconds(parse.GetValue(partitionIdle)),
                 Logger = logging.CreateLogger("collector"),
             });
             for (int i = 0; i < listeners.Count; i++)

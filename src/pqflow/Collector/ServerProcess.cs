@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace ParquetFlow.Cli.Collector;
+
+/// <summary>A <c>pqflow serve</c> child process on free loopback ports, for benchmarks: started, observed through /proc and its metrics, stopped with SIGTERM.</summary>
+internal sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly int _metricsPort;
+    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<string> _errors = [];
+    private string _stopped = "";
+
+    private ServerProcess(Process process, int port, int metricsPort)
+    {
+        _process = process;
+        Port = port;
+        _metricsPort = metricsPort;
+    }
+
+    /// <summary>The collector's listening port.</summary>
+    public int Port { get; }
+
+    /// <summary>Starts <c>pqflow serve --data <paramref name="directory"/></c> and returns once it listens.</summary>
+    public static async Task<ServerProcess> StartAsync(string directory, CancellationToken token)
+    {
+        int port = FreePort();
+        int metricsPort = FreePort();
+        var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        string self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell which executable this is");
+        start.FileName = self;
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(ServerProcess).Assembly.Location);
+        }
+
+        foreach (string argument in new[] { "serve", "--port", port.ToString(CultureInfo.InvariantCulture), "--data", directory, "--status-seconds", "3600", "--metrics-port", metricsPort.ToString(CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start pqflow serve");
+        var server = new ServerProcess(process, port, metricsPort);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            if (e.Data.StartsWith("metrics at", StringComparison.Ordinal))
+            {
+                server._listening.TrySetResult();
+            }
+            else if (e.Data.StartsWith("stopped:", StringComparison.Ordinal))
+            {
+                server._stopped = e.Data;
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (server._errors)
+                {
+                    server._errors.Add(e.Data);
+                }
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        Task exited = process.WaitForExitAsync(token);
+        if (await Task.WhenAny(server._listening.Task, exited, Task.Delay(TimeSpan.FromSeconds(30), token)) != server._listening.Task)
+        {
+            await server.DisposeAsync();
+            throw new InvalidOperationException($"pqflow serve did not start: {string.Join(" / ", server._errors)}");
+        }
+
+        return server;
+    }
+
+    /// <summary>CPU time the server has used and its peak resident memory in KiB.</summary>
+    public (TimeSpan Cpu, long PeakKb) Usage()
+    {
+        string[] stat = File.ReadAllText($"/proc/{_process.Id}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+        // Fields 14 and 15 (utime, stime) in clock ticks of 1/100 s; after ")" they are the 12th and 13th.
+        long ticks = long.Parse(stat[11], CultureInfo.InvariantCulture) + long.Parse(stat[12], CultureInfo.InvariantCulture);
+        return (TimeSpan.FromSeconds(ticks / 100.0), StatusKb("VmHWM:"));
+    }
+
+    /// <summary>The server's resident memory now, in KiB.</summary>
+    public long ResidentKb() => StatusKb("VmRSS:");
+
+    /// <summary>Connections the server reports open (its <c>pqflow_collector_connections</c> gauge).</summary>
+    public async Task<long> OpenConnectionsAsync(CancellationToken token)
+    {
+        using var http = new HttpClient();
+        string text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{_metricsPort}/metrics"), token);
+        foreach (string line in text.Split('\n'))
+        {
+            if (line.StartsWith("pqflow_collector_connections ", StringComparison.Ordinal))
+            {
+                return long.Parse(line.AsSpan("pqflow_collector_connections ".Length), CultureInfo.InvariantCulture);
+            }
+        }
+
+        throw new InvalidDataException("the server's metrics have no connections gauge");
+    }
+
+    /// <summary>Sends SIGTERM, waits for a clean exit and returns the server's final status line.</summary>
+    public async Task<string> StopAsync(CancellationToken token)
+    {
+        using (Process kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync(token);
+        }
+
+        await _process.WaitForExitAsync(token);
+        if (_process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"pqflow serve exited with {_process.ExitCode}: {string.Join(" / ", _errors)}");
+        }
+
+        return _stopped;
+    }
+
+    private long StatusKb(string field)
+    {
+        foreach (string line in File.ReadLines($"/proc/{_process.Id}/status"))
+        {
+            if (line.StartsWith(field, StringComparison.Ordinal))
+            {
+                return long.Parse(line.AsSpan(field.Length).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+}
