@@ -73,6 +73,7 @@ typedef struct {
     int32_t multi_producer;         /* non-zero: several threads may log at once (MPSC ring) */
     int32_t compression_level;      /* 0 = codec default */
     int32_t not_durable;            /* non-zero: skip the fsync + journal after each row group */
+    int32_t writer_cpu;             /* N > 0: pin the writer thread to CPU N-1 (Linux); 0 = the OS places it */
 } pqflow_config;
 
 typedef struct {

@@ -61,6 +61,7 @@ internal static unsafe class CApi
                 CompressionLevel = config->CompressionLevel,
                 MultiProducer = config->MultiProducer != 0,
                 DurableRowGroups = config->NotDurable == 0,
+                WriterCpu = config->WriterCpu > 0 ? config->WriterCpu - 1 : null,
             };
             *output = GCHandle.ToIntPtr(GCHandle.Alloc(new NativeSink(options)));
             return Ok;

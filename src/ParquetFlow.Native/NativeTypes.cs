@@ -27,6 +27,7 @@ internal struct NativeConfig
     public int MultiProducer;
     public int CompressionLevel;
     public int NotDurable;
+    public int WriterCpu;
 }
 
 /// <summary><c>pqflow_stats</c> (include/parquet_flow.h).</summary>

@@ -57,6 +57,7 @@ public sealed class LogSink : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrEmpty(options.FilePattern);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.RowGroupRows, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.WriterCpu ?? 0, nameof(options.WriterCpu));
         _layout = layout;
         _options = options;
         _writerOptions = CreateWriterOptions(layout, options);
@@ -250,6 +251,11 @@ public sealed class LogSink : IDisposable
 
     private void Run()
     {
+        if (_options.WriterCpu is int cpu && !ThreadAffinity.TryPinCurrentThread(cpu))
+        {
+            Volatile.Write(ref _lastError, $"could not pin the writer thread to CPU {cpu} (errno {Marshal.GetLastPInvokeError()}); it runs unpinned");
+        }
+
         try
         {
             Loop();

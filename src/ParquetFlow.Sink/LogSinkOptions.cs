@@ -37,6 +37,13 @@ public sealed record LogSinkOptions
     /// </summary>
     public TimeSpan MaxWriterSleep { get; init; } = TimeSpan.FromMilliseconds(1);
 
+    /// <summary>
+    /// Pin the writer thread to this CPU (Linux), e.g. away from the CPU of a pinned hot thread, so the writer never
+    /// preempts it; null (the default) leaves placement to the OS. A CPU that cannot be used is reported in
+    /// <see cref="LogSinkStatistics.LastError"/> and the writer runs unpinned.
+    /// </summary>
+    public int? WriterCpu { get; init; }
+
     /// <summary>Start a new file after this many rows (0 = no limit).</summary>
     public long MaxRowsPerFile { get; init; }
 

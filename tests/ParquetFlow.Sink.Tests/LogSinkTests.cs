@@ -181,6 +181,35 @@ public sealed class LogSinkTests
     }
 
     [Fact]
+    public void The_writer_runs_pinned_to_a_cpu_and_an_impossible_cpu_is_reported_not_fatal()
+    {
+        using var t = new TestSupport();
+        foreach ((int cpu, bool pinned) in new[] { (Environment.ProcessorCount - 1, true), (5000, false) })
+        {
+            string file = t.PathOf($"cpu{cpu}.parquet");
+            using var sink = new LogSink(MarketOrder.Layout, new LogSinkOptions { FilePattern = file, WriterCpu = cpu, FullMode = RingFullMode.Wait });
+            for (long i = 0; i < 1000; i++)
+            {
+                MarketOrder order = MarketOrder.Make(i);
+                Assert.Equal(LogResult.Ok, sink.TryLog(in order));
+            }
+
+            sink.Flush();
+            Assert.Equal(1000, sink.Statistics.Written);
+            if (pinned)
+            {
+                Assert.Null(sink.Statistics.LastError);
+            }
+            else
+            {
+                Assert.Contains("could not pin the writer thread to CPU 5000", sink.Statistics.LastError, StringComparison.Ordinal);
+            }
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LogSink(MarketOrder.Layout, new LogSinkOptions { FilePattern = t.PathOf("x.parquet"), WriterCpu = -1 }));
+    }
+
+    [Fact]
     public void Multi_producer_sink_writes_every_record_of_every_thread()
     {
         using var t = new TestSupport();
