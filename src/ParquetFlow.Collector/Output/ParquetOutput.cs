@@ -156,7 +156,7 @@ public sealed class ParquetOutput : IDisposable
                     FilePattern = Path.Combine(directory, "part-{seq}-{utc}.parquet"),
                     MultiProducer = true,
                     FullMode = RingFullMode.Wait,
-                    RingCapacityBytes = 1 << 22,
+                    RingCapacityBytes = 1 << 20,
 
                     // Many partitions share the process: a quiet sink's writer sleeps up to 20 ms (a producer that
                     // finds its ring full wakes it), instead of waking a thousand times a second.

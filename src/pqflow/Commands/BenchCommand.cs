@@ -23,7 +23,7 @@ internal static class BenchCommand
     {
         var what = new Option<string>("--what") { Description = "throughput, idle or all", DefaultValueFactory = _ => "all" };
         var clients = new Option<int>("--clients") { Description = "Throughput: concurrent senders, one source each", DefaultValueFactory = _ => 64 };
-        var packets = new Option<int>("--packets") { Description = "Throughput: packets per sender", DefaultValueFactory = _ => 6000 };
+        var packets = new Option<int>("--packets") { Description = "Throughput: packets per sender", DefaultValueFactory = _ => 10_000 };
         var registers = new Option<int>("--registers") { Description = "Throughput: registers per packet", DefaultValueFactory = _ => 100 };
         var framing = new Option<FramingKind>("--framing") { Description = "Throughput: Simple or Packet", DefaultValueFactory = _ => FramingKind.Packet };
         var runs = new Option<int>("--runs") { Description = "Throughput: runs (the median is reported)", DefaultValueFactory = _ => 3 };
