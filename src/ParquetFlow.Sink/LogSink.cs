@@ -36,7 +36,6 @@ public sealed class LogSink : IDisposable
     private long _flushTarget;
     private long _flushCompleted;
     private int _errorsSinceFlush;
-    private long _invalid;
     private long _written;
     private long _lost;
     private long _files;
@@ -81,6 +80,9 @@ public sealed class LogSink : IDisposable
     /// <summary>Files in progress found at start-up and recovered (now under their final names).</summary>
     public IReadOnlyList<string> RecoveredFiles { get; }
 
+    /// <summary>The ring producers write to (the C API hands its addresses to <c>pqflow_log_fast</c>).</summary>
+    internal RecordRing Ring => _ring;
+
     /// <summary>The writer's options derived from the sink's (codec, per-column encodings).</summary>
     public ParquetWriterOptions WriterOptions => _writerOptions;
 
@@ -89,7 +91,7 @@ public sealed class LogSink : IDisposable
         _ring.Logged,
         Volatile.Read(ref _written),
         _ring.Dropped,
-        Volatile.Read(ref _invalid),
+        _ring.Invalid,
         Volatile.Read(ref _lost),
         Volatile.Read(ref _files),
         Volatile.Read(ref _rowGroups),
@@ -98,15 +100,15 @@ public sealed class LogSink : IDisposable
 
     /// <summary>
     /// Copies <paramref name="record"/> into the ring. Returns <see cref="LogResult.Invalid"/> (counted) when it does not
-    /// match the layout, <see cref="LogResult.Full"/> (counted as dropped) when the ring has no room.
+    /// match the layout or is longer than the ring takes (<see cref="RecordRing.MaxRecordLength"/>),
+    /// <see cref="LogResult.Full"/> (counted as dropped) when the ring has no room.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public LogResult TryLog(ReadOnlySpan<byte> record)
     {
         if (!_layout.IsValid(record))
         {
-            Interlocked.Increment(ref _invalid);
-            return LogResult.Invalid;
+            return _ring.CountInvalid();
         }
 
         return _ring.TryWrite(record);

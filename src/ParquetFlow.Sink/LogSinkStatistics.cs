@@ -4,7 +4,7 @@ namespace ParquetFlow.Sink;
 /// <param name="Logged">Records accepted into the ring.</param>
 /// <param name="Written">Records written into closed row groups.</param>
 /// <param name="Dropped">Records refused because the ring was full.</param>
-/// <param name="Invalid">Records refused because they did not match the layout.</param>
+/// <param name="Invalid">Records refused because they did not match the layout or were longer than the ring takes.</param>
 /// <param name="Lost">Records accepted but lost to a write error.</param>
 /// <param name="Files">Files completed (footer written, renamed to the final name).</param>
 /// <param name="RowGroups">Row groups written.</param>

@@ -6,11 +6,8 @@ namespace ParquetFlow.Sink;
 /// A <see cref="RecordRing"/> any number of producer threads may write to at once: each claims its slots with one
 /// compare-and-swap on the tail and publishes its record by its header, so the consumer reads records in claim order.
 /// </summary>
-public sealed class MpscRing : RecordRing
+public sealed unsafe class MpscRing : RecordRing
 {
-    private PaddedCursor _logged;
-    private PaddedCursor _dropped;
-
     /// <summary>Allocates a ring of <paramref name="capacityBytes"/> bytes (a power of two, at least 256).</summary>
     public MpscRing(int capacityBytes, RingFullMode fullMode = RingFullMode.Drop)
         : base(capacityBytes, fullMode)
@@ -18,31 +15,26 @@ public sealed class MpscRing : RecordRing
     }
 
     /// <inheritdoc/>
-    public override long Logged => Volatile.Read(ref _logged.Value);
-
-    /// <inheritdoc/>
-    public override long Dropped => Volatile.Read(ref _dropped.Value);
-
-    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public override LogResult TryWrite(ReadOnlySpan<byte> record)
     {
         if (!IsValidLength(record.Length))
         {
-            return LogResult.Invalid;
+            return CountInvalid();
         }
 
+        RingControl* control = Control;
         long slots = SlotsFor(record.Length);
-        long tail = Volatile.Read(ref TailCursor);
+        long tail = Volatile.Read(ref control->Tail);
         var spin = default(SpinWait);
         while (true)
         {
             long claim = ClaimSize(tail, slots, out long padding);
-            if (!Fits(tail, claim, Volatile.Read(ref HeadCursor)))
+            if (!Fits(tail, claim, Volatile.Read(ref control->Head)))
             {
                 if (FullMode == RingFullMode.Drop)
                 {
-                    Interlocked.Increment(ref _dropped.Value);
+                    Interlocked.Increment(ref control->Dropped);
                     return LogResult.Full;
                 }
 
@@ -52,15 +44,15 @@ public sealed class MpscRing : RecordRing
                 }
 
                 spin.SpinOnce();
-                tail = Volatile.Read(ref TailCursor);
+                tail = Volatile.Read(ref control->Tail);
                 continue;
             }
 
-            long seen = Interlocked.CompareExchange(ref TailCursor, tail + claim, tail);
+            long seen = Interlocked.CompareExchange(ref control->Tail, tail + claim, tail);
             if (seen == tail)
             {
                 Publish(tail, padding, record);
-                Interlocked.Increment(ref _logged.Value);
+                Interlocked.Increment(ref control->Logged);
                 return LogResult.Ok;
             }
 

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace ParquetFlow.Sink;
 
-/// <summary>A 64-bit cursor alone on its cache line (and the adjacent-line prefetcher's pair), so that the producer's and the consumer's cursors never share one.</summary>
+/// <summary>A 64-bit cursor alone on its cache line (and the adjacent-line prefetcher's pair), so that a cursor one thread writes often never shares a line with fields other threads read.</summary>
 [StructLayout(LayoutKind.Explicit, Size = 192)]
 internal struct PaddedCursor
 {

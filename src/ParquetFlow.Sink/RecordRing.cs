@@ -12,7 +12,9 @@ namespace ParquetFlow.Sink;
 /// header is the record's length, a negative one is padding to the end of the ring, and zero means "not yet
 /// written". The consumer zeroes the headers of the slots it has consumed before it hands them back.
 /// Producers follow the derived type's contract (<see cref="SpscRing"/>: one producer thread; <see cref="MpscRing"/>:
-/// any number); exactly one thread consumes with <see cref="TryRead"/> and <see cref="Release"/>.
+/// any number); exactly one thread consumes with <see cref="TryRead"/> and <see cref="Release"/>. The cursors and
+/// counters live in a <see cref="RingControl"/> block at a fixed address, so C producers can follow the same protocol
+/// without entering managed code (<c>pqflow_log_fast</c>, docs/formats.md).
 /// </summary>
 public abstract unsafe class RecordRing : IDisposable
 {
@@ -25,9 +27,9 @@ public abstract unsafe class RecordRing : IDisposable
     private readonly long _slotCount;
     private readonly long _slotMask;
     private readonly int _maxRecordLength;
+    private readonly byte[] _controlMemory;
+    private readonly RingControl* _control;
     private byte* _buffer;
-    private PaddedCursor _head;
-    private PaddedCursor _tail;
     private PaddedCursor _consumer;
 
     /// <summary>Allocates a ring of <paramref name="capacityBytes"/> (a power of two, at least 256) bytes.</summary>
@@ -47,6 +49,13 @@ public abstract unsafe class RecordRing : IDisposable
         _maxRecordLength = (int)(_slotCount / 2 * SlotSize) - HeaderSize;
         _buffer = (byte*)NativeMemory.AlignedAlloc((nuint)capacityBytes, SlotSize);
         NativeMemory.Clear(_buffer, (nuint)capacityBytes);
+
+        // The control block lives on the pinned object heap, not in native memory: its address never changes (C
+        // producers hold pointers into it), and its counters stay readable after Dispose, as LogSink.Statistics is,
+        // until the GC frees it with the ring. Zeroed by the allocation.
+        _controlMemory = GC.AllocateArray<byte>(RingControl.Size + RingControl.Stride - 1, pinned: true);
+        nuint start = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_controlMemory));
+        _control = (RingControl*)((start + RingControl.Stride - 1) & ~(nuint)(RingControl.Stride - 1));
     }
 
     /// <summary>The ring's size in bytes.</summary>
@@ -62,23 +71,44 @@ public abstract unsafe class RecordRing : IDisposable
     internal EventWaitHandle? ConsumerWake { get; set; }
 
     /// <summary>Records accepted so far.</summary>
-    public abstract long Logged { get; }
+    public long Logged => Volatile.Read(ref _control->Logged);
 
     /// <summary>Records refused because the ring was full.</summary>
-    public abstract long Dropped { get; }
+    public long Dropped => Volatile.Read(ref _control->Dropped);
+
+    /// <summary>Records refused as invalid: by <see cref="TryWrite"/>'s length check, or by the owner through <see cref="CountInvalid"/>.</summary>
+    public long Invalid => Volatile.Read(ref _control->Invalid);
 
     /// <summary>The slot position up to which producers have claimed room (a flush waits until the consumer has read up to it).</summary>
-    public long ClaimedPosition => Volatile.Read(ref _tail.Value);
+    public long ClaimedPosition => Volatile.Read(ref _control->Tail);
+
+    /// <summary>The slot buffer (<see cref="SlotCount"/> slots of <see cref="SlotSize"/> bytes, 64-byte aligned); null after <see cref="Dispose"/>.</summary>
+    internal byte* Slots => _buffer;
+
+    /// <summary>Slots in the ring (a power of two).</summary>
+    internal long SlotCount => _slotCount;
+
+    /// <summary>The shared cursors and counters; valid as long as the ring object is reachable, even after <see cref="Dispose"/>.</summary>
+    internal RingControl* Control => _control;
 
     /// <summary>The slot position up to which the consumer has read (consumer thread only).</summary>
     public long ReadPosition => _consumer.Value;
 
     /// <summary>
     /// Copies <paramref name="record"/> into the ring and returns <see cref="LogResult.Ok"/>, or <see cref="LogResult.Full"/>
-    /// (counted in <see cref="Dropped"/>) when there is no room, or <see cref="LogResult.Invalid"/> for an empty record or
-    /// one longer than <see cref="MaxRecordLength"/>. Never allocates, locks or calls the OS.
+    /// (counted in <see cref="Dropped"/>) when there is no room, or <see cref="LogResult.Invalid"/> (counted in
+    /// <see cref="Invalid"/>) for an empty record or one longer than <see cref="MaxRecordLength"/>. Never allocates, locks
+    /// or calls the OS.
     /// </summary>
     public abstract LogResult TryWrite(ReadOnlySpan<byte> record);
+
+    /// <summary>Counts a record its owner refused as invalid (any thread) and returns <see cref="LogResult.Invalid"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal LogResult CountInvalid()
+    {
+        Interlocked.Increment(ref _control->Invalid);
+        return LogResult.Invalid;
+    }
 
     /// <summary>
     /// Consumer: the next published record, valid until <see cref="Release"/>; false when none is published yet.
@@ -87,7 +117,7 @@ public abstract unsafe class RecordRing : IDisposable
     {
         ObjectDisposedException.ThrowIf(_buffer is null, this);
         long position = _consumer.Value;
-        long head = _head.Value;
+        long head = _control->Head;
         while (position - head < _slotCount)
         {
             int header = Volatile.Read(ref *(int*)SlotAt(position));
@@ -115,7 +145,7 @@ public abstract unsafe class RecordRing : IDisposable
     /// <summary>Consumer: hands every slot read so far back to the producers (the spans from <see cref="TryRead"/> become invalid).</summary>
     public void Release()
     {
-        long head = _head.Value;
+        long head = _control->Head;
         long end = _consumer.Value;
         for (long slot = head; slot < end; slot++)
         {
@@ -123,10 +153,10 @@ public abstract unsafe class RecordRing : IDisposable
         }
 
         // Release: the zeroed headers are visible before producers see the room.
-        Volatile.Write(ref _head.Value, end);
+        Volatile.Write(ref _control->Head, end);
     }
 
-    /// <summary>Frees the ring's memory. Call only when no thread uses the ring any more.</summary>
+    /// <summary>Frees the slot buffer (the counters stay readable). Call only when no thread uses the ring any more.</summary>
     public void Dispose()
     {
         if (_buffer is not null)
@@ -155,10 +185,6 @@ public abstract unsafe class RecordRing : IDisposable
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private protected bool Fits(long tail, long claim, long head) => tail + claim - head <= _slotCount;
-
-    private protected ref long HeadCursor => ref _head.Value;
-
-    private protected ref long TailCursor => ref _tail.Value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private protected bool IsValidLength(int length) => (uint)(length - 1) < (uint)_maxRecordLength;

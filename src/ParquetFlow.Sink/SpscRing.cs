@@ -6,11 +6,9 @@ namespace ParquetFlow.Sink;
 /// A <see cref="RecordRing"/> for exactly one producer thread: claiming room is a plain store, no atomic
 /// instruction. Calling <see cref="TryWrite"/> from two threads at once corrupts the ring; use <see cref="MpscRing"/> then.
 /// </summary>
-public sealed class SpscRing : RecordRing
+public sealed unsafe class SpscRing : RecordRing
 {
     private long _cachedHead;
-    private long _logged;
-    private long _dropped;
 
     /// <summary>Allocates a ring of <paramref name="capacityBytes"/> bytes (a power of two, at least 256).</summary>
     public SpscRing(int capacityBytes, RingFullMode fullMode = RingFullMode.Drop)
@@ -19,30 +17,25 @@ public sealed class SpscRing : RecordRing
     }
 
     /// <inheritdoc/>
-    public override long Logged => Volatile.Read(ref _logged);
-
-    /// <inheritdoc/>
-    public override long Dropped => Volatile.Read(ref _dropped);
-
-    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public override LogResult TryWrite(ReadOnlySpan<byte> record)
     {
         if (!IsValidLength(record.Length))
         {
-            return LogResult.Invalid;
+            return CountInvalid();
         }
 
-        long tail = TailCursor;
+        RingControl* control = Control;
+        long tail = control->Tail;
         long claim = ClaimSize(tail, SlotsFor(record.Length), out long padding);
         if (!Fits(tail, claim, _cachedHead))
         {
-            _cachedHead = Volatile.Read(ref HeadCursor);
+            _cachedHead = Volatile.Read(ref control->Head);
             if (!Fits(tail, claim, _cachedHead))
             {
                 if (FullMode == RingFullMode.Drop)
                 {
-                    Volatile.Write(ref _dropped, _dropped + 1);
+                    Volatile.Write(ref control->Dropped, control->Dropped + 1);
                     return LogResult.Full;
                 }
 
@@ -51,8 +44,8 @@ public sealed class SpscRing : RecordRing
         }
 
         Publish(tail, padding, record);
-        Volatile.Write(ref TailCursor, tail + claim);
-        Volatile.Write(ref _logged, _logged + 1);
+        Volatile.Write(ref control->Tail, tail + claim);
+        Volatile.Write(ref control->Logged, control->Logged + 1);
         return LogResult.Ok;
     }
 
@@ -61,7 +54,7 @@ public sealed class SpscRing : RecordRing
     {
         ConsumerWake?.Set();
         var spin = default(SpinWait);
-        while (!Fits(tail, claim, _cachedHead = Volatile.Read(ref HeadCursor)))
+        while (!Fits(tail, claim, _cachedHead = Volatile.Read(ref Control->Head)))
         {
             spin.SpinOnce();
         }

@@ -85,6 +85,33 @@ public sealed class LogSinkTests
     }
 
     [Fact]
+    public void Invalid_counts_layout_mismatches_and_records_too_long_for_the_ring_and_survives_dispose()
+    {
+        using var t = new TestSupport();
+        var layout = new RecordLayout(RecordField.Int32("a"), RecordField.ByteArray("b"));
+        LogSink sink;
+        using (sink = new LogSink(layout, new LogSinkOptions { FilePattern = t.PathOf("v.parquet"), RingCapacityBytes = 256 }))
+        {
+            // The ring takes records up to 128 - 4 bytes: 124 = 4 + 4 + 116 passes, 125 = 4 + 4 + 117 is valid but too long.
+            foreach ((int text, LogResult expected) in new[] { (116, LogResult.Ok), (117, LogResult.Invalid) })
+            {
+                byte[] record = new byte[8 + text];
+                BinaryPrimitives.WriteInt32LittleEndian(record.AsSpan(4), text);
+                Assert.True(layout.IsValid(record));
+                Assert.Equal(expected, sink.TryLog(record));
+            }
+
+            Assert.Equal(LogResult.Invalid, sink.TryLog(new byte[7]));
+            sink.Flush();
+        }
+
+        LogSinkStatistics stats = sink.Statistics;
+        Assert.Equal(2, stats.Invalid);
+        Assert.Equal(1, stats.Logged);
+        Assert.Equal(1, stats.Written);
+    }
+
+    [Fact]
     public void Rotates_by_rows_with_sequence_numbers_and_every_file_complete()
     {
         using var t = new TestSupport();

@@ -27,13 +27,43 @@ public sealed class RingTests
     }
 
     [Fact]
-    public void Rejects_empty_and_oversized_records()
+    public void Rejects_and_counts_empty_and_oversized_records()
     {
-        using var ring = new MpscRing(1024);
-        Assert.Equal(LogResult.Invalid, ring.TryWrite([]));
-        Assert.Equal(LogResult.Invalid, ring.TryWrite(new byte[ring.MaxRecordLength + 1]));
-        Assert.Equal(LogResult.Ok, ring.TryWrite(new byte[ring.MaxRecordLength]));
+        foreach (RecordRing ring in new RecordRing[] { new MpscRing(1024), new SpscRing(1024) })
+        {
+            using (ring)
+            {
+                Assert.Equal(LogResult.Invalid, ring.TryWrite([]));
+                Assert.Equal(LogResult.Invalid, ring.TryWrite(new byte[ring.MaxRecordLength + 1]));
+                Assert.Equal(LogResult.Ok, ring.TryWrite(new byte[ring.MaxRecordLength]));
+                Assert.Equal(2, ring.Invalid);
+                Assert.Equal(1, ring.Logged);
+                Assert.Equal(0, ring.Dropped);
+            }
+        }
+
         Assert.Throws<ArgumentOutOfRangeException>(() => new SpscRing(1000));
+    }
+
+    [Fact]
+    public unsafe void Control_block_is_aligned_at_a_fixed_address_and_its_counters_outlive_the_slots()
+    {
+        var ring = new SpscRing(1024);
+        RingControl* control = ring.Control;
+        Assert.Equal(0u, (nuint)control % RingControl.Stride);
+        Assert.Equal(0u, (nuint)ring.Slots % RecordRing.SlotSize);
+        Assert.Equal(16, ring.SlotCount);
+        Assert.Equal(LogResult.Ok, ring.TryWrite(new byte[100]));
+        Assert.Equal(2, Volatile.Read(ref control->Tail));
+        Assert.Equal(1, Volatile.Read(ref control->Logged));
+
+        // A forced collection compacts the heap: the block must not move (C producers hold its address).
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        Assert.True(control == ring.Control);
+        ring.Dispose();
+        Assert.True(ring.Slots is null);
+        Assert.Equal(1, ring.Logged);
+        Assert.Equal(2, ring.ClaimedPosition);
     }
 
     [Fact]
