@@ -15,6 +15,7 @@ public sealed class RecordLayout
     private readonly RecordField[] _fields;
     private readonly int[] _offsets;
     private readonly int[] _nullBits;
+    private readonly int[] _runs;
 
     /// <summary>Builds the layout of <paramref name="fields"/>; throws <see cref="SchemaException"/> for an empty or duplicate-named list.</summary>
     public RecordLayout(IReadOnlyList<RecordField> fields)
@@ -37,14 +38,30 @@ public sealed class RecordLayout
         BitmapLength = (nullable + 7) / 8;
         int offset = BitmapLength;
         bool variable = false;
+        var runs = new List<int>();
+        int run = BitmapLength;
         for (int i = 0; i < _fields.Length; i++)
         {
             // After the first byte array the offsets of later fields depend on the record: -1.
             _offsets[i] = variable ? -1 : offset;
             offset += _fields[i].Length;
             variable |= _fields[i].Kind == RecordFieldKind.ByteArray;
+            if (_fields[i].Kind == RecordFieldKind.ByteArray)
+            {
+                runs.Add(run);
+                run = 0;
+            }
+            else
+            {
+                run += _fields[i].Length;
+            }
         }
 
+        runs.Add(run);
+
+        // Pinned: C producers validate with it through a pointer (pqflow_producer.runs) for as long as the layout lives.
+        _runs = GC.AllocateArray<int>(runs.Count, pinned: true);
+        runs.CopyTo(_runs);
         MinLength = offset;
         FixedLength = variable ? -1 : offset;
         Schema = new ParquetSchema(_fields.Select(f => f.ToColumn()));
@@ -71,6 +88,14 @@ public sealed class RecordLayout
     /// <summary>The shortest valid record (every byte array empty).</summary>
     public int MinLength { get; }
 
+    /// <summary>
+    /// The fixed-size stretches around the BYTE_ARRAY fields, which is all validation needs: element 0 is the bitmap and
+    /// the fields before the first byte array, element <c>i</c> the fields between the <c>i</c>-th byte array and the
+    /// next (or the end). A fixed-length layout has one element, its length. <c>pqflow_log_fast</c> validates with it;
+    /// its address never changes.
+    /// </summary>
+    internal ReadOnlySpan<int> Runs => _runs;
+
     /// <summary>The offset of field <paramref name="index"/>, or -1 when it follows a BYTE_ARRAY field.</summary>
     public int OffsetOf(int index) => _offsets[index];
 
@@ -95,29 +120,22 @@ public sealed class RecordLayout
             return false;
         }
 
-        long offset = BitmapLength;
-        foreach (RecordField field in _fields)
+        // The same walk as pqflow_log_fast's in include/parquet_flow.h: keep the two alike.
+        long offset = _runs[0];
+        for (int i = 1; i < _runs.Length; i++)
         {
-            if (field.Kind == RecordFieldKind.ByteArray)
+            if (offset + 4 > record.Length)
             {
-                if (offset + 4 > record.Length)
-                {
-                    return false;
-                }
-
-                int length = BinaryPrimitives.ReadInt32LittleEndian(record[(int)offset..]);
-                if (length < 0)
-                {
-                    return false;
-                }
-
-                offset += 4L + length;
-            }
-            else
-            {
-                offset += field.Length;
+                return false;
             }
 
+            int length = BinaryPrimitives.ReadInt32LittleEndian(record[(int)offset..]);
+            if (length < 0)
+            {
+                return false;
+            }
+
+            offset += 4L + length + _runs[i];
             if (offset > record.Length)
             {
                 return false;

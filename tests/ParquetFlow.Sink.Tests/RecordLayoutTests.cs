@@ -42,6 +42,8 @@ public sealed class RecordLayoutTests
         Assert.Equal(-1, layout.FixedLength);
         Assert.Equal(16, layout.MinLength);
         Assert.Equal(-1, layout.OffsetOf(2));
+        Assert.Equal([4, 8], layout.Runs.ToArray());
+        Assert.Equal([52], MarketOrder.Layout.Runs.ToArray());
         byte[] record = new byte[4 + 4 + 3 + 8];
         BinaryPrimitives.WriteInt32LittleEndian(record.AsSpan(4), 3);
         Assert.True(layout.IsValid(record));
