@@ -4,7 +4,7 @@
  *   dotnet publish src/ParquetFlow.Native -c Release -r linux-x64 -p:PublishAot=true).
  *
  * Thread safety: pqflow_log / pqflow_log_record may be called from ONE thread at a time per sink, or from any
- * number of threads when config.multi_producer is set. pqflow_flush, pqflow_get_stats and pqflow_last_error may be
+ * number of threads when config.multi_producer is set (pqflow_log_fast below: the same, see its contract). pqflow_flush, pqflow_get_stats and pqflow_last_error may be
  * called from any thread. pqflow_destroy must be the last call on a sink, with no other call in flight.
  * Record layout (docs/formats.md, "Log-sink records"): a null bitmap of one bit per nullable column (bit set =
  * null, LSB first) at offset 0, then every column in order, packed without padding, little-endian; a BYTE_ARRAY or
@@ -14,6 +14,7 @@
 #define PARQUET_FLOW_H
 
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -80,7 +81,7 @@ typedef struct {
     uint64_t logged;      /* records accepted into the ring */
     uint64_t written;     /* records in written row groups */
     uint64_t dropped;     /* records refused: ring full */
-    uint64_t invalid;     /* records refused: wrong length for the schema */
+    uint64_t invalid;     /* records refused: not valid for the schema, or longer than half the ring */
     uint64_t lost;        /* records accepted but lost to a write error */
     uint64_t files;       /* completed files */
     uint64_t row_groups;  /* row groups written */
@@ -104,6 +105,156 @@ const char*  pqflow_last_error(pqflow_sink_t sink);
 pqflow_error pqflow_get_stats(pqflow_sink_t sink, pqflow_stats* out);
 /* The fixed record length of the schema, or -1 (no schema, or variable-length records). */
 int32_t      pqflow_record_length(pqflow_sink_t sink);
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Fast path: pqflow_log_fast logs without calling into the library. The claim/copy/publish protocol of the sink's
+ * ring (docs/formats.md, "Log-sink ring" and "C fast path") is inlined into the caller, as header-only C++ loggers
+ * do, so a call costs no transition into managed code: a length check, a few loads and stores, and the copy.
+ *
+ * Contract:
+ * - pqflow_producer_open fills a pqflow_producer after pqflow_set_schema. Each producer thread uses its own
+ *   (pqflow_log_fast updates p->cached_head); open as many as needed, any time before pqflow_destroy.
+ * - Sink without config.multi_producer (SPSC ring): ONE producer thread in all, counting pqflow_log and
+ *   pqflow_log_record. That thread may mix them and several pqflow_producer with pqflow_log_fast; no other thread
+ *   may log to the sink, by any function.
+ * - Sink with config.multi_producer (MPSC ring): any number of threads, each with its own pqflow_producer, mixed
+ *   freely with pqflow_log / pqflow_log_record from any thread.
+ * - A pqflow_producer must not be used after pqflow_destroy (it points into the sink's memory), nor copied while
+ *   another thread uses it. record must point to length readable bytes.
+ * - Results and counters as pqflow_log_record: PQFLOW_OK; PQFLOW_ERR_FULL when the ring has no room (the record is
+ *   dropped and counted in stats.dropped; the C API never waits); PQFLOW_ERR_INVALID (counted in stats.invalid)
+ *   for a record that is not valid for the schema (the same check as pqflow_log: the fixed length, or the length
+ *   prefixes of a variable-length schema adding up) or longer than max_record_length.
+ * ------------------------------------------------------------------------------------------------------------ */
+#if defined(__cplusplus)
+/* C++ has no _Atomic before C++23: the GCC/Clang builtins, with the same memory orders as the C11 operations. */
+typedef int64_t pqflow_atomic_i64;
+typedef int32_t pqflow__atomic_i32;
+#define PQFLOW__LOAD_RELAXED(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define PQFLOW__LOAD_ACQUIRE(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define PQFLOW__STORE_RELEASE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define PQFLOW__ADD_RELAXED(p, v) ((void)__atomic_fetch_add((p), (v), __ATOMIC_RELAXED))
+#define PQFLOW__CAS(p, expected, desired) \
+    __atomic_compare_exchange_n((p), (expected), (desired), false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)
+#else
+#include <stdatomic.h>
+typedef _Atomic(int64_t) pqflow_atomic_i64;
+typedef _Atomic(int32_t) pqflow__atomic_i32;
+#define PQFLOW__LOAD_RELAXED(p) atomic_load_explicit((p), memory_order_relaxed)
+#define PQFLOW__LOAD_ACQUIRE(p) atomic_load_explicit((p), memory_order_acquire)
+#define PQFLOW__STORE_RELEASE(p, v) atomic_store_explicit((p), (v), memory_order_release)
+#define PQFLOW__ADD_RELAXED(p, v) ((void)atomic_fetch_add_explicit((p), (v), memory_order_relaxed))
+#define PQFLOW__CAS(p, expected, desired) \
+    atomic_compare_exchange_strong_explicit((p), (expected), (desired), memory_order_acq_rel, memory_order_acquire)
+#endif
+#if defined(__GNUC__)
+#define PQFLOW__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define PQFLOW__ALWAYS_INLINE static inline __attribute__((always_inline))
+#define PQFLOW__NOINLINE static __attribute__((noinline, unused))
+#else
+#define PQFLOW__UNLIKELY(x) (x)
+#define PQFLOW__ALWAYS_INLINE static inline
+#define PQFLOW__NOINLINE static inline
+#endif
+
+/* Filled by pqflow_producer_open; the pointers are into the sink and valid until pqflow_destroy. Only cached_head
+ * changes afterwards (pqflow_log_fast, SPSC sinks). Offsets are fixed (docs/formats.md, "C fast path"). */
+typedef struct {
+    unsigned char* slots;          /* the ring: slot_count slots of 64 bytes, 64-byte aligned */
+    int64_t slot_count;            /* a power of two */
+    int64_t slot_mask;             /* slot_count - 1 */
+    pqflow_atomic_i64* tail;       /* slot position up to which producers have claimed room */
+    pqflow_atomic_i64* head;       /* slot position up to which the writer has handed slots back */
+    pqflow_atomic_i64* logged;     /* stats.logged */
+    int64_t cached_head;           /* SPSC: the head this producer last read (0 after open) */
+    int32_t record_length;         /* the schema's fixed record length, or -1: variable length (see runs) */
+    int32_t multi_producer;        /* non-zero: MPSC ring (claim by compare-and-swap) */
+    int32_t max_record_length;     /* longest record the ring takes: half the ring less the 4-byte header */
+    int32_t min_length;            /* shortest valid record (every byte array empty) */
+    pqflow_atomic_i64* dropped;    /* stats.dropped */
+    pqflow_atomic_i64* invalid;    /* stats.invalid */
+    const int32_t* runs;           /* fixed-size stretches around the byte arrays: runs[0] before the first, runs[i] */
+    int32_t run_count;             /*   after the i-th; run_count = byte-array columns + 1 */
+    int32_t reserved;
+} pqflow_producer;
+
+/* Fills *out for pqflow_log_fast: OK, ERR_INVALID (NULL argument), ERR_SCHEMA (pqflow_set_schema not called yet). */
+pqflow_error pqflow_producer_open(pqflow_sink_t sink, pqflow_producer* out);
+
+/* RecordLayout.IsValid for a variable-length schema: the length prefixes (>= 0) and runs add up to exactly length.
+ * Out of line, so that the inlined call stays small. */
+PQFLOW__NOINLINE int pqflow__variable_is_valid(const pqflow_producer* p, const unsigned char* record, uint32_t length) {
+    if (length < (uint32_t)p->min_length) return 0;
+    uint64_t offset = (uint32_t)p->runs[0];
+    for (int32_t i = 1; i < p->run_count; i++) {
+        if (offset + 4 > length) return 0;
+        const unsigned char* b = record + offset;
+        int32_t n = (int32_t)((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24);
+        if (n < 0) return 0;
+        offset += 4 + (uint64_t)n + (uint32_t)p->runs[i];
+        if (offset > length) return 0;
+    }
+    return offset == length;
+}
+
+/* Slots to skip to the ring's start before a record of `slots` slots claimed at `tail` (a record never wraps). */
+PQFLOW__ALWAYS_INLINE int64_t pqflow__padding(const pqflow_producer* p, int64_t tail, int64_t slots) {
+    int64_t index = tail & p->slot_mask;
+    return index + slots > p->slot_count ? p->slot_count - index : 0;
+}
+
+/* Writes the claimed padding and record; the release store of each header publishes it to the writer. */
+PQFLOW__ALWAYS_INLINE void pqflow__publish(const pqflow_producer* p, int64_t tail, int64_t padding, const void* record, uint32_t length) {
+    if (padding != 0) {
+        PQFLOW__STORE_RELEASE((pqflow__atomic_i32*)(void*)(p->slots + ((tail & p->slot_mask) << 6)), (int32_t)-padding);
+        tail += padding;
+    }
+    unsigned char* slot = p->slots + ((tail & p->slot_mask) << 6);
+    memcpy(slot + 4, record, length);
+    PQFLOW__STORE_RELEASE((pqflow__atomic_i32*)(void*)slot, (int32_t)length);
+}
+
+/* Copies the record into the ring (see the contract above): OK, ERR_FULL (dropped, counted), ERR_INVALID (counted).
+ * Always inlined into the caller, as the point is to pay no call. */
+PQFLOW__ALWAYS_INLINE pqflow_error pqflow_log_fast(pqflow_producer* p, const void* record, uint32_t length) {
+    if (PQFLOW__UNLIKELY((p->record_length >= 0 ? length != (uint32_t)p->record_length
+                                                : !pqflow__variable_is_valid(p, (const unsigned char*)record, length))
+                         || length - 1u >= (uint32_t)p->max_record_length)) {
+        PQFLOW__ADD_RELAXED(p->invalid, 1);
+        return PQFLOW_ERR_INVALID;
+    }
+    int64_t slots = ((int64_t)length + 4 + 63) >> 6;
+    if (!p->multi_producer) {
+        /* SPSC: this thread alone moves the tail, so a plain read and a release store claim the room. */
+        int64_t tail = PQFLOW__LOAD_RELAXED(p->tail);
+        int64_t claim = pqflow__padding(p, tail, slots) + slots;
+        if (tail + claim - p->cached_head > p->slot_count) {
+            p->cached_head = PQFLOW__LOAD_ACQUIRE(p->head);
+            if (tail + claim - p->cached_head > p->slot_count) {
+                PQFLOW__STORE_RELEASE(p->dropped, PQFLOW__LOAD_RELAXED(p->dropped) + 1);
+                return PQFLOW_ERR_FULL;
+            }
+        }
+        pqflow__publish(p, tail, claim - slots, record, length);
+        PQFLOW__STORE_RELEASE(p->tail, tail + claim);
+        PQFLOW__STORE_RELEASE(p->logged, PQFLOW__LOAD_RELAXED(p->logged) + 1);
+        return PQFLOW_OK;
+    }
+    /* MPSC: claim by compare-and-swap on the shared tail; a failed swap leaves the tail it saw in `tail`. */
+    int64_t tail = PQFLOW__LOAD_ACQUIRE(p->tail);
+    for (;;) {
+        int64_t claim = pqflow__padding(p, tail, slots) + slots;
+        if (tail + claim - PQFLOW__LOAD_ACQUIRE(p->head) > p->slot_count) {
+            PQFLOW__ADD_RELAXED(p->dropped, 1);
+            return PQFLOW_ERR_FULL;
+        }
+        if (PQFLOW__CAS(p->tail, &tail, tail + claim)) {
+            pqflow__publish(p, tail, claim - slots, record, length);
+            PQFLOW__ADD_RELAXED(p->logged, 1);
+            return PQFLOW_OK;
+        }
+    }
+}
 
 
 /* ------------------------------------------------------------------------------------------------------------

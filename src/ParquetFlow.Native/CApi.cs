@@ -224,19 +224,65 @@ internal static unsafe class CApi
         return Ok;
     }
 
+    [UnmanagedCallersOnly(EntryPoint = "pqflow_producer_open")]
+    public static int ProducerOpen(nint handle, NativeProducer* output)
+    {
+        NativeSink? sink = Resolve(handle);
+        if (sink is null || output is null)
+        {
+            return Fail(sink, ErrInvalid, "pqflow_producer_open: sink and out must not be NULL");
+        }
+
+        if (sink.Sink is null)
+        {
+            return Fail(sink, ErrSchema, "pqflow_producer_open: no schema set");
+        }
+
+        // Every address stays valid until pqflow_destroy: the slots are native memory freed by the sink's Dispose,
+        // the control block and the runs live on the pinned object heap as long as the sink does.
+        RecordRing ring = sink.Sink.Ring;
+        RecordLayout layout = sink.Sink.Layout;
+        RingControl* control = ring.Control;
+        *output = new NativeProducer
+        {
+            Slots = (nint)ring.Slots,
+            SlotCount = ring.SlotCount,
+            SlotMask = ring.SlotCount - 1,
+            Tail = (nint)(&control->Tail),
+            Head = (nint)(&control->Head),
+            Logged = (nint)(&control->Logged),
+            CachedHead = 0,
+            RecordLength = layout.FixedLength,
+            MultiProducer = ring is MpscRing ? 1 : 0,
+            MaxRecordLength = ring.MaxRecordLength,
+            MinLength = layout.MinLength,
+            Dropped = (nint)(&control->Dropped),
+            Invalid = (nint)(&control->Invalid),
+            Runs = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(layout.Runs)),
+            RunCount = layout.Runs.Length,
+        };
+        return Ok;
+    }
+
     [UnmanagedCallersOnly(EntryPoint = "pqflow_record_length")]
     public static int RecordLength(nint handle) => Resolve(handle)?.Sink?.Layout.FixedLength ?? -1;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int LogCore(nint handle, byte* record, uint length)
     {
-        if (handle == 0 || record is null || length > int.MaxValue)
+        if (handle == 0 || record is null)
         {
             return ErrInvalid;
         }
 
         LogSink? sink = Unsafe.As<NativeSink>(GCHandle.FromIntPtr(handle).Target!).Sink;
-        return sink is null ? ErrSchema : (int)sink.TryLog(new ReadOnlySpan<byte>(record, (int)length));
+        if (sink is null)
+        {
+            return ErrSchema;
+        }
+
+        // A length no span can hold is a wrong length like any other: refused and counted, as pqflow_log_fast does.
+        return length > int.MaxValue ? (int)sink.Ring.CountInvalid() : (int)sink.TryLog(new ReadOnlySpan<byte>(record, (int)length));
     }
 
     private static NativeSink? Resolve(nint handle) => handle == 0 ? null : GCHandle.FromIntPtr(handle).Target as NativeSink;

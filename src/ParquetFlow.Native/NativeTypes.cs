@@ -43,3 +43,25 @@ internal struct NativeStats
     public ulong RowGroups;
     public ulong Bytes;
 }
+
+/// <summary><c>pqflow_producer</c> (include/parquet_flow.h): what <c>pqflow_log_fast</c> needs to write into a sink's ring from C.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct NativeProducer
+{
+    public nint Slots;
+    public long SlotCount;
+    public long SlotMask;
+    public nint Tail;
+    public nint Head;
+    public nint Logged;
+    public long CachedHead;
+    public int RecordLength;
+    public int MultiProducer;
+    public int MaxRecordLength;
+    public int MinLength;
+    public nint Dropped;
+    public nint Invalid;
+    public nint Runs;
+    public int RunCount;
+    public int Reserved;
+}
