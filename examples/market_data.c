@@ -8,22 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "market_order.h"
 #include "parquet_flow.h"
-
-#pragma pack(push, 1)
-typedef struct {
-    int64_t timestamp_ns;
-    char symbol[8];
-    int64_t order_id;
-    int32_t side;        /* 0 = bid, 1 = ask */
-    int64_t price;       /* microcents */
-    int64_t quantity;
-    int32_t order_type;  /* 0 = new, 1 = modify, 2 = cancel, 3 = trade */
-    int32_t exchange;
-} market_order;
-#pragma pack(pop)
-
-_Static_assert(sizeof(market_order) == 52, "the market-data record packs to 52 bytes");
 
 static const char* symbols[] = {"AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "TSLA", "BRK.B"};
 
@@ -61,21 +47,11 @@ int main(int argc, char** argv) {
     memset(&order, 0, sizeof order);
     failures += check(pqflow_log(sink, &order, sizeof order), PQFLOW_ERR_SCHEMA, "log before schema", sink);
 
-    pqflow_column_def columns[] = {
-        {"timestamp_ns", PQFLOW_TYPE_TIMESTAMP_NS, 0, 0},
-        {"symbol", PQFLOW_TYPE_FIXED_STRING, 8, 0},
-        {"order_id", PQFLOW_TYPE_I64, 0, 0},
-        {"side", PQFLOW_TYPE_I32, 0, 0},
-        {"price", PQFLOW_TYPE_I64, 0, 0},
-        {"quantity", PQFLOW_TYPE_I64, 0, 0},
-        {"order_type", PQFLOW_TYPE_I32, 0, 0},
-        {"exchange", PQFLOW_TYPE_I32, 0, 0},
-    };
     pqflow_column_def bad = {NULL, PQFLOW_TYPE_I32, 0, 0};
     failures += check(pqflow_set_schema(sink, &bad, 1), PQFLOW_ERR_INVALID, "schema with a NULL name", sink);
     failures += check(pqflow_set_schema(sink, NULL, 8), PQFLOW_ERR_INVALID, "schema NULL", sink);
-    if (check(pqflow_set_schema(sink, columns, 8), PQFLOW_OK, "set_schema", sink)) return 1;
-    failures += check(pqflow_set_schema(sink, columns, 8), PQFLOW_ERR_INVALID, "schema twice", sink);
+    if (check(pqflow_set_schema(sink, market_order_columns, MARKET_ORDER_COLUMNS), PQFLOW_OK, "set_schema", sink)) return 1;
+    failures += check(pqflow_set_schema(sink, market_order_columns, MARKET_ORDER_COLUMNS), PQFLOW_ERR_INVALID, "schema twice", sink);
     if (pqflow_record_length(sink) != 52) {
         fprintf(stderr, "record length %d, expected 52\n", pqflow_record_length(sink));
         failures++;

@@ -2,11 +2,7 @@
 # The sensor store's ss_* functions from C: publish libparquetflow.so (NativeAOT), build a C program against
 # include/parquet_flow.h with gcc, run the document's call sequence, its errors, and a Linux-profile restart.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-root=$(pwd)
-. tests/system/lib/publish-native.sh
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+. "$(dirname "$0")/lib/c-api.sh"
 
 publish_native ss_init_system ss_sensor_init ss_sensor_init_source ss_ts_add ss_evt_add ss_get_total_records ss_get_unsent_count ss_diag_read_at ss_consume_next ss_consume_batch ss_erase_all_pending ss_manager_tick ss_set_shutdown ss_flush_for_shutdown ss_dump_stats ss_shutdown_system
 

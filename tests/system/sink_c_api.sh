@@ -2,11 +2,7 @@
 # The C API end to end: publish libparquetflow.so with NativeAOT, build examples/market_data.c with gcc against it,
 # run it (it also checks the documented errors of bad calls), and check its file with DuckDB and pqflow inspect.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-root=$(pwd)
-. tests/system/lib/publish-native.sh
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+. "$(dirname "$0")/lib/c-api.sh"
 
 publish_native pqflow_create pqflow_set_schema pqflow_log pqflow_log_record pqflow_flush pqflow_destroy pqflow_last_error pqflow_get_stats
 
@@ -14,10 +10,7 @@ gcc -O2 -Wall -Wextra -Werror -I include examples/market_data.c -L "$native" -lp
 "$dir/market_data" "$dir/md.parquet" 1000000 > "$dir/run.log" || { cat "$dir/run.log"; echo "market_data failed"; exit 1; }
 grep -q "written 1000000 " "$dir/run.log" || { cat "$dir/run.log"; exit 1; }
 
-duckdb_so=$(find tests/ParquetFlow.Sink.Tests/bin/Release -name libduckdb.so -path '*linux-x64*' | head -n 1)
-[ -n "$duckdb_so" ] || { echo "libduckdb.so not found (build tests/ParquetFlow.Sink.Tests first)"; exit 1; }
-gcc -O1 tests/system/sink_duckdb_check.c -L "$(dirname "$duckdb_so")" -l:libduckdb.so -Wl,-rpath,"$(dirname "$duckdb_so")" -o "$dir/duck"
-q() { "$dir/duck" "$1"; }
+. tests/system/lib/duckdb-query.sh
 [ "$(q "SELECT count(*) FROM '$dir/md.parquet'")" = 1000000 ] || { echo "DuckDB count wrong"; exit 1; }
 [ "$(q "SELECT sum(order_id)::BIGINT FROM '$dir/md.parquet'")" = 499999500000 ] || { echo "DuckDB order_id sum wrong"; exit 1; }
 [ "$(q "SELECT count(*) FROM '$dir/md.parquet' WHERE symbol NOT IN ('AAPL','MSFT','NVDA','AMZN','GOOGL','META','TSLA','BRK.B')")" = 0 ] || { echo "symbols not trimmed strings"; exit 1; }

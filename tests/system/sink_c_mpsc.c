@@ -6,26 +6,18 @@
 #include <string.h>
 
 #include "parquet_flow.h"
+#include "sink_text_record.h"
 
 #define PER_THREAD 500000
 
 static pqflow_sink_t sink;
 
-/* bitmap (1 byte: bit 0 = "value" is null) | int64 id | int32 value | 4-byte length + text */
 static void* produce(void* arg) {
     int64_t base = (int64_t)(intptr_t)arg * PER_THREAD;
-    unsigned char record[1 + 8 + 4 + 4 + 16];
+    unsigned char record[TEXT_RECORD_MAX];
     for (int64_t i = base; i < base + PER_THREAD; i++) {
-        char text[16];
-        int n = snprintf(text, sizeof text, "t%lld", (long long)(i % 100));
-        record[0] = (i % 10 == 0) ? 1 : 0;
-        memcpy(record + 1, &i, 8);
-        int32_t value = (int32_t)(i % 1000);
-        memcpy(record + 9, &value, 4);
-        int32_t len = n;
-        memcpy(record + 13, &len, 4);
-        memcpy(record + 17, text, (size_t)n);
-        while (pqflow_log(sink, record, (uint32_t)(17 + n)) == PQFLOW_ERR_FULL) {}
+        uint32_t length = make_text_record(record, i);
+        while (pqflow_log(sink, record, length) == PQFLOW_ERR_FULL) {}
     }
     return NULL;
 }
@@ -37,10 +29,7 @@ int main(int argc, char** argv) {
     config.multi_producer = 1;
     config.compression = PQFLOW_COMPRESS_ZSTD;
     config.ring_buffer_size = 1u << 20;
-    pqflow_column_def columns[] = {
-        {"id", PQFLOW_TYPE_I64, 0, 0}, {"value", PQFLOW_TYPE_I32, 0, 1}, {"text", PQFLOW_TYPE_STRING, 0, 0},
-    };
-    if (pqflow_create(&sink, &config) != PQFLOW_OK || pqflow_set_schema(sink, columns, 3) != PQFLOW_OK) {
+    if (pqflow_create(&sink, &config) != PQFLOW_OK || pqflow_set_schema(sink, text_columns, TEXT_COLUMNS) != PQFLOW_OK) {
         fprintf(stderr, "setup: %s\n", pqflow_last_error(sink));
         return 1;
     }
