@@ -1,13 +1,12 @@
 // Finds the built helper process and pqflow next to this test assembly's configuration, and runs them.
 using System.Diagnostics;
+using ParquetFlow.Tests.Shared;
 
 namespace ParquetFlow.Ipc.Tests;
 
 internal static class ToolPaths
 {
-    private static readonly string s_configuration = AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
-
-    public static string RepositoryRoot { get; } = FindRoot();
+    public static string RepositoryRoot => BuiltPaths.RepositoryRoot;
 
     public static string TestProcessDll => Built("tests/ParquetFlow.Ipc.TestProcess", "ParquetFlow.Ipc.TestProcess.dll");
 
@@ -59,22 +58,5 @@ internal static class ToolPaths
         return Process.Start(info) ?? throw new InvalidOperationException($"could not start {fileName}");
     }
 
-    private static string Built(string project, string dll)
-    {
-        string path = Path.Combine(RepositoryRoot, project, "bin", s_configuration, "net10.0", dll);
-        return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is not built (build the solution first)");
-    }
-
-    private static string FindRoot()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ParquetFlow.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("ParquetFlow.slnx not found above " + AppContext.BaseDirectory);
-    }
+    private static string Built(string project, string dll) => BuiltPaths.Built(project, dll);
 }

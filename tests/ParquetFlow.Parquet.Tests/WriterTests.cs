@@ -346,4 +346,34 @@ public sealed class WriterTests
     }
 
     private static int HeaderLength(byte[] file, long offset) => ParquetFooter.ReadPageHeader(file.AsSpan((int)offset)).Length;
+
+    [Fact]
+    public void Row_groups_after_the_first_allocate_no_buffers_only_their_metadata()
+    {
+        // A log sink writes row groups for days on its writer thread; garbage there means GC pauses that stop the hot
+        // threads too. Columns with the automatic encoding choice (integers, strings) sample every chunk.
+        var schema = new ParquetSchema(ColumnDescriptor.Int32("small"), ColumnDescriptor.Int64("wide"), ColumnDescriptor.String("text"));
+        const int Rows = 65_536;
+        int[] small = [.. Enumerable.Range(0, Rows).Select(i => i % 7)];
+        long[] wide = [.. Enumerable.Range(0, Rows).Select(i => (long)i * 7919 % 1_000_003)];
+        byte[] text = [.. Enumerable.Range(0, Rows).SelectMany(i => "s"u8.ToArray().Append((byte)('a' + (i % 20))))];
+        int[] offsets = [.. Enumerable.Range(0, Rows + 1).Select(i => i * 2)];
+        long[] allocated = new long[6];
+        using var writer = new ParquetFileWriter(Stream.Null, schema, new ParquetWriterOptions { Compression = CompressionCodec.Snappy });
+        for (int g = 0; g < allocated.Length; g++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            using (RowGroupWriter rg = writer.BeginRowGroup())
+            {
+                rg.WriteColumn<int>(0, small);
+                rg.WriteColumn<long>(1, wide);
+                rg.WriteByteArrays(2, text, offsets);
+            }
+
+            allocated[g] = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        // Footer entries, statistics and page indexes of 65,536-row groups take a few KiB; buffers would take hundreds.
+        Assert.All(allocated[2..], a => Assert.True(a < 24 << 10, $"a steady-state row group allocated {a:N0} bytes: [{string.Join(", ", allocated)}]"));
+    }
 }

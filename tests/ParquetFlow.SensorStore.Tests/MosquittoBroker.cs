@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ParquetFlow.Tests.Shared;
 
 namespace ParquetFlow.SensorStore.Tests;
 
@@ -11,18 +12,8 @@ internal sealed class MosquittoBroker : IDisposable
 
     public bool Running { get; private set; }
 
-    public static string RepositoryRoot
-    {
-        get
-        {
-            string? d = Path.GetDirectoryName(typeof(MosquittoBroker).Assembly.Location);
-            while (d is not null && !File.Exists(Path.Combine(d, "ParquetFlow.slnx")))
-            {
-                d = Path.GetDirectoryName(d);
-            }
-            return d ?? throw new InvalidOperationException("repository root not found");
-        }
-    }
+    public static string RepositoryRoot => BuiltPaths.RepositoryRoot;
+
 
     /// <summary>Starts the broker (on the same port as before when restarted).</summary>
     public void Start()

@@ -1,12 +1,11 @@
 using DuckDB.NET.Data;
+using ParquetFlow.Tests.Shared;
 
 namespace ParquetFlow.Sink.Tests;
 
 /// <summary>A temporary directory, DuckDB read-back, and the built helper process.</summary>
 internal sealed class TestSupport : IDisposable
 {
-    private static readonly string s_configuration = AppContext.BaseDirectory.Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
-
     public TestSupport()
     {
         Directory = Path.Combine(Path.GetTempPath(), "pqflow-sink-" + Guid.NewGuid().ToString("N"));
@@ -15,19 +14,7 @@ internal sealed class TestSupport : IDisposable
 
     public string Directory { get; }
 
-    public static string TestProcessDll
-    {
-        get
-        {
-            string root = AppContext.BaseDirectory;
-            while (!File.Exists(Path.Combine(root, "ParquetFlow.slnx")))
-            {
-                root = Path.GetDirectoryName(root.TrimEnd('/'))!;
-            }
-
-            return Path.Combine(root, "tests/ParquetFlow.Sink.TestProcess/bin", s_configuration, "net10.0/ParquetFlow.Sink.TestProcess.dll");
-        }
-    }
+    public static string TestProcessDll => BuiltPaths.Built("tests/ParquetFlow.Sink.TestProcess", "ParquetFlow.Sink.TestProcess.dll");
 
     public string PathOf(string name) => Path.Combine(Directory, name);
 

@@ -41,11 +41,12 @@ public class SinkLatencyDistribution
             bool pinned = Environment.ProcessorCount > 1 && ThreadAffinity.TryPinCurrentThread(0);
             long next = 0;
             Measure(sink, ref next, TimeSpan.FromSeconds(2), null);
+            int gcsBefore = GC.CollectionCount(0);
             (LongHistogram burst, LongHistogram single, long dropped) running = Measure(sink, ref next, TimeSpan.FromSeconds(10), null);
             int gcs = GC.CollectionCount(0);
             (LongHistogram burst, LongHistogram single, long dropped) paused = Measure(sink, ref next, TimeSpan.FromSeconds(10), sink);
             (LongHistogram burst, LongHistogram single, long dropped) floor = Measure(null, ref next, TimeSpan.FromSeconds(10), null);
-            Console.WriteLine($"// producer pinned to CPU 0: {pinned}; writer pinned to CPU 1: {sink.Statistics.LastError is null}; gen0 GCs while paused: {GC.CollectionCount(0) - gcs}");
+            Console.WriteLine($"// producer pinned to CPU 0: {pinned}; writer pinned to CPU 1: {sink.Statistics.LastError is null}; gen0 GCs while running: {gcs - gcsBefore}, while paused: {GC.CollectionCount(0) - gcs}");
             Console.WriteLine("// phase | method | p50 | p90 | p99 | p99.9 | p99.99 | max | dropped");
             Print("writer running", running);
             Print("writer paused 10 s", paused);

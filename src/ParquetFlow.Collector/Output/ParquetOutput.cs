@@ -18,6 +18,7 @@ public sealed class ParquetOutput : IDisposable
     private readonly long _rotateBytes;
     private readonly Lock _lock = new();
     private readonly Dictionary<(SourceKey Source, DateOnly Date), Partition> _partitions = [];
+    private readonly Dictionary<(SourceKey Source, DateOnly Date), Partition> _closing = [];
     private long _rows;
     private long _droppedClosed;
 
@@ -101,7 +102,7 @@ public sealed class ParquetOutput : IDisposable
     public int CloseIdle(TimeSpan idle)
     {
         long cutoff = Environment.TickCount64 - (long)idle.TotalMilliseconds;
-        var closing = new List<LogSink>();
+        var closing = new List<((SourceKey Source, DateOnly Date) Key, Partition Partition)>();
         lock (_lock)
         {
             foreach (KeyValuePair<(SourceKey Source, DateOnly Date), Partition> entry in _partitions)
@@ -109,16 +110,33 @@ public sealed class ParquetOutput : IDisposable
                 // Writers enter under this lock, so a partition with none now gets none before it is gone from the map.
                 if (Volatile.Read(ref entry.Value.Writers) == 0 && Volatile.Read(ref entry.Value.LastWrite) <= cutoff)
                 {
-                    closing.Add(entry.Value.Sink);
-                    _partitions.Remove(entry.Key);
+                    closing.Add((entry.Key, entry.Value));
                 }
+            }
+
+            foreach (((SourceKey Source, DateOnly Date) key, Partition partition) in closing)
+            {
+                _partitions.Remove(key);
+                _closing.Add(key, partition);
             }
         }
 
-        foreach (LogSink sink in closing)
+        foreach (((SourceKey Source, DateOnly Date) key, Partition partition) in closing)
         {
-            sink.Dispose();
-            Interlocked.Add(ref _droppedClosed, sink.Statistics.Dropped);
+            try
+            {
+                partition.Sink.Dispose();
+                Interlocked.Add(ref _droppedClosed, partition.Sink.Statistics.Dropped);
+            }
+            finally
+            {
+                lock (_lock)
+                {
+                    _closing.Remove(key);
+                }
+
+                partition.Closed.Set();
+            }
         }
 
         return closing.Count;
@@ -143,33 +161,52 @@ public sealed class ParquetOutput : IDisposable
     /// <summary>The partition's sink, opened if need be, with this caller counted as its writer until <see cref="Write"/> is done.</summary>
     private Partition Enter(SourceKey source, DateOnly date)
     {
-        lock (_lock)
+        while (true)
         {
-            if (!_partitions.TryGetValue((source, date), out Partition? partition))
+            Partition? closing;
+            lock (_lock)
             {
-                string directory = Path.Combine(
-                    _root,
-                    $"source={source.Type.ToString().ToUpperInvariant()}-{source.Id.ToString(CultureInfo.InvariantCulture)}",
-                    $"date={date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}");
-                var sink = new LogSink(Layout, new LogSinkOptions
+                if (_partitions.TryGetValue((source, date), out Partition? open))
                 {
-                    FilePattern = Path.Combine(directory, "part-{seq}-{utc}.parquet"),
-                    MultiProducer = true,
-                    FullMode = RingFullMode.Wait,
-                    RingCapacityBytes = 1 << 20,
+                    Interlocked.Increment(ref open.Writers);
+                    return open;
+                }
 
-                    // Many partitions share the process: a quiet sink's writer sleeps up to 20 ms (a producer that
-                    // finds its ring full wakes it), instead of waking a thousand times a second.
-                    MaxWriterSleep = TimeSpan.FromMilliseconds(20),
-                    MaxBytesPerFile = _rotateBytes,
-                });
-                partition = new Partition(sink);
-                _partitions.Add((source, date), partition);
+                if (!_closing.TryGetValue((source, date), out closing))
+                {
+                    Partition created = Open(source, date);
+                    _partitions.Add((source, date), created);
+                    Interlocked.Increment(ref created.Writers);
+                    return created;
+                }
             }
 
-            Interlocked.Increment(ref partition.Writers);
-            return partition;
+            // Its sink is still completing its file: a new sink in the same directory must not start before (it would
+            // take the file in progress for a crash's leftover).
+            closing.Closed.Wait();
         }
+    }
+
+    /// <summary>Starts the sink of a partition (under the map's lock).</summary>
+    private Partition Open(SourceKey source, DateOnly date)
+    {
+        string directory = Path.Combine(
+            _root,
+            $"source={source.Type.ToString().ToUpperInvariant()}-{source.Id.ToString(CultureInfo.InvariantCulture)}",
+            $"date={date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}");
+        var sink = new LogSink(Layout, new LogSinkOptions
+        {
+            FilePattern = Path.Combine(directory, "part-{seq}-{utc}.parquet"),
+            MultiProducer = true,
+            FullMode = RingFullMode.Wait,
+            RingCapacityBytes = 1 << 20,
+
+            // Many partitions share the process: a quiet sink's writer sleeps up to 20 ms (a producer that finds its
+            // ring full wakes it), instead of waking a thousand times a second.
+            MaxWriterSleep = TimeSpan.FromMilliseconds(20),
+            MaxBytesPerFile = _rotateBytes,
+        });
+        return new Partition(sink);
     }
 
     private LogSink[] Sinks()
@@ -197,6 +234,7 @@ public sealed class ParquetOutput : IDisposable
     private sealed class Partition(LogSink sink)
     {
         public readonly LogSink Sink = sink;
+        public readonly ManualResetEventSlim Closed = new(false);
         public int Writers;
         public long LastWrite = Environment.TickCount64;
     }

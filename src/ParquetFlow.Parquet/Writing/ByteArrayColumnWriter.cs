@@ -18,6 +18,7 @@ internal sealed class ByteArrayColumnWriter : ColumnWriter
     private int[] _indices = [];
     private int _count;
     private Mode _mode = Mode.Undecided;
+    private ByteArrayDictionary? _probe;
     private byte[] _min = new byte[64];
     private byte[] _max = new byte[64];
     private int _minLength = -1;
@@ -320,13 +321,16 @@ internal sealed class ByteArrayColumnWriter : ColumnWriter
             return Mode.Dictionary;
         }
 
-        using var probe = new ByteArrayDictionary(lengthPrefixed: false);
+        // Counted in a table kept for the next chunk (no allocation per chunk).
+        ByteArrayDictionary probe = _probe ??= new ByteArrayDictionary(lengthPrefixed: false);
         for (int i = 0; i < n; i++)
         {
             probe.GetOrAdd(data[sampleOffsets[i]..sampleOffsets[i + 1]]);
         }
 
-        return probe.Count * 2 > n ? Mode.Plain : Mode.Dictionary;
+        int distinct = probe.Count;
+        probe.Clear();
+        return distinct * 2 > n ? Mode.Plain : Mode.Dictionary;
     }
 
     public override void Dispose()
@@ -334,6 +338,7 @@ internal sealed class ByteArrayColumnWriter : ColumnWriter
         base.Dispose();
         _plain.Dispose();
         _dictionary.Dispose();
+        _probe?.Dispose();
         if (_indices.Length > 0)
         {
             ArrayPool<int>.Shared.Return(_indices);

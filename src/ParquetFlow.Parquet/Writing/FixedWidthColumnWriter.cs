@@ -17,6 +17,7 @@ internal sealed class FixedWidthColumnWriter<T> : ColumnWriter
 {
     private const int SampleSize = 4096;
     private readonly ValueDictionary<T> _dictionary = new();
+    private ValueDictionary<T>? _probe;
     private T[] _values = ArrayPool<T>.Shared.Rent(1024);
     private int[] _indices = [];
     private int _count;
@@ -350,15 +351,18 @@ internal sealed class FixedWidthColumnWriter<T> : ColumnWriter
         return deltaBits < plainBits * 0.75 ? ValueEncoding.Delta : ValueEncoding.Plain;
     }
 
-    private static int CountDistinct(ReadOnlySpan<T> sample)
+    /// <summary>Distinct values in the sample, counted in a table kept for the next chunk (no allocation per chunk).</summary>
+    private int CountDistinct(ReadOnlySpan<T> sample)
     {
-        var probe = new ValueDictionary<T>();
+        ValueDictionary<T> probe = _probe ??= new ValueDictionary<T>();
         foreach (T value in sample)
         {
             probe.GetOrAdd(value);
         }
 
-        return probe.Count;
+        int distinct = probe.Count;
+        probe.Clear();
+        return distinct;
     }
 
     private static double EstimateDeltaBits(ReadOnlySpan<T> sample)

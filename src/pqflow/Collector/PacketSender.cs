@@ -29,12 +29,15 @@ internal sealed record SenderSettings
     /// <summary>Every Nth packet is a FULL; 0 sends only DIFF.</summary>
     public int FullEvery { get; init; }
 
+    /// <summary>Source id of client 0; client N sends as RACK-(FirstSource + N).</summary>
+    public int FirstSource { get; init; } = 1;
+
     /// <summary>End with a frame the server must reject.</summary>
     public bool Malformed { get; init; }
 }
 
 /// <summary>
-/// One client of the load generator: source RACK-(client + 1), DIFF (and FULL) packets of consecutive registers at a
+/// One client of the load generator: source RACK-(first source + client), DIFF (and FULL) packets of consecutive registers at a
 /// random start, written in 512 KiB batches (or one by one at a set rate); at the end it half-closes and waits for the
 /// server to close, so every packet it sent has been accepted when it returns.
 /// </summary>
@@ -46,7 +49,7 @@ internal static class PacketSender
         using var tcp = new TcpClient { NoDelay = true };
         await tcp.ConnectAsync(settings.Host, settings.Port, token);
         NetworkStream stream = tcp.GetStream();
-        var packet = new RackPacket { SourceType = SourceType.Rack, SourceId = 1 + client };
+        var packet = new RackPacket { SourceType = SourceType.Rack, SourceId = settings.FirstSource + client };
         int registers = settings.Registers;
         packet.SetCount(registers);
         var output = new ArrayBufferWriter<byte>(1 << 20);

@@ -21,9 +21,10 @@ internal static class SendCommand
         var registers = new Option<int>("--registers") { Description = "Registers per packet", DefaultValueFactory = _ => 100 };
         var rate = new Option<double>("--rate") { Description = "Packets per second per client (0 = as fast as possible)", DefaultValueFactory = _ => 0 };
         var fullEvery = new Option<int>("--full-every") { Description = "Every Nth packet is a FULL (0 = only DIFF)", DefaultValueFactory = _ => 0 };
+        var firstSource = new Option<int>("--first-source") { Description = "Source id of the first client (client N sends as RACK-(first + N)), so several senders can feed distinct sources", DefaultValueFactory = _ => 1 };
         var malformed = new Option<bool>("--malformed") { Description = "End each client with a malformed frame (the server must close only that connection)" };
         var command = new Command("send", "Send rack/controller packets to a collector: clients, rate, registers per packet, framing, DIFF/FULL mix.");
-        foreach (Option option in new Option[] { host, port, framing, clients, packets, duration, registers, rate, fullEvery, malformed })
+        foreach (Option option in new Option[] { host, port, framing, clients, packets, duration, registers, rate, fullEvery, firstSource, malformed })
         {
             command.Options.Add(option);
         }
@@ -49,6 +50,7 @@ internal static class SendCommand
                 Duration = TimeSpan.FromSeconds(parse.GetValue(duration)),
                 Rate = parse.GetValue(rate),
                 FullEvery = parse.GetValue(fullEvery),
+                FirstSource = parse.GetValue(firstSource),
                 Malformed = parse.GetValue(malformed),
             };
             Task[] tasks = [.. Enumerable.Range(0, sent.Length).Select(c => PacketSender.RunAsync(c, settings, sent, token))];
