@@ -20,6 +20,7 @@ public sealed class LogSink : IDisposable
     private readonly LogSinkOptions _options;
     private readonly ParquetWriterOptions _writerOptions;
     private readonly RecordRing _ring;
+    private readonly SpscRing? _spsc; // the same ring when single-producer: a sealed type, so the hot call is direct and inlined
     private readonly ColumnBatch _batch;
     private readonly FileNamer _namer;
     private readonly Thread _thread;
@@ -63,7 +64,8 @@ public sealed class LogSink : IDisposable
         _namer = new FileNamer(options.FilePattern);
         System.IO.Directory.CreateDirectory(_namer.Directory);
         RecoveredFiles = RecoverDirectory(_namer.Directory);
-        _ring = options.MultiProducer ? new MpscRing(options.RingCapacityBytes, options.FullMode) : new SpscRing(options.RingCapacityBytes, options.FullMode);
+        _spsc = options.MultiProducer ? null : new SpscRing(options.RingCapacityBytes, options.FullMode);
+        _ring = _spsc ?? (RecordRing)new MpscRing(options.RingCapacityBytes, options.FullMode);
         _batch = new ColumnBatch(layout, options.RowGroupRows);
         _ring.ConsumerWake = _wake;
         long slots = options.RingCapacityBytes / RecordRing.SlotSize;
@@ -111,7 +113,8 @@ public sealed class LogSink : IDisposable
             return _ring.CountInvalid();
         }
 
-        return _ring.TryWrite(record);
+        SpscRing? spsc = _spsc;
+        return spsc is not null ? spsc.TryWrite(record) : _ring.TryWrite(record);
     }
 
     /// <summary>Logs a blittable struct whose memory is the record (e.g. a <c>[StructLayout(Pack = 1)]</c> struct).</summary>
