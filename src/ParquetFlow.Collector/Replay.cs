@@ -45,6 +45,12 @@ public static class Replay
             images?.Apply(packet);
             parquet?.Write(packet);
             frames++;
+            if (parquet is not null && frames % 65_536 == 0)
+            {
+                // A long log crosses many days: partitions no frame has touched for a few seconds of replay are done.
+                parquet.CloseIdle(TimeSpan.FromSeconds(5));
+            }
+
             if (packet.Command is PacketCommand.Diff or PacketCommand.Full)
             {
                 registers += packet.Count;

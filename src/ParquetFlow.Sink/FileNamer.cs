@@ -16,7 +16,8 @@ internal sealed class FileNamer
     public FileNamer(string pattern)
     {
         _pattern = pattern;
-        if (pattern.Contains("{seq}", StringComparison.Ordinal) && System.IO.Directory.Exists(Directory))
+        // Only a {seq} in the file name is numbered from what is there; one in a directory part names a new directory.
+        if (Path.GetFileName(pattern).Contains("{seq}", StringComparison.Ordinal) && System.IO.Directory.Exists(Directory))
         {
             _sequence = HighestSequence() + 1;
         }

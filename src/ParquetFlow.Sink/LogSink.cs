@@ -48,7 +48,7 @@ public sealed class LogSink : IDisposable
     private volatile bool _stopped;
     private volatile int _paused;
     private volatile int _pauseAcknowledged;
-    private bool _disposed;
+    private int _disposed;
 
     /// <summary>Recovers files left in progress by a crash, then starts the writer thread.</summary>
     public LogSink(RecordLayout layout, LogSinkOptions options)
@@ -128,7 +128,7 @@ public sealed class LogSink : IDisposable
     /// </summary>
     public void Flush()
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         long ticket;
         lock (_gate)
         {
@@ -166,12 +166,12 @@ public sealed class LogSink : IDisposable
     /// <summary>Drains everything logged so far, writes it, completes the current file and stops the writer thread.</summary>
     public void Dispose()
     {
-        if (_disposed)
+        // Once, even when two threads dispose at the same time.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
         }
 
-        _disposed = true;
         _paused = 0;
         _stopping = true;
         _wake.Set();
@@ -256,13 +256,13 @@ public sealed class LogSink : IDisposable
 
     private void Run()
     {
-        if (_options.WriterCpu is int cpu && !ThreadAffinity.TryPinCurrentThread(cpu))
-        {
-            Volatile.Write(ref _lastError, $"could not pin the writer thread to CPU {cpu} (errno {Marshal.GetLastPInvokeError()}); it runs unpinned");
-        }
-
         try
         {
+            if (_options.WriterCpu is int cpu && !ThreadAffinity.TryPinCurrentThread(cpu))
+            {
+                Volatile.Write(ref _lastError, $"could not pin the writer thread to CPU {cpu}; it runs unpinned");
+            }
+
             Loop();
         }
         catch (Exception e)

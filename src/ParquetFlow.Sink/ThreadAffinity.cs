@@ -20,7 +20,14 @@ public static partial class ThreadAffinity
         ulong* mask = stackalloc ulong[16];
         new Span<ulong>(mask, 16).Clear();
         mask[cpu / 64] = 1UL << (cpu % 64);
-        return SchedSetAffinity(0, 16 * sizeof(ulong), mask) == 0;
+        try
+        {
+            return SchedSetAffinity(0, 16 * sizeof(ulong), mask) == 0;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
     }
 
     [LibraryImport("libc", EntryPoint = "sched_setaffinity", SetLastError = true)]

@@ -36,46 +36,64 @@ public sealed partial class ProcessTests : IDisposable
         const int Registers = 25;
         string data = Path.Combine(_directory, "data");
         using Process server = Pqflow("serve", "--port", "0", "--framing", "packet", "--data", data, "--status-seconds", "60");
+        Task<string> serverErrors = server.StandardError.ReadToEndAsync(); // drained, so logging can never block the server
         TimeSpan patience = TimeSpan.FromSeconds(60);
-        string? line;
-        int port = 0;
-        var seen = new List<string>();
-        while ((line = await server.StandardOutput.ReadLineAsync().WaitAsync(patience)) is not null)
-        {
-            seen.Add(line);
-            Match match = Listening().Match(line);
-            if (match.Success)
-            {
-                port = int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
-                break;
-            }
-        }
-
-        Assert.True(port > 0, "pqflow serve did not report its port: " + string.Join(" / ", seen));
-        Task<string> serverOutput = server.StandardOutput.ReadToEndAsync();
+        var senders = new List<Process>();
+        Task<string> serverOutput;
         try
         {
-            Process[] senders = [.. Enumerable.Range(0, Senders).Select(s => Pqflow(
+            string? line;
+            int port = 0;
+            var seen = new List<string>();
+            while ((line = await server.StandardOutput.ReadLineAsync().WaitAsync(patience)) is not null)
+            {
+                seen.Add(line);
+                Match match = Listening().Match(line);
+                if (match.Success)
+                {
+                    port = int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+                    break;
+                }
+            }
+
+            Assert.True(port > 0, "pqflow serve did not report its port: " + string.Join(" / ", seen));
+            serverOutput = server.StandardOutput.ReadToEndAsync();
+            senders.AddRange(Enumerable.Range(0, Senders).Select(s => Pqflow(
                 "send", "--port", port.ToString(CultureInfo.InvariantCulture), "--clients", ClientsEach.ToString(CultureInfo.InvariantCulture),
                 "--packets", Packets.ToString(CultureInfo.InvariantCulture), "--registers", Registers.ToString(CultureInfo.InvariantCulture),
-                "--full-every", "50", "--first-source", (1 + (s * ClientsEach)).ToString(CultureInfo.InvariantCulture)))];
+                "--full-every", "50", "--first-source", (1 + (s * ClientsEach)).ToString(CultureInfo.InvariantCulture))));
             foreach (Process sender in senders)
             {
+                Task<string> errors = sender.StandardError.ReadToEndAsync();
                 string said = await sender.StandardOutput.ReadToEndAsync().WaitAsync(patience);
                 await sender.WaitForExitAsync().WaitAsync(patience);
-                Assert.True(sender.ExitCode == 0, await sender.StandardError.ReadToEndAsync());
+                Assert.True(sender.ExitCode == 0, await errors);
                 Assert.Contains($"sent {ClientsEach * Packets:N0} packets", said, StringComparison.Ordinal);
-                sender.Dispose();
             }
-        }
-        finally
-        {
+
             using Process kill = Process.Start("kill", ["-TERM", server.Id.ToString(CultureInfo.InvariantCulture)]);
             await kill.WaitForExitAsync();
             await server.WaitForExitAsync().WaitAsync(patience);
         }
+        finally
+        {
+            // Whatever failed above, no process outlives the test (or its data directory).
+            foreach (Process process in senders.Append(server))
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                    await process.WaitForExitAsync();
+                }
+            }
 
-        Assert.Equal(0, server.ExitCode);
+            foreach (Process sender in senders)
+            {
+                sender.Dispose();
+            }
+        }
+
+        Assert.True(server.ExitCode == 0, await serverErrors);
         Assert.Contains($"frames {Senders * ClientsEach * Packets}, registers {Senders * ClientsEach * Packets * Registers},", await serverOutput, StringComparison.Ordinal);
 
         // pqflow send makes packet i carry values (i + k) for its k-th register: each source's rows must hold exactly those.

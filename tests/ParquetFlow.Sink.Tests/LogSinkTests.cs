@@ -211,7 +211,9 @@ public sealed class LogSinkTests
     public void The_writer_runs_pinned_to_a_cpu_and_an_impossible_cpu_is_reported_not_fatal()
     {
         using var t = new TestSupport();
-        foreach ((int cpu, bool pinned) in new[] { (Environment.ProcessorCount - 1, true), (5000, false) })
+        // A CPU this process may run on (a container's cpuset need not start at 0).
+        int allowed = OperatingSystem.IsLinux() ? System.Numerics.BitOperations.TrailingZeroCount((ulong)System.Diagnostics.Process.GetCurrentProcess().ProcessorAffinity) : 0;
+        foreach ((int cpu, bool pinned) in new[] { (allowed, true), (5000, false) })
         {
             string file = t.PathOf($"cpu{cpu}.parquet");
             using var sink = new LogSink(MarketOrder.Layout, new LogSinkOptions { FilePattern = file, WriterCpu = cpu, FullMode = RingFullMode.Wait });
@@ -234,6 +236,34 @@ public sealed class LogSinkTests
         }
 
         Assert.Throws<ArgumentOutOfRangeException>(() => new LogSink(MarketOrder.Layout, new LogSinkOptions { FilePattern = t.PathOf("x.parquet"), WriterCpu = -1 }));
+    }
+
+    [Fact]
+    public void File_numbers_continue_after_the_files_already_there_and_a_seq_in_a_directory_name_is_left_alone()
+    {
+        using var t = new TestSupport();
+        foreach (int run in new[] { 0, 1 })
+        {
+            using var sink = new LogSink(MarketOrder.Layout, new LogSinkOptions { FilePattern = t.PathOf("o-{seq}-{utc}.parquet"), MaxRowsPerFile = 10, FullMode = RingFullMode.Wait });
+            for (long i = 0; i < 20; i++)
+            {
+                MarketOrder order = MarketOrder.Make(i);
+                sink.TryLog(in order);
+            }
+        }
+
+        // The second sink numbered its files 2 and 3, after the first one's 0 and 1.
+        Assert.Equal(["000000", "000001", "000002", "000003"], t.ParquetFiles().Select(f => Path.GetFileName(f).Split('-')[1]));
+
+        string nested = t.PathOf("run-{seq}/log.parquet");
+        for (int run = 0; run < 2; run++)
+        {
+            using var sink = new LogSink(MarketOrder.Layout, new LogSinkOptions { FilePattern = nested });
+            MarketOrder order = MarketOrder.Make(run);
+            sink.TryLog(in order);
+        }
+
+        Assert.True(File.Exists(t.PathOf("run-000000/log.parquet")));
     }
 
     [Fact]

@@ -21,6 +21,8 @@ public sealed class ParquetOutput : IDisposable
     private readonly Dictionary<(SourceKey Source, DateOnly Date), Partition> _closing = [];
     private long _rows;
     private long _droppedClosed;
+    private long _lostClosed;
+    private bool _disposed;
 
     /// <summary>Writes partitions under <paramref name="root"/>, rotating files at <paramref name="rotateBytes"/>.</summary>
     public ParquetOutput(string root, long rotateBytes = 50L << 20)
@@ -80,7 +82,10 @@ public sealed class ParquetOutput : IDisposable
     }
 
     /// <summary>Rows the sinks dropped (none while producers wait on full rings; counted in case a sink fails).</summary>
-    public long Dropped => Interlocked.Read(ref _droppedClosed) + Sinks().Sum(s => s.Statistics.Dropped);
+    public long Dropped => Counted(s => s.Dropped, ref _droppedClosed);
+
+    /// <summary>Rows the sinks accepted but lost to a write error (a full disk, say); see the sinks' last errors in the log.</summary>
+    public long Lost => Counted(s => s.Lost, ref _lostClosed);
 
     /// <summary>Partitions with an open sink (a writer thread and a file in progress each).</summary>
     public int OpenPartitions
@@ -121,30 +126,61 @@ public sealed class ParquetOutput : IDisposable
             }
         }
 
+        var failures = new List<string>();
         foreach (((SourceKey Source, DateOnly Date) key, Partition partition) in closing)
         {
             try
             {
-                partition.Sink.Dispose();
-                Interlocked.Add(ref _droppedClosed, partition.Sink.Statistics.Dropped);
+                LogSink sink = partition.Sink;
+                try
+                {
+                    sink.Flush(); // throws when rows were lost to a write error since the last flush
+                }
+                catch (IOException e)
+                {
+                    failures.Add($"{key.Source} {key.Date:yyyy-MM-dd}: {e.Message}");
+                }
+
+                long lostBefore = sink.Statistics.Lost;
+                sink.Dispose();
+                LogSinkStatistics stats = sink.Statistics;
+                if (stats.Lost > lostBefore)
+                {
+                    failures.Add($"{key.Source} {key.Date:yyyy-MM-dd}: {stats.Lost - lostBefore} rows lost completing the file ({stats.LastError})");
+                }
+
             }
             finally
             {
+                // Moved from the closing set to the closed counters in one step, so the counters never go down.
                 lock (_lock)
                 {
                     _closing.Remove(key);
+                    LogSinkStatistics final = partition.Sink.Statistics;
+                    _droppedClosed += final.Dropped;
+                    _lostClosed += final.Lost;
                 }
 
                 partition.Closed.Set();
             }
         }
 
+        if (failures.Count > 0)
+        {
+            throw new IOException("closing idle Parquet partitions lost rows: " + string.Join("; ", failures));
+        }
+
         return closing.Count;
     }
 
-    /// <summary>Makes every row written so far durable in its partition's file.</summary>
+    /// <summary>Makes every row written so far durable in its partition's file (a partition being closed meanwhile is waited for).</summary>
     public void Flush()
     {
+        foreach (Partition closing in Closing())
+        {
+            closing.Closed.Wait();
+        }
+
         foreach (LogSink sink in Sinks())
         {
             try
@@ -153,7 +189,7 @@ public sealed class ParquetOutput : IDisposable
             }
             catch (ObjectDisposedException)
             {
-                // Closed as idle meanwhile: its files are complete.
+                // Closed as idle meanwhile, after its own flush: its files are complete.
             }
         }
     }
@@ -166,6 +202,7 @@ public sealed class ParquetOutput : IDisposable
             Partition? closing;
             lock (_lock)
             {
+                ObjectDisposedException.ThrowIf(_disposed, this);
                 if (_partitions.TryGetValue((source, date), out Partition? open))
                 {
                     Interlocked.Increment(ref open.Writers);
@@ -217,17 +254,39 @@ public sealed class ParquetOutput : IDisposable
         }
     }
 
-    /// <summary>Drains every sink and completes its files.</summary>
+    private Partition[] Closing()
+    {
+        lock (_lock)
+        {
+            return [.. _closing.Values];
+        }
+    }
+
+    /// <summary>A counter over closed, closing and open sinks, read under the lock so that it never goes down.</summary>
+    private long Counted(Func<LogSinkStatistics, long> counter, ref long closed)
+    {
+        lock (_lock)
+        {
+            return closed + _partitions.Values.Concat(_closing.Values).Sum(p => counter(p.Sink.Statistics));
+        }
+    }
+
+    /// <summary>Drains every sink and completes its files; later writes throw <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
     {
+        lock (_lock)
+        {
+            _disposed = true;
+        }
+
+        foreach (Partition closing in Closing())
+        {
+            closing.Closed.Wait();
+        }
+
         foreach (LogSink sink in Sinks())
         {
             sink.Dispose();
-        }
-
-        lock (_lock)
-        {
-            _partitions.Clear();
         }
     }
 

@@ -71,26 +71,39 @@ public sealed class RawLogWriter : IDisposable
         if (rotated)
         {
             // The rotating thread pays for the fsyncs, outside the append lock: other connections go on appending.
-            SyncPending();
+            // The frame is in the log by now, so a failing fsync must not fail the append: what was not synced stays
+            // pending, and the next Flush does it or reports the error.
+            try
+            {
+                SyncPending();
+            }
+            catch (IOException)
+            {
+            }
         }
     }
 
-    /// <summary>Writes buffered records and fsyncs the current file (appends go on meanwhile).</summary>
+    /// <summary>Writes buffered records and fsyncs the current file (appends go on meanwhile); throws <see cref="IOException"/> when it cannot.</summary>
     public void Flush()
     {
         lock (_syncLock)
         {
-            FileStream? file;
+            SafeFileHandle? handle;
             lock (_lock)
             {
-                file = _file;
-                file?.Flush(flushToDisk: false);
+                // The stream's buffer is written and its handle taken under the append lock: outside it, the stream
+                // belongs to the appenders.
+                _file?.Flush(flushToDisk: false);
+                handle = _file?.SafeFileHandle;
             }
 
             SyncPendingLocked();
-            if (file is not null)
+
+            // A handle closed meanwhile was rotated away, fsynced and closed by SyncPendingLocked (only holders of the
+            // sync lock close files).
+            if (handle is not null && !handle.IsClosed)
             {
-                RandomAccess.FlushToDisk(file.SafeFileHandle);
+                RandomAccess.FlushToDisk(handle);
             }
         }
     }
@@ -131,20 +144,37 @@ public sealed class RawLogWriter : IDisposable
     /// </summary>
     private void SyncPendingLocked()
     {
-        FileStream[] closing;
+        // Each item leaves the pending lists only once it is done, so a failure leaves the rest for the next call.
+        while (true)
+        {
+            FileStream? old;
+            lock (_lock)
+            {
+                old = _closing.Count > 0 ? _closing[0] : null;
+            }
+
+            if (old is null)
+            {
+                break;
+            }
+
+            RandomAccess.FlushToDisk(old.SafeFileHandle);
+            old.Dispose();
+            lock (_lock)
+            {
+                _closing.RemoveAt(0);
+            }
+        }
+
         SafeFileHandle[] created;
         lock (_lock)
         {
-            closing = [.. _closing];
             created = [.. _created];
-            _closing.Clear();
-            _created.Clear();
         }
 
-        foreach (FileStream old in closing)
+        if (created.Length == 0)
         {
-            RandomAccess.FlushToDisk(old.SafeFileHandle);
-            old.Dispose();
+            return;
         }
 
         foreach (SafeFileHandle handle in created)
@@ -155,22 +185,36 @@ public sealed class RawLogWriter : IDisposable
             }
         }
 
-        if (created.Length > 0)
+        DirectorySync.Sync(_directory);
+        lock (_lock)
         {
-            DirectorySync.Sync(_directory);
+            _created.RemoveRange(0, created.Length);
         }
     }
 
-    /// <summary>Flushes and closes the current file.</summary>
+    /// <summary>Flushes and closes the current file (closing every file even when the flush fails, which it then reports).</summary>
     public void Dispose()
     {
-        Flush();
-        lock (_syncLock)
+        try
         {
-            lock (_lock)
+            Flush();
+        }
+        finally
+        {
+            lock (_syncLock)
             {
-                _file?.Dispose();
-                _file = null;
+                lock (_lock)
+                {
+                    foreach (FileStream old in _closing)
+                    {
+                        old.Dispose();
+                    }
+
+                    _closing.Clear();
+                    _created.Clear();
+                    _file?.Dispose();
+                    _file = null;
+                }
             }
         }
     }

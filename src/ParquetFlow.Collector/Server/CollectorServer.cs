@@ -321,42 +321,52 @@ public sealed class CollectorServer : IAsyncDisposable
         {
             while (!_stopping.Token.WaitHandle.WaitOne(_options.FlushInterval))
             {
-                Flush();
-                CloseIdlePartitions();
+                try
+                {
+                    Flush();
+                    CloseIdlePartitions();
+                }
+                catch (Exception e)
+                {
+                    // Never let one unexpected failure end periodic flushing for the rest of the run.
+                    _options.Logger.LogError("periodic flush failed: {Reason}", e.Message);
+                }
             }
         },
         CancellationToken.None,
         TaskCreationOptions.LongRunning,
         TaskScheduler.Default);
 
-    /// <summary>Fsyncs the raw log and rewrites <c>image.bin</c> atomically.</summary>
+    /// <summary>Fsyncs the raw log, rewrites <c>image.bin</c> atomically and flushes Parquet; a step that fails is logged and the others still run.</summary>
     public void Flush()
+    {
+        Step("raw log fsync", _rawLog.Flush);
+        Step("image.bin", () => Images.Save(_imagePath));
+        if (_parquet is not null)
+        {
+            Step("Parquet flush", _parquet.Flush);
+        }
+    }
+
+    private void Step(string what, Action action)
     {
         try
         {
-            _rawLog.Flush();
-            Images.Save(_imagePath);
-            _parquet?.Flush();
+            action();
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException or AggregateException)
         {
-            _options.Logger.LogError("flush failed: {Reason}", e.Message);
+            _options.Logger.LogError("{What} failed: {Reason}", what, e.Message);
         }
     }
 
     private void CloseIdlePartitions()
     {
-        try
+        int closed = 0;
+        Step("closing idle Parquet partitions", () => closed = _parquet?.CloseIdle(_options.PartitionIdleTimeout) ?? 0);
+        if (closed > 0)
         {
-            int closed = _parquet?.CloseIdle(_options.PartitionIdleTimeout) ?? 0;
-            if (closed > 0)
-            {
-                _options.Logger.LogInformation("completed the files of {Closed} Parquet partition(s) idle for {Idle}", closed, _options.PartitionIdleTimeout);
-            }
-        }
-        catch (IOException e)
-        {
-            _options.Logger.LogError("closing idle Parquet partitions failed: {Reason}", e.Message);
+            _options.Logger.LogInformation("completed the files of {Closed} Parquet partition(s) idle for {Idle}", closed, _options.PartitionIdleTimeout);
         }
     }
 
@@ -388,10 +398,28 @@ public sealed class CollectorServer : IAsyncDisposable
         }
 
         await Task.WhenAll(open).ConfigureAwait(false);
-        await _flusher.ConfigureAwait(false);
+        try
+        {
+            await _flusher.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // The flusher logs its own failures; this is one it did not expect. Shutdown still saves everything.
+            _options.Logger.LogError("the periodic flusher stopped: {Reason}", e.Message);
+        }
+
         Flush();
-        _rawLog.Dispose();
-        _parquet?.Dispose();
+        try
+        {
+            Step("raw log close", _rawLog.Dispose);
+        }
+        finally
+        {
+            if (_parquet is not null)
+            {
+                Step("Parquet close", _parquet.Dispose);
+            }
+        }
     }
 
     /// <inheritdoc/>

@@ -119,7 +119,16 @@ internal sealed class ServerProcess : IAsyncDisposable
             await kill.WaitForExitAsync(token);
         }
 
-        await _process.WaitForExitAsync(token);
+        try
+        {
+            await _process.WaitForExitAsync(token).WaitAsync(TimeSpan.FromMinutes(2), token);
+        }
+        catch (TimeoutException)
+        {
+            _process.Kill(entireProcessTree: true);
+            throw new InvalidOperationException("pqflow serve did not exit within 2 minutes of SIGTERM; killed it");
+        }
+
         if (_process.ExitCode != 0)
         {
             throw new InvalidOperationException($"pqflow serve exited with {_process.ExitCode}: {string.Join(" / ", _errors)}");

@@ -43,9 +43,18 @@ internal static class ReplayCommand
             try
             {
                 ReplayResult result;
+                long lost = 0;
                 using (ParquetOutput? rows = parquetDirectory is null ? null : new ParquetOutput(parquetDirectory))
                 {
                     result = Replay.Run(Path.Combine(directory, "raw"), reader, images, rows);
+                    rows?.Dispose();
+                    lost = rows?.Lost ?? 0;
+                }
+
+                if (lost > 0)
+                {
+                    Console.Error.WriteLine($"pqflow replay: {lost:N0} Parquet rows were lost to write errors");
+                    return 1;
                 }
 
                 foreach (string problem in reader.Problems)
@@ -62,7 +71,7 @@ internal static class ReplayCommand
 
                 if (parquetDirectory is not null)
                 {
-                    Console.WriteLine($"parquet: {result.Registers:N0} rows under {Path.GetFullPath(parquetDirectory)}");
+                    Console.WriteLine($"parquet: {result.Registers:N0} rows written under {Path.GetFullPath(parquetDirectory)}");
                 }
 
                 return 0;

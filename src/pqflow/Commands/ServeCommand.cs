@@ -28,6 +28,12 @@ internal static class ServeCommand
 
         command.SetAction(async (parse, token) =>
         {
+            if (parse.GetValue(partitionIdle) <= 0)
+            {
+                Console.Error.WriteLine("pqflow serve: --partition-idle must be a positive number of seconds");
+                return 2;
+            }
+
             var listeners = new List<ListenerOptions> { new(parse.GetValue(port), parse.GetValue(framing)) };
             foreach (string spec in parse.GetValue(extra) ?? [])
             {
