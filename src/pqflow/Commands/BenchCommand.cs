@@ -72,7 +72,7 @@ internal static class BenchCommand
     private static async Task<int> ThroughputAsync(string root, int clients, SenderSettings settings, int runs, CancellationToken token)
     {
         Console.WriteLine($"collector throughput: {clients} senders x {settings.Packets:N0} packets of {settings.Registers} registers ({settings.Framing.ToString().ToLowerInvariant()} framing), to finished Parquet + raw log + image, {Environment.ProcessorCount} cores");
-        Console.WriteLine("| run | values/s | packets/s | accepted in | finished in | server CPU | sender CPU | server peak RSS | Parquet files | Parquet MB | raw log MB |");
+        Console.WriteLine("| run | values/s | packets/s | accepted in | finished in | server CPU until accepted | sender CPU | server peak RSS until accepted | Parquet files | Parquet MB | raw log MB |");
         Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         var rates = new List<double>();
         for (int run = 1; run <= runs; run++)
