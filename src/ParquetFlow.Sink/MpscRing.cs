@@ -38,7 +38,8 @@ public sealed unsafe class MpscRing : RecordRing
                     return LogResult.Full;
                 }
 
-                if (spin.Count == 0)
+                // Wake the writer at once, and again before each yield (it may have slept again meanwhile).
+                if (spin.Count == 0 || spin.NextSpinWillYield)
                 {
                     ConsumerWake?.Set();
                 }

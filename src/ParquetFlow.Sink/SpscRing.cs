@@ -52,10 +52,16 @@ public sealed unsafe class SpscRing : RecordRing
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void WaitForRoom(long tail, long claim)
     {
-        ConsumerWake?.Set();
         var spin = default(SpinWait);
         while (!Fits(tail, claim, _cachedHead = Volatile.Read(ref Control->Head)))
         {
+            // Wake the writer at once, and again before each yield: it may have woken, found only records still being
+            // written, and gone back to sleep.
+            if (spin.Count == 0 || spin.NextSpinWillYield)
+            {
+                ConsumerWake?.Set();
+            }
+
             spin.SpinOnce();
         }
     }
