@@ -259,6 +259,35 @@ public sealed class CollectorServerTests : IDisposable
         Assert.Contains("pqflow_collector_bad_frames_total 0\n", text);
     }
 
+    [Fact]
+    public async Task The_server_completes_an_idle_partitions_file_and_reopens_it_for_a_later_frame()
+    {
+        await using CollectorServer server = CollectorServer.Start(new CollectorOptions
+        {
+            DataDirectory = _directory,
+            Listeners = [new ListenerOptions(0, FramingKind.Packet)],
+            FlushInterval = TimeSpan.FromMilliseconds(50),
+            PartitionIdleTimeout = TimeSpan.FromMilliseconds(100),
+        });
+        string partition = Path.Combine(_directory, "parquet", "source=RACK-4", "date=1970-01-01");
+        string[] Files(string pattern) => Directory.Exists(partition) ? Directory.GetFiles(partition, pattern) : [];
+        string OpenPartitions() => server.RenderMetrics().Split('\n').Single(l => l.StartsWith("pqflow_collector_parquet_partitions_open ", StringComparison.Ordinal));
+
+        using var client = new TcpClient();
+        await client.ConnectAsync(server.EndPoints[0]);
+        await client.GetStream().WriteAsync(Encode(Diff(4, 0, 10, 10), packetFraming: true));
+        await WaitUntil(() => server.Metrics.Frames == 1);
+
+        // The flusher completes the file once the partition has been idle, and the gauge shows it closed.
+        await WaitUntil(() => Files("*.parquet").Length == 1 && Files("*.inprogress*").Length == 0);
+        Assert.Equal("pqflow_collector_parquet_partitions_open 0", OpenPartitions());
+
+        await client.GetStream().WriteAsync(Encode(Diff(4, 1, 20, 20), packetFraming: true));
+        await WaitUntil(() => Files("*.parquet").Length == 2 && Files("*.inprogress*").Length == 0);
+        Assert.Equal(["part-000000", "part-000001"], Files("*.parquet").Select(f => Path.GetFileName(f)[..11]).Order(StringComparer.Ordinal));
+        Assert.Equal(4, Files("*.parquet").Sum(f => Parquet.ParquetFooter.Read(f).Metadata.NumRows));
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         for (int i = 0; i < 500 && !condition(); i++)
