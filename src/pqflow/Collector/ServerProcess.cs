@@ -29,19 +29,9 @@ internal sealed class ServerProcess : IAsyncDisposable
     {
         int port = FreePort();
         int metricsPort = FreePort();
-        var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        string self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell which executable this is");
-        start.FileName = self;
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-        {
-            start.ArgumentList.Add(typeof(ServerProcess).Assembly.Location);
-        }
-
-        foreach (string argument in new[] { "serve", "--port", port.ToString(CultureInfo.InvariantCulture), "--data", directory, "--status-seconds", "3600", "--metrics-port", metricsPort.ToString(CultureInfo.InvariantCulture) })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
+        ProcessStartInfo start = SelfProcess.StartInfo(
+            "serve", "--port", port.ToString(CultureInfo.InvariantCulture), "--data", directory, "--status-seconds", "3600",
+            "--metrics-port", metricsPort.ToString(CultureInfo.InvariantCulture));
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start pqflow serve");
         var server = new ServerProcess(process, port, metricsPort);
         process.OutputDataReceived += (_, e) =>

@@ -261,18 +261,7 @@ internal static class ShmBenchCommand
 
     private static Process StartConsumer(string target, int count, WaitStrategy wait)
     {
-        string self = Environment.ProcessPath!;
-        var info = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
-        {
-            info.ArgumentList.Add(typeof(ShmBenchCommand).Assembly.Location);
-        }
-
-        foreach (string a in new[] { "shm", "bench-consumer", target, count.ToString(CultureInfo.InvariantCulture), "--wait", wait.ToString() })
-        {
-            info.ArgumentList.Add(a);
-        }
-
+        ProcessStartInfo info = SelfProcess.StartInfo("shm", "bench-consumer", target, count.ToString(CultureInfo.InvariantCulture), "--wait", wait.ToString());
         return Process.Start(info)!;
     }
 
