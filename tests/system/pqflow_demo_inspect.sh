@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The README's main job: `pqflow demo` writes a market-data file, `pqflow inspect` describes it,
-# and a file that is not Parquet gets a clear error and exit code 1.
+# and a file that is not Parquet gets a clear error and exit code 1. PQFLOW_ARCH=arm64: the arm64 NativeAOT pqflow
+# under qemu.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-pqflow="dotnet src/pqflow/bin/Release/net10.0/pqflow.dll"
+. tests/system/lib/arch.sh
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
@@ -22,4 +23,4 @@ err=$($pqflow inspect "$dir/bad.parquet" 2>&1 >/dev/null)
 rc=$?
 set -e
 [ $rc -eq 1 ] && echo "$err" | grep -q "not a Parquet file" || { echo "bad file: exit $rc, '$err'"; exit 1; }
-echo "pqflow demo/inspect: ok"
+echo "pqflow demo/inspect ($arch): ok"

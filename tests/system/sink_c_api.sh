@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The C API end to end: publish libparquetflow.so with NativeAOT, build examples/market_data.c with gcc against it,
 # run it (it also checks the documented errors of bad calls), and check its file with DuckDB and pqflow inspect.
+# PQFLOW_ARCH=arm64: the arm64 library and C programs (aarch64-linux-gnu-gcc) run under qemu; DuckDB and the x64
+# pqflow read the files they wrote.
 set -euo pipefail
 . "$(dirname "$0")/lib/c-api.sh"
 
 publish_native pqflow_create pqflow_set_schema pqflow_log pqflow_log_record pqflow_flush pqflow_destroy pqflow_last_error pqflow_get_stats
 
-gcc -O2 -Wall -Wextra -Werror -I include examples/market_data.c -L "$native" -lparquetflow -Wl,-rpath,"$native" -o "$dir/market_data"
-"$dir/market_data" "$dir/md.parquet" 1000000 > "$dir/run.log" || { cat "$dir/run.log"; echo "market_data failed"; exit 1; }
+"$cc" -O2 -Wall -Wextra -Werror -I include examples/market_data.c -L "$native" -lparquetflow -Wl,-rpath,"$native" -o "$dir/market_data"
+$on_target "$dir/market_data" "$dir/md.parquet" 1000000 > "$dir/run.log" || { cat "$dir/run.log"; echo "market_data failed"; exit 1; }
 grep -q "written 1000000 " "$dir/run.log" || { cat "$dir/run.log"; exit 1; }
 
 . tests/system/lib/duckdb-query.sh
@@ -19,9 +21,9 @@ grep -q "written 1000000 " "$dir/run.log" || { cat "$dir/run.log"; exit 1; }
 [ "$(q "SELECT count(*) FROM (SELECT timestamp_ns t, lag(timestamp_ns) OVER (ORDER BY order_id) p FROM '$dir/md.parquet') WHERE t < p OR t < TIMESTAMPTZ '2020-01-01'")" = 0 ] || { echo "timestamps out of order"; exit 1; }
 span=$(q "SELECT (max(epoch_us(timestamp_ns)) - min(epoch_us(timestamp_ns)))::BIGINT FROM '$dir/md.parquet'")
 [ "$span" -ge 99998 ] && [ "$span" -le 100000 ] || { echo "timestamp span $span us, expected ~99999"; exit 1; }
-gcc -O2 -Wall -Wextra -Werror -pthread -I include tests/system/sink_c_mpsc.c -L "$native" -lparquetflow -Wl,-rpath,"$native" -o "$dir/mpsc"
-"$dir/mpsc" "$dir/mpsc.parquet" > "$dir/mpsc.log" || { cat "$dir/mpsc.log"; echo "MPSC from C failed"; exit 1; }
+"$cc" -O2 -Wall -Wextra -Werror -pthread -I include tests/system/sink_c_mpsc.c -L "$native" -lparquetflow -Wl,-rpath,"$native" -o "$dir/mpsc"
+$on_target "$dir/mpsc" "$dir/mpsc.parquet" > "$dir/mpsc.log" || { cat "$dir/mpsc.log"; echo "MPSC from C failed"; exit 1; }
 [ "$(q "SELECT count(DISTINCT id) FROM '$dir/mpsc.parquet'")" = 1000000 ] || { echo "MPSC: ids missing"; exit 1; }
 [ "$(q "SELECT count(*) FROM '$dir/mpsc.parquet' WHERE (value IS NULL) <> (id % 10 = 0) OR (value IS NOT NULL AND value <> id % 1000) OR text <> 't' || (id % 100)::VARCHAR")" = 0 ] || { echo "MPSC: values wrong"; exit 1; }
-dotnet src/pqflow/bin/Release/net10.0/pqflow.dll inspect "$dir/md.parquet" | grep -q "TIMESTAMP(NANOS, UTC)" || { echo "inspect: no timestamp column"; exit 1; }
-echo "C API: libparquetflow.so + gcc market_data.c + MPSC from two C threads + DuckDB checks: ok"
+$pqflow_host inspect "$dir/md.parquet" | grep -q "TIMESTAMP(NANOS, UTC)" || { echo "inspect: no timestamp column"; exit 1; }
+echo "C API ($arch): libparquetflow.so + gcc market_data.c + MPSC from two C threads + DuckDB checks: ok"

@@ -2,18 +2,19 @@
 # pqflow_log_fast, the C fast path inlined from include/parquet_flow.h: publish libparquetflow.so with NativeAOT, build
 # tests/system/sink_c_fast_path.c with gcc (and the header as C++ with g++), run it single-producer, from two threads
 # into a multi-producer sink, and into a 4 KiB ring the writer cannot keep up with, and check every file with DuckDB.
+# PQFLOW_ARCH=arm64: built with aarch64-linux-gnu-gcc/g++ against the arm64 library, run under qemu.
 set -euo pipefail
 . "$(dirname "$0")/lib/c-api.sh"
 
 publish_native pqflow_producer_open pqflow_log_record pqflow_get_stats
 . tests/system/lib/duckdb-query.sh
 
-gcc -std=c11 -O2 -Wall -Wextra -Werror -pedantic -pthread -I include tests/system/sink_c_fast_path.c \
+"$cc" -std=c11 -O2 -Wall -Wextra -Werror -pedantic -pthread -I include tests/system/sink_c_fast_path.c \
     -L "$native" -lparquetflow -Wl,-rpath,"$native" -o "$dir/fast"
 printf '#include "parquet_flow.h"\nint log52(pqflow_producer* p, const void* r) { return pqflow_log_fast(p, r, 52); }\n' \
-    | g++ -std=c++17 -O2 -Wall -Wextra -Werror -I include -x c++ -c - -o "$dir/header.o" || { echo "the header's fast path does not compile as C++"; exit 1; }
+    | "$cxx" -std=c++17 -O2 -Wall -Wextra -Werror -I include -x c++ -c - -o "$dir/header.o" || { echo "the header's fast path does not compile as C++"; exit 1; }
 
-run() { "$dir/fast" "$1" "$2" > "$dir/$1.log" 2>&1 || { cat "$dir/$1.log"; echo "sink_c_fast_path $1 failed"; exit 1; }; }
+run() { $on_target "$dir/fast" "$1" "$2" > "$dir/$1.log" 2>&1 || { cat "$dir/$1.log"; echo "sink_c_fast_path $1 failed"; exit 1; }; }
 logged() { sed -n 's/.* logged \([0-9]*\) .*/\1/p' "$dir/$1.log"; }
 
 run spsc "$dir/spsc.parquet"
@@ -46,4 +47,4 @@ for mode in full-spsc full-mpsc; do
         || { echo "$mode: the file does not hold exactly the $n records logged"; exit 1; }
     echo "$mode: $(cat "$dir/$mode.log")"
 done
-echo "C fast path: pqflow_log_fast SPSC, MPSC from two threads, drops counted exactly on a full ring, wrong lengths refused; DuckDB checks: ok"
+echo "C fast path ($arch): pqflow_log_fast SPSC, MPSC from two threads, drops counted exactly on a full ring, wrong lengths refused; DuckDB checks: ok"

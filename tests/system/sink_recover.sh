@@ -2,16 +2,17 @@
 # A sink process killed with SIGKILL mid-write leaves FILE.inprogress + FILE.inprogress.journal;
 # `pqflow recover` turns it into a valid file holding every flushed record, with the statistics and page index of a
 # finished file, and `pqflow inspect` reads it.
+# PQFLOW_ARCH=arm64: the sink process and `pqflow recover` are the arm64 NativeAOT builds under qemu; the x64 pqflow
+# inspects the recovered file.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-pqflow="dotnet src/pqflow/bin/Release/net10.0/pqflow.dll"
-child="tests/ParquetFlow.Sink.TestProcess/bin/Release/net10.0/ParquetFlow.Sink.TestProcess.dll"
+. tests/system/lib/arch.sh
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
 fifo="$dir/out"
 mkfifo "$fifo"
-dotnet "$child" "$dir" 500 > "$fifo" &
+$sink_child "$dir" 500 > "$fifo" &
 pid=$!
 flushed=0
 while read -r line; do
@@ -27,7 +28,7 @@ out=$($pqflow recover "${inprogress[0]}")
 echo "$out" | grep -q "recovered" || { echo "recover said: $out"; exit 1; }
 final="${inprogress[0]%.inprogress}"
 [ -f "$final" ] && [ ! -e "$final.inprogress.journal" ] || { echo "no final file or a journal left behind"; ls "$dir"; exit 1; }
-report=$($pqflow inspect "$final")
+report=$($pqflow_host inspect "$final")
 rows=$(echo "$report" | sed -n 's/^rows: *\([0-9,]*\).*/\1/p' | tr -d ,)
 [ -n "$rows" ] && [ "$rows" -ge "$flushed" ] || { echo "recovered $rows rows, $flushed were flushed"; exit 1; }
 
@@ -45,4 +46,4 @@ err=$($pqflow recover "$dir/plain.parquet" 2>&1 >/dev/null)
 rc=$?
 set -e
 [ $rc -eq 1 ] && echo "$err" | grep -q "no readable journal" || { echo "bad file: exit $rc, '$err'"; exit 1; }
-echo "sink kill -9 + pqflow recover: ok ($rows rows in $groups row groups with statistics and page index, $flushed flushed)"
+echo "sink kill -9 + pqflow recover ($arch): ok ($rows rows in $groups row groups with statistics and page index, $flushed flushed)"
