@@ -40,12 +40,17 @@ echo "=== arm64: scripts/package.sh arm64"
 started=$SECONDS
 rc=0
 if deb=$(scripts/package.sh arm64 --no-build | tail -n 1) && [ -f "$deb" ]; then
-    dpkg-deb --field "$deb" Architecture | grep -qx arm64 || { echo "arm64 package: Architecture is not arm64"; rc=1; }
-    dpkg-deb --contents "$deb" | grep -q ' \./usr/lib/aarch64-linux-gnu/libparquetflow\.so$' || { echo "arm64 package: no libparquetflow.so in /usr/lib/aarch64-linux-gnu"; rc=1; }
-    for f in usr/bin/pqflow usr/lib/aarch64-linux-gnu/libparquetflow.so; do
-        machine=$(dpkg-deb --fsys-tarfile "$deb" | tar -xO "./$f" | head -c 20 | od -An -tu2 -j18 -N2 | tr -d ' ')
-        [ "$machine" = 183 ] || { echo "arm64 package: $f is ELF machine $machine, not AArch64 (183)"; rc=1; }
+    [ "$(dpkg-deb --field "$deb" Architecture)" = arm64 ] || { echo "arm64 package: Architecture is not arm64"; rc=1; }
+    unpacked=$(mktemp -d)
+    dpkg-deb -x "$deb" "$unpacked"
+    for f in usr/bin/pqflow usr/lib/aarch64-linux-gnu/libparquetflow.so usr/include/parquet_flow.h lib/systemd/system/pqflow-serve.service; do
+        [ -f "$unpacked/$f" ] || { echo "arm64 package: no /$f"; rc=1; }
     done
+    for f in usr/bin/pqflow usr/lib/aarch64-linux-gnu/libparquetflow.so; do
+        machine=$(readelf -h "$unpacked/$f" 2>/dev/null | sed -n 's/^ *Machine: *//p')
+        [ "$machine" = AArch64 ] || { echo "arm64 package: /$f is built for '$machine', not AArch64"; rc=1; }
+    done
+    rm -rf "$unpacked"
     [ $rc -eq 0 ] && echo "arm64 package: $(basename "$deb") ($(stat -c %s "$deb") bytes): ok"
 else
     echo "scripts/package.sh arm64 failed"; rc=1

@@ -18,8 +18,11 @@ flushed=0
 while read -r line; do
     case "$line" in flushed*) flushed=${line#flushed }; [ "$flushed" -ge 5000 ] && break;; esac
 done < "$fifo"
-kill -9 "$pid"
+kill -9 "$pid" 2>/dev/null || true
 wait "$pid" 2>/dev/null || true
+# The kill must come while the sink runs: a sink process that ended by itself (its output closed) before 5,000 flushed
+# records is a failure, not a crash to recover from.
+[ "$flushed" -ge 5000 ] || { echo "the sink process ended after $flushed flushed records, before it was killed"; exit 1; }
 
 shopt -s nullglob
 inprogress=("$dir"/*.inprogress)

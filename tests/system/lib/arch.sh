@@ -3,7 +3,8 @@
 #   x64 (default)  the solution's Release build (`dotnet .../pqflow.dll`), gcc, programs run natively.
 #   arm64          `scripts/build.sh arm64 tests` NativeAOT outputs in artifacts/linux-arm64 (built here when missing, or
 #                  always unless PQFLOW_TARGET_BUILT is set: scripts/test-arm64-system.sh builds once and sets it),
-#                  C programs built with aarch64-linux-gnu-gcc, every target program run under qemu-aarch64-static.
+#                  C programs built with aarch64-linux-gnu-gcc, every target program run under qemu-aarch64-static
+#                  (scripts/run-arm64.sh).
 # Defines: $arch, $on_target (the prefix that runs a target program; empty on x64), $cc and $cxx (C/C++ compilers for
 # the target), $target_nm, $pqflow (the pqflow under test, as a command line) and $pqflow_host (the x64 build, for
 # checks that are not the subject: inspect a file, send packets), $sink_child (tests/ParquetFlow.Sink.TestProcess, the
@@ -22,7 +23,7 @@ arm64)
     if [ -z "${PQFLOW_TARGET_BUILT:-}" ] || [ ! -x "$target_artifacts/test/ParquetFlow.Sink.TestProcess" ]; then
         scripts/build.sh arm64 tests >&2 || { echo "scripts/build.sh arm64 tests failed"; exit 1; }
     fi
-    on_target="env QEMU_LD_PREFIX=/usr/aarch64-linux-gnu qemu-aarch64-static"
+    on_target="$(pwd)/scripts/run-arm64.sh"
     cc=aarch64-linux-gnu-gcc; cxx=aarch64-linux-gnu-g++; target_nm=aarch64-linux-gnu-nm
     pqflow="$on_target $target_artifacts/bin/pqflow"
     sink_child="$on_target $target_artifacts/test/ParquetFlow.Sink.TestProcess"
