@@ -3,6 +3,10 @@
 set -euo pipefail
 
 packages=(python3 python3-numpy mosquitto mosquitto-clients gcc)
+# Gateway builds and the arm64 leg (scripts/build.sh, scripts/package.sh, scripts/test-arm64-system.sh,
+# tests/system/deb_package.sh, tests/system/c_header_32bit.sh): cross compilers, qemu-user, systemd-analyze.
+packages+=(clang qemu-user-static gcc-aarch64-linux-gnu g++-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
+    gcc-arm-linux-gnueabihf g++-arm-linux-gnueabihf libc6-dev-armhf-cross systemd)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

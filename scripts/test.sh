@@ -46,6 +46,15 @@ for proj in tests/*/*.Tests.csproj; do
     fi
 done
 
+# --- gateway build (issue 11): the x64 NativeAOT pqflow and libparquetflow.so that tests/system/deb_package.sh packages,
+# built once here so that the package test stays short.
+if scripts/build.sh x64 > "$results/build-x64.log" 2>&1; then
+    export PQFLOW_X64_BUILT=1
+else
+    cat "$results/build-x64.log"; echo "FAILED: scripts/build.sh x64"; failed=$((failed + 1)); status=1
+fi
+# --- end of the gateway build
+
 # Whole-process tests: each tests/system/*.sh is one test (exit 0 = pass, 77 = skipped).
 for t in tests/system/*.sh; do
     [ -e "$t" ] || continue
@@ -56,6 +65,18 @@ for t in tests/system/*.sh; do
     elif [ $rc -eq 77 ]; then skipped=$((skipped + 1));
     else failed=$((failed + 1)); status=1; echo "FAILED: $t (exit $rc)"; fi
 done
+
+# --- arm64 whole-process leg (issue 11): the crash, restart and C-API scripts on the arm64 NativeAOT builds under
+# qemu-aarch64-static (scripts/test-arm64-system.sh); each script it runs counts as one test here.
+echo "=== arm64 whole-process leg"
+scripts/test-arm64-system.sh 2>&1 | tee "$results/arm64-system.log"
+arm64_summary=$(tail -n 1 "$results/arm64-system.log")
+if [[ $arm64_summary =~ ^arm64:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]; then
+    passed=$((passed + BASH_REMATCH[1])); failed=$((failed + BASH_REMATCH[2])); skipped=$((skipped + BASH_REMATCH[3]))
+else
+    echo "FAILED: no summary line from scripts/test-arm64-system.sh"; failed=$((failed + 1))
+fi
+# --- end of the arm64 whole-process leg
 
 echo "--- tests took $SECONDS s"
 [ $failed -gt 0 ] && status=1
