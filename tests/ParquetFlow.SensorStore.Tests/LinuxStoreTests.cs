@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using ParquetFlow.Durability;
 using ParquetFlow.SensorStore;
 
 namespace ParquetFlow.SensorStore.Tests;
