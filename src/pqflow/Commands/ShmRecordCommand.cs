@@ -1,6 +1,7 @@
 // `pqflow shm record`: a SharedRing consumer that writes what it reads into a Parquet file through ParquetFileWriter.
 using System.Buffers.Binary;
 using System.CommandLine;
+using ParquetFlow.Durability;
 using ParquetFlow.Ipc;
 using ParquetFlow.Parquet;
 using ParquetFlow.Parquet.Schema;
@@ -50,13 +51,13 @@ internal static class ShmRecordCommand
             stop = true;
         };
 
-        // Files appear complete or not at all: written under a temporary name, fsynced, then renamed.
-        string temp = output + ".tmp";
+        // Files appear complete or not at all: written under a temporary name, fsynced, renamed, directory fsynced.
         long rows = 0;
         int buffered = 0;
         var options = new ParquetWriterOptions { Compression = codec, KeyValueMetadata = new Dictionary<string, string> { ["pqflow.shared_ring.schema"] = reader.SchemaJson } };
-        using (ParquetFileWriter writer = ParquetFileWriter.Create(temp, parquetSchema, options))
+        Storage.Default.ReplaceAtomically(output, stream =>
         {
+            using var writer = new ParquetFileWriter(stream, parquetSchema, options, leaveOpen: true);
             int batchRows = Math.Min(rowGroup, 4096);
             var batch = new byte[schema.RowSize * batchRows];
             while (!stop && (maxRows == 0 || rows < maxRows))
@@ -102,10 +103,8 @@ internal static class ShmRecordCommand
 
             WriteRowGroup(writer, columns, buffered);
             writer.Close();
-            writer.Flush(toDisk: true);
-        }
+        });
 
-        File.Move(temp, output, overwrite: true);
         Console.Error.WriteLine($"recorded {rows} rows to {output}; {reader.LostRows} rows lost to laps");
         return 0;
     }
