@@ -145,6 +145,12 @@ public sealed class RawLogWriter : IDisposable
     /// <summary>Under the sync lock: fsyncs a file; after a failure the file is abandoned (the next append starts a new one) and its frames counted at risk.</summary>
     private void Sync(LogFile file)
     {
+        if (file.File.SyncFailed)
+        {
+            // Counted and reported when its fsync failed; never fsynced again.
+            return;
+        }
+
         try
         {
             file.File.Sync();
@@ -260,7 +266,7 @@ public sealed class RawLogWriter : IDisposable
 
         foreach (LogFile file in created)
         {
-            if (!file.Closed && !file.File.SyncFailed)
+            if (!file.Closed)
             {
                 Sync(file);
             }
