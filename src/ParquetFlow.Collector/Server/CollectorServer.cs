@@ -31,6 +31,7 @@ public sealed class CollectorServer : IAsyncDisposable
     private readonly MetricsEndpoint? _metrics;
     private readonly Task _flusher;
     private readonly string _imagePath;
+    private readonly List<string> _shutdownFailures = [];
     private bool _stopped;
 
     private CollectorServer(CollectorOptions options)
@@ -357,6 +358,41 @@ public sealed class CollectorServer : IAsyncDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException or AggregateException)
         {
             _options.Logger.LogError("{What} failed: {Reason}", what, e.Message);
+            if (_stopped)
+            {
+                lock (_shutdownFailures)
+                {
+                    _shutdownFailures.Add($"{what} failed: {e.Message}");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// After <see cref="StopAsync"/>: null when everything accepted is stored (every frame in the fsynced raw log,
+    /// <c>image.bin</c> saved, every row in a finished Parquet file); otherwise one line saying what is not.
+    /// </summary>
+    public string? NotStored
+    {
+        get
+        {
+            var problems = new List<string>();
+            lock (_shutdownFailures)
+            {
+                problems.AddRange(_shutdownFailures);
+            }
+
+            if (_rawLog.FramesAtRisk > 0)
+            {
+                problems.Add($"{_rawLog.FramesAtRisk} raw-log frames may not be on disk (an fsync failed)");
+            }
+
+            if (_parquet is { } parquet && parquet.Lost + parquet.Dropped > 0)
+            {
+                problems.Add($"{parquet.Lost + parquet.Dropped} Parquet rows were not written");
+            }
+
+            return problems.Count == 0 ? null : string.Join("; ", problems);
         }
     }
 
