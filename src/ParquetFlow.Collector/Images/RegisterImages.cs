@@ -142,14 +142,14 @@ public sealed class RegisterImages
     /// Loads images saved by <see cref="Save"/>. A missing file loads nothing; a damaged one throws
     /// <see cref="InvalidDataException"/> naming the problem and leaves the images untouched.
     /// </summary>
-    public void Load(string path)
+    public void Load(string path, Storage? storage = null)
     {
         if (!File.Exists(path))
         {
             return;
         }
 
-        byte[] bytes = File.ReadAllBytes(path);
+        byte[] bytes = (storage ?? Storage.Default).ReadAllBytes(path);
         if (bytes.Length < 20 || !bytes.AsSpan(0, 8).SequenceEqual(Magic))
         {
             throw new InvalidDataException($"{path} is not a ParquetFlow image file");

@@ -41,7 +41,7 @@ public sealed class CollectorServer : IAsyncDisposable
         _imagePath = Path.Combine(options.DataDirectory, "image.bin");
         try
         {
-            Images.Load(_imagePath);
+            Images.Load(_imagePath, options.Storage);
         }
         catch (InvalidDataException e)
         {
