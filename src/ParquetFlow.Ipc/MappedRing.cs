@@ -1,6 +1,7 @@
 // A persistent ring of fixed-size slots in a memory-mapped file (source document 004), crash-safe by sequence and CRC.
 using System.Buffers.Binary;
 using System.Diagnostics;
+using ParquetFlow.Durability;
 using ParquetFlow.Ipc.Interop;
 using static ParquetFlow.Ipc.MappedRingLayout;
 
