@@ -1,6 +1,7 @@
 // The store: options, the RAM pool, the registry of sensors (one per source and id), the disk quota and
 // the manager tick that spills, flushes and persists.
 using System.Diagnostics;
+using ParquetFlow.Durability;
 
 namespace ParquetFlow.SensorStore;
 
@@ -18,6 +19,9 @@ public sealed class SensorStorage : IDisposable
     private Sensor[] _snapshot = [];
     private long _diskSlotsUsed;
     private long _diskFailures;
+    private long _readFailures;
+    private long _rewrites;
+    private volatile string? _lastDiskError;
     private int _healthy = 1;
     private volatile bool _shutdown;
     private volatile bool _spilling;
@@ -270,6 +274,9 @@ public sealed class SensorStorage : IDisposable
                 DiskQuotaBytes = stm32 ? 0 : Options.DiskQuotaBytes,
                 Healthy = Volatile.Read(ref _healthy) == 1,
                 DiskWriteFailures = Interlocked.Read(ref _diskFailures),
+                DiskReadFailures = Interlocked.Read(ref _readFailures),
+                DataFilesRewritten = Interlocked.Read(ref _rewrites),
+                LastDiskError = _lastDiskError,
                 AccountedBytes = stm32 ? AccountedBytes() : 0,
                 MemoryBudgetBytes = stm32 ? Options.MemoryBudgetBytes : 0,
                 RecoveredSensors = _recovered,
@@ -361,8 +368,9 @@ public sealed class SensorStorage : IDisposable
         }
     }
 
-    internal void ReportDiskFailure(int consecutive)
+    internal void ReportDiskFailure(int consecutive, Exception error)
     {
+        _lastDiskError = error.Message;
         Interlocked.Increment(ref _diskFailures);
         if (consecutive >= Options.DiskFailuresBeforeUnhealthy)
         {
@@ -374,6 +382,15 @@ public sealed class SensorStorage : IDisposable
     {
         Volatile.Write(ref _healthy, 1);
     }
+
+    /// <summary>A read failed with an I/O error: counted and remembered, the sector kept.</summary>
+    internal void ReportReadFailure(IOException error)
+    {
+        _lastDiskError = error.Message;
+        Interlocked.Increment(ref _readFailures);
+    }
+
+    internal void ReportRewrite() => Interlocked.Increment(ref _rewrites);
 
     internal void ReportCorruptSector(string message)
     {
@@ -400,7 +417,7 @@ public sealed class SensorStorage : IDisposable
         {
             try
             {
-                disk = DiskLog.Open(Options.Directory!, source, sensorId, type, Options.DiskSectorSize, Options.DiskWriteGate, metaBytes, out recovery);
+                disk = DiskLog.Open(Options.Storage, Options.Directory!, source, sensorId, type, Options.DiskSectorSize, metaBytes, out recovery);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -430,13 +447,14 @@ public sealed class SensorStorage : IDisposable
     private void RecoverAll()
     {
         string root = Options.Directory!;
-        Directory.CreateDirectory(root);
+        Storage storage = Options.Storage;
+        storage.CreateDirectory(root);
         lock (_registryLock)
         {
             foreach (SensorSource source in new[] { SensorSource.Host, SensorSource.Application, SensorSource.Can })
             {
                 string dir = Path.Combine(root, DiskLog.SourceDirectoryName(source));
-                Directory.CreateDirectory(dir);
+                storage.CreateDirectory(dir);
                 var ids = new SortedSet<uint>();
                 foreach (string path in Directory.EnumerateFiles(dir, "sensor_*.*"))
                 {
@@ -450,7 +468,20 @@ public sealed class SensorStorage : IDisposable
                 foreach (uint id in ids)
                 {
                     string stem = Path.Combine(dir, DiskLog.FileStem(id));
-                    SensorType type = DiskLog.ProbeType(stem + ".dat", stem + ".meta", Options.DiskSectorSize, out byte[]? metaBytes);
+                    SensorType type;
+                    byte[]? metaBytes;
+                    try
+                    {
+                        type = DiskLog.ProbeType(storage, stem + ".dat", stem + ".meta", Options.DiskSectorSize, out metaBytes);
+                    }
+                    catch (IOException e)
+                    {
+                        // Its files are kept as they are: InitSensor (or the next open) recovers it once the disk reads.
+                        _recoveryReport.Add($"{stem}: not recovered: {e.Message}");
+                        _lastDiskError = e.Message;
+                        Interlocked.Increment(ref _readFailures);
+                        continue;
+                    }
                     if (type == 0)
                     {
                         continue; // no valid sector and no meta: nothing to recover; the files are reused if the sensor comes back

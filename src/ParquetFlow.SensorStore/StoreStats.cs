@@ -28,6 +28,15 @@ public sealed record StoreStats
 
     public long DiskWriteFailures { get; init; }
 
+    /// <summary>Disk reads that failed (EIO): the sectors were kept, not taken for corrupt, and are read again later.</summary>
+    public long DiskReadFailures { get; init; }
+
+    /// <summary>Data files rewritten under a new inode because an fsync of the old one failed (it is never trusted again).</summary>
+    public long DataFilesRewritten { get; init; }
+
+    /// <summary>The last disk failure in words (file, operation, error), or null when none happened.</summary>
+    public string? LastDiskError { get; init; }
+
     /// <summary>STM32: bytes the store accounts for (sectors, links, per-sensor state, system state).</summary>
     public int AccountedBytes { get; init; }
 
