@@ -27,6 +27,7 @@ public sealed class SensorStorage : IDisposable
     private volatile bool _spilling;
     private int _recovered;
     private int _recoveredFromMeta;
+    private int _unrecovered;
     private int _corruptAtRecovery;
     private Thread? _manager;
     private CancellationTokenSource? _managerStop;
@@ -281,6 +282,7 @@ public sealed class SensorStorage : IDisposable
                 MemoryBudgetBytes = stm32 ? Options.MemoryBudgetBytes : 0,
                 RecoveredSensors = _recovered,
                 RecoveredFromMeta = _recoveredFromMeta,
+                UnrecoveredSensors = _unrecovered,
                 CorruptSectorsAtRecovery = _corruptAtRecovery,
                 RecoveryReport = [.. _recoveryReport],
             };
@@ -478,6 +480,7 @@ public sealed class SensorStorage : IDisposable
                     {
                         // Its files are kept as they are: InitSensor (or the next open) recovers it once the disk reads.
                         _recoveryReport.Add($"{stem}: not recovered: {e.Message}");
+                        _unrecovered++;
                         _lastDiskError = e.Message;
                         Interlocked.Increment(ref _readFailures);
                         continue;
@@ -490,6 +493,7 @@ public sealed class SensorStorage : IDisposable
                     if (r != StoreResult.Ok)
                     {
                         _recoveryReport.Add($"{stem}: not recovered ({r})");
+                        _unrecovered++;
                         continue;
                     }
                     _recovered++;

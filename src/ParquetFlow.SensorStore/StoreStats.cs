@@ -47,6 +47,9 @@ public sealed record StoreStats
 
     public int RecoveredFromMeta { get; init; }
 
+    /// <summary>Sensors found on disk that could not be recovered at open (an I/O error; see <see cref="RecoveryReport"/>). Their files are kept.</summary>
+    public int UnrecoveredSensors { get; init; }
+
     public int CorruptSectorsAtRecovery { get; init; }
 
     public IReadOnlyList<string> RecoveryReport { get; init; } = [];

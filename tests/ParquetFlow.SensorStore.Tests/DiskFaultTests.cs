@@ -147,6 +147,7 @@ public sealed class DiskFaultTests
         {
             StoreStats stats = store.GetStats();
             Assert.Equal(0, stats.RecoveredSensors);
+            Assert.Equal(1, stats.UnrecoveredSensors);
             Assert.Contains(stats.RecoveryReport, line => line.Contains("not recovered", StringComparison.Ordinal) && line.Contains("Input/output error", StringComparison.Ordinal));
             Assert.Equal(StoreResult.IoError, store.InitSensor(SensorSource.Host, 3, SensorType.TimeSeries, out _));
 
