@@ -197,6 +197,7 @@ internal sealed unsafe class SharedRingSegment : IDisposable
             return ProducerStatus.Dead;
         }
 
+        // Stopwatch (CLOCK_MONOTONIC), not a TimeProvider: another process wrote the heartbeat, so only the clock the kernel shares compares.
         long age = Stopwatch.GetElapsedTime(Volatile.Read(ref Heartbeat)).Ticks;
         return age > TimeSpan.FromSeconds(2).Ticks ? ProducerStatus.Stalled : ProducerStatus.Live;
     }
