@@ -55,11 +55,18 @@ public sealed class SensorStorage : IDisposable
     /// Linux, recovers every sensor under <see cref="SensorStoreOptions.Directory"/>. Never fails because of
     /// damaged files: what cannot be read is skipped and reported in <see cref="StoreStats.RecoveryReport"/>.
     /// </summary>
-    public static StoreResult Open(SensorStoreOptions options, out SensorStorage? store)
+    public static StoreResult Open(SensorStoreOptions options, out SensorStorage? store) => Open(options, out store, out _);
+
+    /// <summary>
+    /// <see cref="Open(SensorStoreOptions, out SensorStorage?)"/> that also says why it failed: the invalid option, the
+    /// budget, or the disk error (IoError) that kept the store directory from being created or listed.
+    /// </summary>
+    public static StoreResult Open(SensorStoreOptions options, out SensorStorage? store, out string? error)
     {
         ArgumentNullException.ThrowIfNull(options);
         store = null;
-        if (options.Validate() is not null)
+        error = options.Validate();
+        if (error is not null)
         {
             return StoreResult.InvalidArgument;
         }
@@ -72,7 +79,8 @@ public sealed class SensorStorage : IDisposable
             shared = sectors - options.MaxSensors;
             if (room < 0 || shared < 0)
             {
-                return StoreResult.NoSpace; // the budget cannot give every sensor its first sector
+                error = "the memory budget cannot hold one sector per sensor";
+                return StoreResult.NoSpace;
             }
         }
         else
@@ -82,17 +90,32 @@ public sealed class SensorStorage : IDisposable
         var s = new SensorStorage(options, new SectorPool(options.RamSectorSize, options.MaxSensors, shared));
         if (options.Profile == StoreProfile.Linux)
         {
-            s.RecoverAll();
+            try
+            {
+                s.RecoverAll();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The store directory itself cannot be created, synced or listed (a sensor that cannot be read is only reported).
+                s.Dispose();
+                error = $"{options.Directory}: {e.Message}";
+                return StoreResult.IoError;
+            }
         }
         store = s;
         return StoreResult.Ok;
     }
 
-    /// <summary>Opens the store or throws <see cref="InvalidOperationException"/> with the reason.</summary>
+    /// <summary>Opens the store or throws with the reason: <see cref="IOException"/> for a disk error, else <see cref="InvalidOperationException"/>.</summary>
     public static SensorStorage Open(SensorStoreOptions options)
     {
-        StoreResult r = Open(options, out SensorStorage? store);
-        return r == StoreResult.Ok ? store! : throw new InvalidOperationException($"sensor store: {r}: {options.Validate() ?? "the memory budget cannot hold one sector per sensor"}");
+        StoreResult r = Open(options, out SensorStorage? store, out string? error);
+        return r switch
+        {
+            StoreResult.Ok => store!,
+            StoreResult.IoError => throw new IOException($"sensor store: {error}"),
+            _ => throw new InvalidOperationException($"sensor store: {r}: {error}"),
+        };
     }
 
     /// <summary>

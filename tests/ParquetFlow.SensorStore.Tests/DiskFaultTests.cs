@@ -242,6 +242,22 @@ public sealed class DiskFaultTests
     }
 
     [Fact]
+    public void A_store_directory_the_disk_cannot_create_fails_open_with_io_error_and_the_reason_instead_of_throwing()
+    {
+        using var dir = new TempDirectory();
+        foreach (StorageOperation operation in new[] { StorageOperation.CreateDirectory, StorageOperation.SyncDirectory })
+        {
+            var storage = new FaultyStorage();
+            storage.Fail(StorageFault.IOError, operation);
+            Assert.Equal(StoreResult.IoError, SensorStorage.Open(Small(Path.Combine(dir.Path, operation.ToString()), storage), out SensorStorage? store, out string? error));
+            Assert.Null(store);
+            Assert.Contains("injected", error, StringComparison.Ordinal);
+            storage.Fail(StorageFault.IOError, operation);
+            Assert.Contains("injected", Assert.Throws<IOException>(() => SensorStorage.Open(Small(Path.Combine(dir.Path, operation + "2"), storage))).Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Opening_a_store_makes_every_directory_it_creates_durable_in_its_parent()
     {
         using var dir = new TempDirectory();

@@ -101,9 +101,9 @@ internal static class StoreCommand
 
     private static SensorStorage? OpenLinux(string dir, string verb)
     {
-        if (SensorStorage.Open(SensorStoreOptions.Linux(dir), out SensorStorage? store) != StoreResult.Ok)
+        if (SensorStorage.Open(SensorStoreOptions.Linux(dir), out SensorStorage? store, out string? error) != StoreResult.Ok)
         {
-            Console.Error.WriteLine($"pqflow store {verb}: cannot open {dir}");
+            Console.Error.WriteLine($"pqflow store {verb}: cannot open {dir}: {error}");
             return null;
         }
         StoreStats s = store!.GetStats();
@@ -142,9 +142,12 @@ internal static class StoreCommand
             SensorStoreOptions options = p == StoreProfile.Stm32
                 ? SensorStoreOptions.Stm32() with { MaxSensors = n }
                 : SensorStoreOptions.Linux(d!) with { MaxSensors = Math.Max(n, 2048), ShutdownFlushBudget = TimeSpan.FromSeconds(Math.Max(0, r.GetValue(budget))) };
-            if (SensorStorage.Open(options, out SensorStorage? opened) != StoreResult.Ok)
+            StoreResult opening = SensorStorage.Open(options, out SensorStorage? opened, out string? error);
+            if (opening != StoreResult.Ok)
             {
-                Console.Error.WriteLine($"pqflow store simulate: the {p} profile cannot hold {n} sensors ({options.Validate() ?? "budget too small"})");
+                Console.Error.WriteLine(opening == StoreResult.IoError
+                    ? $"pqflow store simulate: cannot open the store: {error}"
+                    : $"pqflow store simulate: the {p} profile cannot hold {n} sensors ({error})");
                 return 1;
             }
             using SensorStorage store = opened!;
