@@ -103,7 +103,7 @@ internal static class StoreCommand
     {
         if (SensorStorage.Open(SensorStoreOptions.Linux(dir), out SensorStorage? store, out string? error) != StoreResult.Ok)
         {
-            Console.Error.WriteLine($"pqflow store {verb}: cannot open {dir}: {error}");
+            Console.Error.WriteLine($"pqflow store {verb}: cannot open the store: {error}");
             return null;
         }
         StoreStats s = store!.GetStats();
