@@ -41,6 +41,7 @@ internal static class ShmRecordCommand
     private static int Record(string name, string output, string? consumerName, SharedRingStart from, int rowGroup, long maxRows, CompressionCodec codec, WaitStrategy wait, string? dir)
     {
         using SharedRingConsumer reader = SharedRingConsumer.Attach(name, consumerName, from, dir);
+        long lostBefore = reader.LostRows; // a named consumer resumes with the losses of its earlier runs
         SharedRingSchema schema = reader.Schema;
         var columns = schema.Columns.Select(c => new ColumnBuffer(c, rowGroup)).ToArray();
         var parquetSchema = new ParquetSchema(columns.Select(c => c.Descriptor));
@@ -106,6 +107,12 @@ internal static class ShmRecordCommand
         });
 
         Console.Error.WriteLine($"recorded {rows} rows to {output}; {reader.LostRows} rows lost to laps");
+        if (reader.LostRows > lostBefore)
+        {
+            Console.Error.WriteLine($"pqflow shm record: {output} misses {reader.LostRows - lostBefore} rows the producer overwrote before they were read");
+            return 1;
+        }
+
         return 0;
     }
 
