@@ -1,6 +1,7 @@
 // A persistent ring of fixed-size slots in a memory-mapped file (source document 004), crash-safe by sequence and CRC.
 using System.Buffers.Binary;
 using System.Diagnostics;
+using ParquetFlow.Durability;
 using ParquetFlow.Ipc.Interop;
 using static ParquetFlow.Ipc.MappedRingLayout;
 
@@ -15,6 +16,10 @@ namespace ParquetFlow.Ipc;
 /// slot (sequence, length, CRC-32C, payload) is in place, so a crash leaves either the old or the new state;
 /// a slot that the header counts but whose CRC fails (power lost between the slot and the header reaching
 /// the device) is reported as <see cref="MappedRingStatus.Torn"/>, never returned as data.
+/// Durability is the ring file's fsync through the storage seam (<see cref="MappedRingOptions.Storage"/>); on Linux it
+/// writes back the pages dirtied through the mapping. After one fsync failed the ring never calls a write durable
+/// again: <see cref="DurableWrites"/> stops, <see cref="SyncFailed"/> is true, and every later flush (each write under
+/// <see cref="FlushPolicy.EveryWrite"/>) throws <see cref="FsyncFailedException"/>.
 /// Layout: docs/formats.md, "MappedRing file".
 /// </remarks>
 public sealed unsafe class MappedRing : IDisposable
@@ -57,16 +62,21 @@ public sealed unsafe class MappedRing : IDisposable
     /// <summary>True when every slot holds unread data: the next write fails.</summary>
     public bool IsFull => Volatile.Read(ref WriteSeq) - Volatile.Read(ref ReadSeq) >= (ulong)SlotCount;
 
-    /// <summary>Writes whose slot and header this process has msynced: they survive power loss.</summary>
+    /// <summary>Writes whose slot and header this process has fsynced: they survive power loss.</summary>
     public ulong DurableWrites => _durableWrites;
+
+    /// <summary>True once an fsync of the ring file failed: from then on nothing written is known to reach the disk.</summary>
+    public bool SyncFailed => _map.File.SyncFailed;
 
     private ref ulong WriteSeq => ref *(ulong*)(_base + WriteSeqOffset);
 
     private ref ulong ReadSeq => ref *(ulong*)(_base + ReadSeqOffset);
 
     /// <summary>Creates a new ring file; fails if <paramref name="path"/> exists.</summary>
-    /// <remarks>The file is built under a temporary name, msynced and fsynced, then renamed into place and the
-    /// directory fsynced: after a crash the path holds a complete empty ring or nothing.</remarks>
+    /// <remarks>The file is built under a temporary name with its disk blocks reserved before it is mapped (a full
+    /// disk fails here with an <see cref="IOException"/>, not later with SIGBUS), fsynced, renamed into place without
+    /// overwriting, and the directory fsynced: after a crash the path holds a complete empty ring or nothing. On failure
+    /// nothing is left behind.</remarks>
     public static MappedRing Create(string path, MappedRingOptions? options = null)
     {
         options ??= new MappedRingOptions();
@@ -77,37 +87,59 @@ public sealed unsafe class MappedRing : IDisposable
             throw new IOException($"{path}: already exists");
         }
 
+        Storage storage = options.Storage;
         string full = System.IO.Path.GetFullPath(path);
-        string temp = $"{full}.tmp.{Environment.ProcessId}";
-        FileMapping map = FileMapping.Create(temp, FileLength(options.SlotCount, options.SlotSize));
+        string temp = Storage.TemporaryPathFor(full);
+        FileMapping? map = null;
+        bool renamed = false;
         try
         {
+            map = FileMapping.Create(storage, temp, FileLength(options.SlotCount, options.SlotSize), reserve: true);
             WriteGeometry(new Span<byte>(map.Pointer, HeaderSize), options.SlotCount, options.SlotSize);
-            map.Sync(0, map.Length);
-            map.SyncFile();
+
+            // Guarantee: the empty ring is on disk before its name points at it.
+            map.File.Sync();
             map.MoveTo(full);
-            Posix.SyncDirectory(System.IO.Path.GetDirectoryName(full)!);
+            renamed = true;
+
+            // Guarantee: the name survives power loss once this returns.
+            storage.SyncDirectory(Storage.ParentOf(full));
             return new MappedRing(map, path, options.SlotCount, options.SlotSize, options.Flush);
         }
         catch
         {
-            map.Dispose();
-            File.Delete(temp);
+            map?.Dispose();
+            DeleteQuietly(storage, renamed ? full : temp);
             throw;
+        }
+    }
+
+    private static void DeleteQuietly(Storage storage, string path)
+    {
+        try
+        {
+            storage.Delete(path);
+        }
+        catch (IOException)
+        {
+            // The original failure is what the caller needs to see; a disk that refuses even this is reported by it.
         }
     }
 
     /// <summary>Opens an existing ring; its geometry comes from its header.</summary>
     /// <exception cref="InvalidRingFileException">The file is not a ring (magic, version, header CRC, length).</exception>
-    public static MappedRing Open(string path, FlushPolicy? flush = null)
+    public static MappedRing Open(string path, FlushPolicy? flush = null, Storage? storage = null)
     {
-        long length = new FileInfo(path).Length;
+        storage ??= Storage.Default;
+        StorageFile file = FileMapping.OpenFile(storage, path);
+        long length = file.Length;
         if (length < HeaderSize)
         {
+            file.Dispose();
             throw new InvalidRingFileException(path, 0, $"file is {length} bytes, shorter than the {HeaderSize}-byte ring header");
         }
 
-        FileMapping map = FileMapping.Open(path);
+        FileMapping map = FileMapping.Map(storage, file, path, tryHugePages: false);
         try
         {
             (int slotCount, int slotSize) = ValidateHeader(path, new ReadOnlySpan<byte>(map.Pointer, (int)Math.Min(map.Length, HeaderSize)), map.Length);
@@ -126,7 +158,7 @@ public sealed unsafe class MappedRing : IDisposable
     public static MappedRing OpenOrCreate(string path, MappedRingOptions? options = null)
     {
         options ??= new MappedRingOptions();
-        return File.Exists(path) ? Open(path, options.Flush) : Create(path, options);
+        return File.Exists(path) ? Open(path, options.Flush, options.Storage) : Create(path, options);
     }
 
     /// <summary>Copies <paramref name="data"/> into the next slot and commits it; false (nothing written) when the ring is full.</summary>
@@ -181,15 +213,17 @@ public sealed unsafe class MappedRing : IDisposable
         bool syncNow = FlushPolicy.Interval == 1;
         if (syncNow)
         {
-            // Durability order: the slot reaches the device before the header that counts it.
-            _map.Sync(slot - _base, SlotHeaderSize + length);
+            // Durability order: the slot reaches the device before the header that counts it. A failure here
+            // throws before the commit: the write is not in the ring.
+            SyncFile();
         }
 
         Volatile.Write(ref WriteSeq, seq); // the commit point: one aligned 8-byte store
         WriteMirrors();
         if (syncNow)
         {
-            _map.Sync(0, HeaderSize);
+            // A failure here throws with the write committed (readers see it) but not durable, and never durable.
+            SyncFile();
             _durableWrites = seq;
         }
         else
@@ -278,7 +312,7 @@ public sealed unsafe class MappedRing : IDisposable
         WriteMirrors();
         if (FlushPolicy.Interval == 1)
         {
-            _map.Sync(0, HeaderSize);
+            SyncFile();
         }
         else
         {
@@ -286,12 +320,12 @@ public sealed unsafe class MappedRing : IDisposable
         }
     }
 
-    /// <summary>msync every slot, then the header: whatever was written so far survives power loss.</summary>
+    /// <summary>fsyncs the ring file: whatever was written so far survives power loss.</summary>
+    /// <exception cref="FsyncFailedException">The fsync failed, now or before: what was written since the last good one may be lost.</exception>
     public void Flush()
     {
         ulong written = Volatile.Read(ref WriteSeq);
-        _map.Sync(HeaderSize, _map.Length - HeaderSize);
-        _map.Sync(0, HeaderSize);
+        SyncFile();
         _durableWrites = written;
         _unflushed = 0;
     }
@@ -301,7 +335,7 @@ public sealed unsafe class MappedRing : IDisposable
     {
         ulong writes = Volatile.Read(ref WriteSeq);
         ulong reads = Volatile.Read(ref ReadSeq);
-        return new MappedRingStats(SlotCount, SlotSize, (int)(writes % (ulong)SlotCount), (int)(reads % (ulong)SlotCount), writes, reads, _durableWrites, _tornSlots);
+        return new MappedRingStats(SlotCount, SlotSize, (int)(writes % (ulong)SlotCount), (int)(reads % (ulong)SlotCount), writes, reads, _durableWrites, _tornSlots, SyncFailed);
     }
 
     /// <summary>Empties the ring and zeroes every slot header; durable on return whatever the policy.</summary>
@@ -311,23 +345,24 @@ public sealed unsafe class MappedRing : IDisposable
         // cleared, then the counters zeroed write-first (a crash between the two leaves read > write, which
         // Open repairs to empty).
         Volatile.Write(ref ReadSeq, WriteSeq);
-        _map.Sync(0, HeaderSize);
+        SyncFile();
         for (int i = 0; i < SlotCount; i++)
         {
             new Span<byte>(_base + HeaderSize + (i * _stride), SlotHeaderSize).Clear();
         }
 
-        _map.Sync(HeaderSize, _map.Length - HeaderSize);
+        SyncFile();
         Volatile.Write(ref WriteSeq, 0UL);
         Volatile.Write(ref ReadSeq, 0UL);
         WriteMirrors();
-        _map.Sync(0, HeaderSize);
+        SyncFile();
         _durableWrites = 0;
         _tornSlots = 0;
         _unflushed = 0;
     }
 
-    /// <summary>Flushes (whatever the policy) and unmaps.</summary>
+    /// <summary>Flushes (whatever the policy) and unmaps; throws <see cref="FsyncFailedException"/> when that flush fails, but not
+    /// again for a ring whose fsync already failed (that was thrown then, and <see cref="SyncFailed"/> says so).</summary>
     public void Dispose()
     {
         if (_disposed)
@@ -338,7 +373,10 @@ public sealed unsafe class MappedRing : IDisposable
         _disposed = true;
         try
         {
-            Flush();
+            if (!SyncFailed)
+            {
+                Flush();
+            }
         }
         finally
         {
@@ -352,6 +390,9 @@ public sealed unsafe class MappedRing : IDisposable
         uint crc = Crc32C.Compute(new ReadOnlySpan<byte>(slot, SlotCrcOffset));
         return Crc32C.Append(crc, new ReadOnlySpan<byte>(slot + SlotHeaderSize, length));
     }
+
+    /// <summary>The one durable flush: fsync of the ring file (data written through the mapping included).</summary>
+    private void SyncFile() => _map.File.Sync();
 
     private byte* SlotPointer(ulong sequence) => _base + HeaderSize + ((long)(sequence % (ulong)SlotCount) * _stride);
 

@@ -1,6 +1,6 @@
 // The MappedRing file layout (docs/formats.md, "MappedRing file"), defined once: offsets, sizes and the header check.
 using System.Buffers.Binary;
-using ParquetFlow.Ipc.Interop;
+using ParquetFlow.Durability;
 
 namespace ParquetFlow.Ipc;
 

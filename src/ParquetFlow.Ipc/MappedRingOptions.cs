@@ -1,3 +1,5 @@
+using ParquetFlow.Durability;
+
 namespace ParquetFlow.Ipc;
 
 /// <summary>Geometry and flush policy of a <see cref="MappedRing"/>; the defaults are the source document's (10 slots of 1 KiB).</summary>
@@ -9,6 +11,9 @@ public sealed class MappedRingOptions
     /// <summary>Payload bytes per slot (default 1024); each slot also carries a 16-byte header.</summary>
     public int SlotSize { get; init; } = MappedRingLayout.LegacySlotSize;
 
-    /// <summary>When writes are msynced (default: every write).</summary>
+    /// <summary>When writes are fsynced (default: every write).</summary>
     public FlushPolicy Flush { get; init; } = FlushPolicy.EveryWrite;
+
+    /// <summary>The storage the ring file is created, opened, renamed and fsynced through (tests inject faults here).</summary>
+    public Storage Storage { get; init; } = Storage.Default;
 }

@@ -7,8 +7,9 @@ namespace ParquetFlow.Ipc;
 /// <param name="ReadIndex">Slot the next read comes from.</param>
 /// <param name="TotalWrites">Writes committed since the file was created or reset.</param>
 /// <param name="TotalReads">Slots consumed since the file was created or reset.</param>
-/// <param name="DurableWrites">Writes known to be on the device (msynced) by this process.</param>
+/// <param name="DurableWrites">Writes known to be on the device (fsynced) by this process; it stops growing once an fsync failed.</param>
 /// <param name="TornSlots">Torn slots this process detected and skipped.</param>
+/// <param name="SyncFailed">True once an fsync of the ring file failed: nothing written since its last good fsync is known to be durable, and nothing will be again.</param>
 public readonly record struct MappedRingStats(
     int SlotCount,
     int SlotSize,
@@ -17,7 +18,8 @@ public readonly record struct MappedRingStats(
     ulong TotalWrites,
     ulong TotalReads,
     ulong DurableWrites,
-    ulong TornSlots)
+    ulong TornSlots,
+    bool SyncFailed)
 {
     /// <summary>Slots written and not yet read.</summary>
     public int Count => (int)(TotalWrites - TotalReads);

@@ -1,5 +1,4 @@
 // One reader of a SharedRing with its own cursor: seqlock-checked copies, lap detection with a lost-row count, waits.
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 using System.Text;
@@ -26,12 +25,14 @@ public sealed unsafe class SharedRingConsumer : IDisposable
     private readonly long _capacity;
     private readonly bool _locked;
     private readonly byte* _entry;
+    private readonly TimeProvider _clock;
     private long _cursor;
     private long _lost;
     private bool _disposed;
 
-    private SharedRingConsumer(SharedRingSegment segment, string? consumerName, byte* entry, long cursor, long lost)
+    private SharedRingConsumer(SharedRingSegment segment, string? consumerName, byte* entry, long cursor, long lost, TimeProvider clock)
     {
+        _clock = clock;
         _segment = segment;
         _data = segment.Data;
         _mask = segment.Mask;
@@ -75,10 +76,12 @@ public sealed unsafe class SharedRingConsumer : IDisposable
     public ProducerStatus ProducerStatus => _segment.GetProducerStatus();
 
     /// <summary>Attaches to the segment <paramref name="name"/> (or a path); a named consumer registers or resumes its cursor.</summary>
+    /// <param name="clock">The clock <see cref="WaitForRow"/>'s timeouts are measured on (default the system's).</param>
     /// <exception cref="InvalidRingFileException">The file is not a SharedRing segment.</exception>
     /// <exception cref="SharedRingException">Another live process holds <paramref name="consumerName"/>, or the consumer table is full.</exception>
-    public static SharedRingConsumer Attach(string name, string? consumerName = null, SharedRingStart start = SharedRingStart.Latest, string? directory = null)
+    public static SharedRingConsumer Attach(string name, string? consumerName = null, SharedRingStart start = SharedRingStart.Latest, string? directory = null, TimeProvider? clock = null)
     {
+        clock ??= TimeProvider.System;
         SharedRingSegment segment = SharedRingSegment.Open(PathFor(name, directory));
         try
         {
@@ -86,11 +89,11 @@ public sealed unsafe class SharedRingConsumer : IDisposable
             long initial = start == SharedRingStart.Latest ? head : Math.Max(0, head - segment.Capacity + 1);
             if (consumerName is null)
             {
-                return new SharedRingConsumer(segment, null, null, initial, 0);
+                return new SharedRingConsumer(segment, null, null, initial, 0, clock);
             }
 
             (nint entry, long cursor, long lost) = Register(segment, consumerName, initial);
-            return new SharedRingConsumer(segment, consumerName, (byte*)entry, cursor, lost);
+            return new SharedRingConsumer(segment, consumerName, (byte*)entry, cursor, lost, clock);
         }
         catch
         {
@@ -183,7 +186,7 @@ public sealed unsafe class SharedRingConsumer : IDisposable
         }
     }
 
-    /// <summary>Waits until the next row is published (or the cursor was lapped), at most <paramref name="timeout"/>.</summary>
+    /// <summary>Waits until the next row is published (or the cursor was lapped), at most <paramref name="timeout"/> on this consumer's clock.</summary>
     /// <returns>False on timeout.</returns>
     public bool WaitForRow(WaitStrategy strategy, TimeSpan timeout)
     {
@@ -194,7 +197,10 @@ public sealed unsafe class SharedRingConsumer : IDisposable
             return true;
         }
 
-        long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        long frequency = _clock.TimestampFrequency;
+        long start = _clock.GetTimestamp();
+        // Clamped: a timeout of years must not overflow the deadline into the past.
+        long deadline = start + (long)Math.Min(Math.Max(timeout.TotalSeconds, 0) * frequency, (long.MaxValue - start) / 2.0);
         switch (strategy)
         {
             case WaitStrategy.Spin:
@@ -215,7 +221,7 @@ public sealed unsafe class SharedRingConsumer : IDisposable
                         X86Base.Pause(); // polls less often: the producer's next store finds the line sooner
                     }
 
-                    if ((i & 1023) == 0 && Stopwatch.GetTimestamp() > deadline)
+                    if ((i & 1023) == 0 && _clock.GetTimestamp() > deadline)
                     {
                         return false;
                     }
@@ -227,11 +233,12 @@ public sealed unsafe class SharedRingConsumer : IDisposable
                     int word = Volatile.Read(ref _segment.WakeWord);
                     Interlocked.Increment(ref _segment.Waiters);
                     bool ready = Volatile.Read(ref stamp) >= expected;
-                    long remaining = deadline - Stopwatch.GetTimestamp();
+                    long remaining = deadline - _clock.GetTimestamp();
                     if (!ready && remaining > 0)
                     {
                         // 10 ms backstop: the producer checks for sleepers without a full fence, so a wake-up can be missed.
-                        long ns = Math.Min(remaining * 1_000_000_000 / Stopwatch.Frequency, 10_000_000);
+                        // In double: remaining * 1e9 overflows a long past 9 s of ticks at a 1 GHz timestamp frequency.
+                        long ns = (long)Math.Min(remaining * 1e9 / frequency, 10_000_000);
                         Posix.FutexWaitShared(_segment.WakeWordPointer, word, ns);
                     }
 
@@ -241,7 +248,7 @@ public sealed unsafe class SharedRingConsumer : IDisposable
                         return true;
                     }
 
-                    if (Stopwatch.GetTimestamp() > deadline)
+                    if (_clock.GetTimestamp() > deadline)
                     {
                         return false;
                     }

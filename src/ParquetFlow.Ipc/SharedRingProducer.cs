@@ -142,6 +142,7 @@ public sealed unsafe class SharedRingProducer : IDisposable
         PublishRow();
     }
 
+    // Stopwatch (CLOCK_MONOTONIC), not a TimeProvider: consumers in other processes compare it with their own reading of that clock.
     /// <summary>Refreshes the heartbeat now (a timer also does it every 250 ms).</summary>
     public void Beat() => Volatile.Write(ref _segment.Heartbeat, Stopwatch.GetTimestamp());
 

@@ -2,6 +2,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;
+using ParquetFlow.Durability;
 using ParquetFlow.Ipc.Interop;
 using static ParquetFlow.Ipc.SharedRingLayout;
 
@@ -80,7 +81,7 @@ internal sealed unsafe class SharedRingSegment : IDisposable
         long align = tryHugePages ? 2 << 20 : Posix.PageSize;
         long size = (DataOffset + (capacity * schema.RowSize) + align - 1) / align * align;
         string temp = $"{path}.tmp.{Environment.ProcessId}";
-        FileMapping map = FileMapping.Create(temp, size, tryHugePages);
+        FileMapping map = FileMapping.Create(Storage.Default, temp, size, tryHugePages);
         try
         {
             var header = new Span<byte>(map.Pointer, HeaderSize);
@@ -196,6 +197,7 @@ internal sealed unsafe class SharedRingSegment : IDisposable
             return ProducerStatus.Dead;
         }
 
+        // Stopwatch (CLOCK_MONOTONIC), not a TimeProvider: another process wrote the heartbeat, so only the clock the kernel shares compares.
         long age = Stopwatch.GetElapsedTime(Volatile.Read(ref Heartbeat)).Ticks;
         return age > TimeSpan.FromSeconds(2).Ticks ? ProducerStatus.Stalled : ProducerStatus.Live;
     }

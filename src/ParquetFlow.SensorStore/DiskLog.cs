@@ -1,14 +1,21 @@
 // One sensor's pair of files: sensor_<id>.dat (fixed slots of one disk sector each) and sensor_<id>.meta.
-// Called only under the owning sensor's lock.
-using Microsoft.Win32.SafeHandles;
+// Called only under the owning sensor's lock. Every read, write, fsync and rename goes through the storage seam.
+using System.Buffers;
+using ParquetFlow.Durability;
 
 namespace ParquetFlow.SensorStore;
 
 /// <summary>
-/// Slot allocation, sector writes (pwrite + fsync), meta replacement (write temp, fsync, rename, fsync
-/// directory) and recovery (meta first, then a scan of the slots the meta does not account for; a full
-/// scan when the meta is missing or invalid).
+/// Slot allocation, sector writes (pwrite + fsync), meta replacement (<see cref="Storage.ReplaceAtomically(string, ReadOnlyMemory{byte}, bool)"/>)
+/// and recovery (meta first, then a scan of the slots the meta does not account for; a full scan when the meta is
+/// missing or invalid).
 /// </summary>
+/// <remarks>
+/// After an fsync of the data file failed, that file is never fsynced again (Linux may have dropped the pages it
+/// failed to write back, so a later fsync could succeed without them): the next sector write first rewrites the file
+/// under a new inode (<see cref="RewriteDataFile"/>), copying every slot that is not free, at the same offsets so the
+/// meta stays right. Only the slot whose write failed was unsynced, and its records are still in RAM.
+/// </remarks>
 internal sealed class DiskLog : IDisposable
 {
     /// <summary>Added to the next record index when the meta is lost, so an index is never handed out twice.</summary>
@@ -16,24 +23,22 @@ internal sealed class DiskLog : IDisposable
 
     private const int WriteGranule = 4096;
 
-    private readonly SafeFileHandle _data;
     private readonly SortedSet<int> _free = [];
     private readonly List<int> _pendingFree = [];
-    private readonly Func<string, bool>? _gate;
-    private readonly string _directory;
+    private readonly Storage _storage;
+    private StorageFile _data;
 
-    private DiskLog(string directory, SensorSource source, uint sensorId, SensorType type, int sectorSize, Func<string, bool>? gate)
+    private DiskLog(Storage storage, string directory, SensorSource source, uint sensorId, SensorType type, int sectorSize)
     {
-        _directory = directory;
+        _storage = storage;
         Source = source;
         SensorId = sensorId;
         Type = type;
         SectorSize = sectorSize;
-        _gate = gate;
         DataPath = Path.Combine(directory, FileStem(sensorId) + ".dat");
         MetaPath = Path.Combine(directory, FileStem(sensorId) + ".meta");
-        _data = File.OpenHandle(DataPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
-        FileSlots = (int)((RandomAccess.GetLength(_data) + sectorSize - 1) / sectorSize);
+        _data = OpenData();
+        FileSlots = (int)((_data.Length + sectorSize - 1) / sectorSize);
     }
 
     public SensorSource Source { get; }
@@ -51,6 +56,9 @@ internal sealed class DiskLog : IDisposable
     /// <summary>Slots the file spans (live, free or stale).</summary>
     public int FileSlots { get; private set; }
 
+    /// <summary>Times the data file was rewritten after a failed fsync.</summary>
+    public int Rewrites { get; private set; }
+
     public static string SourceDirectoryName(SensorSource source) => source switch
     {
         SensorSource.Host => "host",
@@ -62,55 +70,60 @@ internal sealed class DiskLog : IDisposable
     public static string FileStem(uint sensorId) => $"sensor_{sensorId:D10}";
 
     /// <summary>Opens (creating if needed) a sensor's files and recovers its durable sectors.</summary>
-    public static DiskLog Open(string root, SensorSource source, uint sensorId, SensorType type, int sectorSize,
-        Func<string, bool>? gate, byte[]? metaBytes, out DiskRecovery recovery)
+    public static DiskLog Open(Storage storage, string root, SensorSource source, uint sensorId, SensorType type, int sectorSize,
+        byte[]? metaBytes, out DiskRecovery recovery)
     {
         string directory = Path.Combine(root, SourceDirectoryName(source));
-        System.IO.Directory.CreateDirectory(directory);
-        var log = new DiskLog(directory, source, sensorId, type, sectorSize, gate);
-        recovery = log.Recover(metaBytes);
+        storage.CreateDirectory(directory);
+        var log = new DiskLog(storage, directory, source, sensorId, type, sectorSize);
+        try
+        {
+            recovery = log.Recover(metaBytes);
+        }
+        catch
+        {
+            log.Dispose();
+            throw;
+        }
         return log;
     }
 
-    /// <summary>Reads the record type of an existing sensor from its meta or its first valid sector; 0 if unknown.</summary>
-    public static SensorType ProbeType(string dataPath, string metaPath, int sectorSize, out byte[]? metaBytes)
+    /// <summary>
+    /// Reads the record type of an existing sensor from its meta or its first valid sector; 0 if it has neither.
+    /// An <see cref="IOException"/> (the disk failed to read) propagates: it says nothing about what the files hold.
+    /// </summary>
+    public static SensorType ProbeType(Storage storage, string dataPath, string metaPath, int sectorSize, out byte[]? metaBytes)
     {
         metaBytes = null;
-        try
+        if (File.Exists(metaPath))
         {
-            if (File.Exists(metaPath))
+            metaBytes = storage.ReadAllBytes(metaPath);
+            SensorMeta? meta = SensorMeta.TryDecode(metaBytes, out _);
+            if (meta is not null && (meta.Type == SensorType.TimeSeries || meta.Type == SensorType.Event))
             {
-                metaBytes = File.ReadAllBytes(metaPath);
-                SensorMeta? meta = SensorMeta.TryDecode(metaBytes, out _);
-                if (meta is not null && (meta.Type == SensorType.TimeSeries || meta.Type == SensorType.Event))
-                {
-                    return meta.Type;
-                }
-            }
-            if (File.Exists(dataPath))
-            {
-                using SafeFileHandle h = File.OpenHandle(dataPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-                long length = RandomAccess.GetLength(h);
-                byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(sectorSize);
-                try
-                {
-                    for (long off = 0; off < length; off += sectorSize)
-                    {
-                        int n = RandomAccess.Read(h, buffer.AsSpan(0, sectorSize), off);
-                        if (SectorHeader.IsValid(buffer.AsSpan(0, n), 0, sectorSize))
-                        {
-                            return SectorHeader.Type(buffer);
-                        }
-                    }
-                }
-                finally
-                {
-                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-                }
+                return meta.Type;
             }
         }
-        catch (IOException)
+        if (File.Exists(dataPath))
         {
+            using StorageFile file = storage.Open(dataPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            long length = file.Length;
+            byte[] buffer = ArrayPool<byte>.Shared.Rent(sectorSize);
+            try
+            {
+                for (long off = 0; off < length; off += sectorSize)
+                {
+                    int n = file.ReadAtMost(off, buffer.AsSpan(0, sectorSize));
+                    if (SectorHeader.IsValid(buffer.AsSpan(0, n), 0, sectorSize))
+                    {
+                        return SectorHeader.Type(buffer);
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
         return 0;
     }
@@ -135,21 +148,26 @@ internal sealed class DiskLog : IDisposable
 
     /// <summary>
     /// Writes a sector image at its aligned offset and fsyncs the file. Only the used bytes (rounded up to
-    /// 4 KB) are written; the CRC covers exactly the used bytes. Durable when this returns.
+    /// 4 KB) are written; the CRC covers exactly the used bytes. Durable when this returns. When an earlier fsync of
+    /// the file failed, the file is first rewritten (<see cref="RewriteDataFile"/>); a failed fsync here throws
+    /// <see cref="FsyncFailedException"/> and marks the file for that rewrite.
     /// </summary>
     public void WriteSector(int slot, ReadOnlySpan<byte> image)
     {
-        if (_gate is not null && !_gate(DataPath))
+        if (_data.SyncFailed)
         {
-            throw new IOException("injected disk write failure");
+            RewriteDataFile(slot);
         }
         int used = SectorHeader.UsedBytes(image, SectorHeader.RecordSize(Type));
         int length = Math.Min(SectorSize, (used + WriteGranule - 1) / WriteGranule * WriteGranule);
-        RandomAccess.Write(_data, image.Slice(0, length), (long)slot * SectorSize);
-        Durability.FsyncFile(_data);
+        _data.Write((long)slot * SectorSize, image.Slice(0, length));
+        _data.Sync();
     }
 
-    /// <summary>Reads a live sector into <paramref name="buffer"/> and validates it; false when corrupt or short.</summary>
+    /// <summary>
+    /// Reads a live sector into <paramref name="buffer"/> and validates it; false when corrupt or short. A failed read
+    /// throws <see cref="IOException"/>: the disk did not answer, which says nothing about the sector (retry later).
+    /// </summary>
     public bool ReadSector(DiskSegment segment, Span<byte> buffer)
     {
         int recordSize = SectorHeader.RecordSize(Type);
@@ -158,18 +176,46 @@ internal sealed class DiskLog : IDisposable
         {
             return false;
         }
-        int n;
-        try
-        {
-            n = RandomAccess.Read(_data, buffer.Slice(0, used), (long)segment.Slot * SectorSize);
-        }
-        catch (IOException)
-        {
-            return false;
-        }
+        int n = _data.ReadAtMost((long)segment.Slot * SectorSize, buffer.Slice(0, used));
         return n == used && SectorHeader.IsValid(buffer.Slice(0, used), Type, SectorSize)
             && SectorHeader.First(buffer) == segment.First && SectorHeader.Count(buffer) == segment.Count;
     }
+
+    /// <summary>
+    /// Replaces the data file, whose fsync failed, with a copy under a new inode: every slot that is not free (live
+    /// sectors, and released ones the durable meta may still name) at the same offset, free slots and
+    /// <paramref name="writing"/> (the slot about to be written) as zeros; then fsync, rename over the old name,
+    /// fsync the directory (<see cref="Storage.ReplaceAtomically(string, Action{Stream}, bool)"/>). The slots copied
+    /// were each fsynced before the failure, so the copy holds what the old file held durably.
+    /// </summary>
+    private void RewriteDataFile(int writing)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(SectorSize);
+        try
+        {
+            int slots = FileSlots;
+            _storage.ReplaceAtomically(DataPath, stream =>
+            {
+                for (int slot = 0; slot < slots; slot++)
+                {
+                    Span<byte> sector = buffer.AsSpan(0, SectorSize);
+                    int n = slot == writing || _free.Contains(slot) ? 0 : _data.ReadAtMost((long)slot * SectorSize, sector);
+                    sector.Slice(n).Clear();
+                    stream.Write(sector);
+                }
+            });
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        StorageFile old = _data;
+        _data = OpenData();
+        old.Dispose();
+        Rewrites++;
+    }
+
+    private StorageFile OpenData() => _storage.Open(DataPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
 
     /// <summary>
     /// Replaces the meta file atomically: write a temp file, fsync it, rename over the old one, fsync the
@@ -177,10 +223,6 @@ internal sealed class DiskLog : IDisposable
     /// </summary>
     public void WriteMeta(ulong erasedIndex, ulong diskTail, ulong reservedTail, IReadOnlyList<DiskSegment> segments)
     {
-        if (_gate is not null && !_gate(MetaPath))
-        {
-            throw new IOException("injected disk write failure");
-        }
         var meta = new SensorMeta
         {
             Source = Source,
@@ -193,14 +235,8 @@ internal sealed class DiskLog : IDisposable
             FileSlots = FileSlots,
             Segments = segments,
         };
-        string temp = MetaPath + ".tmp";
-        using (SafeFileHandle h = File.OpenHandle(temp, FileMode.Create, FileAccess.Write))
-        {
-            RandomAccess.Write(h, meta.Encode(), 0);
-            Durability.FsyncFile(h);
-        }
-        File.Move(temp, MetaPath, overwrite: true);
-        Durability.FsyncDirectory(_directory);
+        // A fresh temporary file each time: a failed fsync of one is never retried on it.
+        _storage.ReplaceAtomically(MetaPath, meta.Encode());
         foreach (int slot in _pendingFree)
         {
             _free.Add(slot);
@@ -215,34 +251,29 @@ internal sealed class DiskLog : IDisposable
         SensorMeta? meta = null;
         if (metaBytes is not null || File.Exists(MetaPath))
         {
-            try
+            // A meta the disk fails to read is not a missing one (that would forget the erased index and bring
+            // acknowledged records back): the IOException propagates and the sensor is recovered on a later open.
+            meta = SensorMeta.TryDecode(metaBytes ?? _storage.ReadAllBytes(MetaPath), out string? reason);
+            if (meta is null)
             {
-                meta = SensorMeta.TryDecode(metaBytes ?? File.ReadAllBytes(MetaPath), out string? reason);
-                if (meta is null)
-                {
-                    report.Add($"{MetaPath}: {reason}; scanning sectors");
-                }
-                else if (meta.SensorId != SensorId || meta.Source != Source || meta.Type != Type || meta.DiskSectorSize != SectorSize)
-                {
-                    report.Add($"{MetaPath}: belongs to another sensor, type or sector size; scanning sectors");
-                    meta = null;
-                }
+                report.Add($"{MetaPath}: {reason}; scanning sectors");
             }
-            catch (IOException e)
+            else if (meta.SensorId != SensorId || meta.Source != Source || meta.Type != Type || meta.DiskSectorSize != SectorSize)
             {
-                report.Add($"{MetaPath}: {e.Message}; scanning sectors");
+                report.Add($"{MetaPath}: belongs to another sensor, type or sector size; scanning sectors");
+                meta = null;
             }
         }
 
         // One pooled sector buffer: recovery memory does not grow with the backlog.
-        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(SectorSize);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(SectorSize);
         try
         {
             return Recover(meta, report, buffer);
         }
         finally
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -281,7 +312,7 @@ internal sealed class DiskLog : IDisposable
                 continue;
             }
             long offset = (long)slot * SectorSize;
-            int n = RandomAccess.Read(_data, buffer.AsSpan(0, SectorHeader.Size), offset);
+            int n = _data.ReadAtMost(offset, buffer.AsSpan(0, SectorHeader.Size));
             if (n < SectorHeader.Size || buffer[SectorHeader.MagicOffset] != SectorHeader.Magic)
             {
                 if (n > 0 && buffer.AsSpan(0, n).ContainsAnyExcept((byte)0))
@@ -297,7 +328,7 @@ internal sealed class DiskLog : IDisposable
                 continue; // a stale sector the meta already let go of
             }
             int want = Math.Min(SectorSize, SectorHeader.Size + (SectorHeader.Count(buffer) * SectorHeader.RecordSize(Type)));
-            n = SectorHeader.Size + RandomAccess.Read(_data, buffer.AsSpan(SectorHeader.Size, want - SectorHeader.Size), offset + SectorHeader.Size);
+            n = SectorHeader.Size + _data.ReadAtMost(offset + SectorHeader.Size, buffer.AsSpan(SectorHeader.Size, want - SectorHeader.Size));
             Span<byte> image = buffer.AsSpan(0, n);
             if (!SectorHeader.IsValid(image, Type, SectorSize))
             {

@@ -1,5 +1,6 @@
 // The 16-byte sector header shared by RAM and disk sectors (docs/formats.md, "Sensor store sector").
 using System.Buffers.Binary;
+using ParquetFlow.Durability;
 
 namespace ParquetFlow.SensorStore;
 

@@ -245,7 +245,17 @@ public sealed unsafe class Sensor
                 if (remaining < n)
                 {
                     ulong index = start + remaining;
-                    if (!_store.DiskCache.TryCopy(this, _disk!, s, (int)(index - s.First), 1, one))
+                    bool valid;
+                    try
+                    {
+                        valid = _store.DiskCache.TryCopy(this, _disk!, s, (int)(index - s.First), 1, one);
+                    }
+                    catch (IOException e)
+                    {
+                        _store.ReportReadFailure(e); // the disk did not answer: the sector is kept, nothing is dropped
+                        return StoreResult.IoError;
+                    }
+                    if (!valid)
                     {
                         DropCorruptSegmentLocked(i);
                         return DiagReadAt(offset, out record);
@@ -291,6 +301,8 @@ public sealed unsafe class Sensor
     /// <c>ss_consume_batch</c>: copies up to <c>destination.Length / record size</c> unsent records (4 or
     /// 12 bytes each, little-endian, as stored) and marks them pending. A batch never spans a gap in the
     /// indices (left by dropped sectors), so its records are <c>firstIndex .. firstIndex + count − 1</c>.
+    /// A disk read that fails (EIO) ends the batch with what it has (IoError when nothing): the sector is kept, never
+    /// taken for corrupt, and read again by the next call.
     /// </summary>
     public StoreResult ConsumeBatch(Span<byte> destination, out int count, out ulong firstIndex)
     {
@@ -318,7 +330,21 @@ public sealed unsafe class Sensor
                 if (loc.DiskIndex >= 0)
                 {
                     DiskSegment s = _segments[loc.DiskIndex];
-                    if (!_store.DiskCache.TryCopy(this, _disk!, s, (int)(loc.Start - s.First), take, dest))
+                    bool valid;
+                    try
+                    {
+                        valid = _store.DiskCache.TryCopy(this, _disk!, s, (int)(loc.Start - s.First), take, dest);
+                    }
+                    catch (IOException e)
+                    {
+                        _store.ReportReadFailure(e);
+                        if (count == 0)
+                        {
+                            return StoreResult.IoError;
+                        }
+                        break;
+                    }
+                    if (!valid)
                     {
                         DropCorruptSegmentLocked(loc.DiskIndex);
                         continue;
@@ -704,7 +730,7 @@ public sealed unsafe class Sensor
             if (_segments.Count > 0)
             {
                 DiskSegment last = _segments[^1];
-                if (last.End == firstToMove && last.Count < _diskPerSector && disk.ReadSector(last, img))
+                if (last.End == firstToMove && last.Count < _diskPerSector && TryReadForContinuation(last, img))
                 {
                     imgOpen = true;
                     imgFirst = last.First;
@@ -758,15 +784,16 @@ public sealed unsafe class Sensor
                 }
             }
         }
-        catch (IOException)
+        catch (IOException e)
         {
+            // Includes FsyncFailedException: the file is then rewritten before its next write (DiskLog.RewriteDataFile).
             foreach (DiskSegment w in written)
             {
                 disk.ReturnUnusedSlot(w.Slot);
             }
             _store.ReturnDiskQuota(quotaTaken);
             _consecutiveFailures++;
-            _store.ReportDiskFailure(_consecutiveFailures);
+            _store.ReportDiskFailure(_consecutiveFailures, e);
             return StoreResult.IoError;
         }
         finally
@@ -807,6 +834,20 @@ public sealed unsafe class Sensor
         return StoreResult.Ok;
     }
 
+    /// <summary>Reads the last disk sector to extend it; a read error only means a new sector is started instead.</summary>
+    private bool TryReadForContinuation(DiskSegment last, Span<byte> image)
+    {
+        try
+        {
+            return _disk!.ReadSector(last, image);
+        }
+        catch (IOException e)
+        {
+            _store.ReportReadFailure(e);
+            return false;
+        }
+    }
+
     private ulong MoveStart(int sector)
     {
         Span<byte> s = _pool.Sector(sector);
@@ -843,7 +884,18 @@ public sealed unsafe class Sensor
         SectorHeader.Seal(img, _recordSize);
         int slot = disk.AllocateSlot();
         written.Add(new DiskSegment(slot, first, count, skip));
-        disk.WriteSector(slot, img);
+        int rewrites = disk.Rewrites;
+        try
+        {
+            disk.WriteSector(slot, img);
+        }
+        finally
+        {
+            if (disk.Rewrites != rewrites)
+            {
+                _store.ReportRewrite();
+            }
+        }
         return true;
     }
 
@@ -923,16 +975,10 @@ public sealed unsafe class Sensor
         {
             _disk.WriteMeta(_erased, _diskTail, reserved, _segments);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _consecutiveFailures++;
-            _store.ReportDiskFailure(_consecutiveFailures);
-            return StoreResult.IoError;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            _consecutiveFailures++;
-            _store.ReportDiskFailure(_consecutiveFailures);
+            _store.ReportDiskFailure(_consecutiveFailures, e);
             return StoreResult.IoError;
         }
         _reservedTail = _writeLimit = reserved;

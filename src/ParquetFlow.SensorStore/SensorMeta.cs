@@ -1,5 +1,6 @@
 // The sensor_<id>.meta file: cursors and the list of live disk sectors (docs/formats.md, "Sensor store meta").
 using System.Buffers.Binary;
+using ParquetFlow.Durability;
 
 namespace ParquetFlow.SensorStore;
 

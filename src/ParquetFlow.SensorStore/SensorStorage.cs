@@ -1,6 +1,7 @@
 // The store: options, the RAM pool, the registry of sensors (one per source and id), the disk quota and
 // the manager tick that spills, flushes and persists.
 using System.Diagnostics;
+using ParquetFlow.Durability;
 
 namespace ParquetFlow.SensorStore;
 
@@ -18,11 +19,15 @@ public sealed class SensorStorage : IDisposable
     private Sensor[] _snapshot = [];
     private long _diskSlotsUsed;
     private long _diskFailures;
+    private long _readFailures;
+    private long _rewrites;
+    private volatile string? _lastDiskError;
     private int _healthy = 1;
     private volatile bool _shutdown;
     private volatile bool _spilling;
     private int _recovered;
     private int _recoveredFromMeta;
+    private int _unrecovered;
     private int _corruptAtRecovery;
     private Thread? _manager;
     private CancellationTokenSource? _managerStop;
@@ -50,11 +55,18 @@ public sealed class SensorStorage : IDisposable
     /// Linux, recovers every sensor under <see cref="SensorStoreOptions.Directory"/>. Never fails because of
     /// damaged files: what cannot be read is skipped and reported in <see cref="StoreStats.RecoveryReport"/>.
     /// </summary>
-    public static StoreResult Open(SensorStoreOptions options, out SensorStorage? store)
+    public static StoreResult Open(SensorStoreOptions options, out SensorStorage? store) => Open(options, out store, out _);
+
+    /// <summary>
+    /// <see cref="Open(SensorStoreOptions, out SensorStorage?)"/> that also says why it failed: the invalid option, the
+    /// budget, or the disk error (IoError) that kept the store directory from being created or listed.
+    /// </summary>
+    public static StoreResult Open(SensorStoreOptions options, out SensorStorage? store, out string? error)
     {
         ArgumentNullException.ThrowIfNull(options);
         store = null;
-        if (options.Validate() is not null)
+        error = options.Validate();
+        if (error is not null)
         {
             return StoreResult.InvalidArgument;
         }
@@ -67,7 +79,8 @@ public sealed class SensorStorage : IDisposable
             shared = sectors - options.MaxSensors;
             if (room < 0 || shared < 0)
             {
-                return StoreResult.NoSpace; // the budget cannot give every sensor its first sector
+                error = "the memory budget cannot hold one sector per sensor";
+                return StoreResult.NoSpace;
             }
         }
         else
@@ -77,17 +90,32 @@ public sealed class SensorStorage : IDisposable
         var s = new SensorStorage(options, new SectorPool(options.RamSectorSize, options.MaxSensors, shared));
         if (options.Profile == StoreProfile.Linux)
         {
-            s.RecoverAll();
+            try
+            {
+                s.RecoverAll();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The store directory itself cannot be created, synced or listed (a sensor that cannot be read is only reported).
+                s.Dispose();
+                error = $"{options.Directory}: {e.Message}";
+                return StoreResult.IoError;
+            }
         }
         store = s;
         return StoreResult.Ok;
     }
 
-    /// <summary>Opens the store or throws <see cref="InvalidOperationException"/> with the reason.</summary>
+    /// <summary>Opens the store or throws with the reason: <see cref="IOException"/> for a disk error, else <see cref="InvalidOperationException"/>.</summary>
     public static SensorStorage Open(SensorStoreOptions options)
     {
-        StoreResult r = Open(options, out SensorStorage? store);
-        return r == StoreResult.Ok ? store! : throw new InvalidOperationException($"sensor store: {r}: {options.Validate() ?? "the memory budget cannot hold one sector per sensor"}");
+        StoreResult r = Open(options, out SensorStorage? store, out string? error);
+        return r switch
+        {
+            StoreResult.Ok => store!,
+            StoreResult.IoError => throw new IOException($"sensor store: {error}"),
+            _ => throw new InvalidOperationException($"sensor store: {r}: {error}"),
+        };
     }
 
     /// <summary>
@@ -270,10 +298,14 @@ public sealed class SensorStorage : IDisposable
                 DiskQuotaBytes = stm32 ? 0 : Options.DiskQuotaBytes,
                 Healthy = Volatile.Read(ref _healthy) == 1,
                 DiskWriteFailures = Interlocked.Read(ref _diskFailures),
+                DiskReadFailures = Interlocked.Read(ref _readFailures),
+                DataFilesRewritten = Interlocked.Read(ref _rewrites),
+                LastDiskError = _lastDiskError,
                 AccountedBytes = stm32 ? AccountedBytes() : 0,
                 MemoryBudgetBytes = stm32 ? Options.MemoryBudgetBytes : 0,
                 RecoveredSensors = _recovered,
                 RecoveredFromMeta = _recoveredFromMeta,
+                UnrecoveredSensors = _unrecovered,
                 CorruptSectorsAtRecovery = _corruptAtRecovery,
                 RecoveryReport = [.. _recoveryReport],
             };
@@ -361,8 +393,9 @@ public sealed class SensorStorage : IDisposable
         }
     }
 
-    internal void ReportDiskFailure(int consecutive)
+    internal void ReportDiskFailure(int consecutive, Exception error)
     {
+        _lastDiskError = error.Message;
         Interlocked.Increment(ref _diskFailures);
         if (consecutive >= Options.DiskFailuresBeforeUnhealthy)
         {
@@ -374,6 +407,15 @@ public sealed class SensorStorage : IDisposable
     {
         Volatile.Write(ref _healthy, 1);
     }
+
+    /// <summary>A read failed with an I/O error: counted and remembered, the sector kept.</summary>
+    internal void ReportReadFailure(IOException error)
+    {
+        _lastDiskError = error.Message;
+        Interlocked.Increment(ref _readFailures);
+    }
+
+    internal void ReportRewrite() => Interlocked.Increment(ref _rewrites);
 
     internal void ReportCorruptSector(string message)
     {
@@ -400,7 +442,7 @@ public sealed class SensorStorage : IDisposable
         {
             try
             {
-                disk = DiskLog.Open(Options.Directory!, source, sensorId, type, Options.DiskSectorSize, Options.DiskWriteGate, metaBytes, out recovery);
+                disk = DiskLog.Open(Options.Storage, Options.Directory!, source, sensorId, type, Options.DiskSectorSize, metaBytes, out recovery);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -430,13 +472,14 @@ public sealed class SensorStorage : IDisposable
     private void RecoverAll()
     {
         string root = Options.Directory!;
-        Directory.CreateDirectory(root);
+        Storage storage = Options.Storage;
+        storage.CreateDirectory(root);
         lock (_registryLock)
         {
             foreach (SensorSource source in new[] { SensorSource.Host, SensorSource.Application, SensorSource.Can })
             {
                 string dir = Path.Combine(root, DiskLog.SourceDirectoryName(source));
-                Directory.CreateDirectory(dir);
+                storage.CreateDirectory(dir);
                 var ids = new SortedSet<uint>();
                 foreach (string path in Directory.EnumerateFiles(dir, "sensor_*.*"))
                 {
@@ -450,7 +493,21 @@ public sealed class SensorStorage : IDisposable
                 foreach (uint id in ids)
                 {
                     string stem = Path.Combine(dir, DiskLog.FileStem(id));
-                    SensorType type = DiskLog.ProbeType(stem + ".dat", stem + ".meta", Options.DiskSectorSize, out byte[]? metaBytes);
+                    SensorType type;
+                    byte[]? metaBytes;
+                    try
+                    {
+                        type = DiskLog.ProbeType(storage, stem + ".dat", stem + ".meta", Options.DiskSectorSize, out metaBytes);
+                    }
+                    catch (IOException e)
+                    {
+                        // Its files are kept as they are: InitSensor (or the next open) recovers it once the disk reads.
+                        _recoveryReport.Add($"{stem}: not recovered: {e.Message}");
+                        _unrecovered++;
+                        _lastDiskError = e.Message;
+                        Interlocked.Increment(ref _readFailures);
+                        continue;
+                    }
                     if (type == 0)
                     {
                         continue; // no valid sector and no meta: nothing to recover; the files are reused if the sensor comes back
@@ -459,6 +516,7 @@ public sealed class SensorStorage : IDisposable
                     if (r != StoreResult.Ok)
                     {
                         _recoveryReport.Add($"{stem}: not recovered ({r})");
+                        _unrecovered++;
                         continue;
                     }
                     _recovered++;

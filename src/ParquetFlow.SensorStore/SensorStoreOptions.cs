@@ -1,3 +1,5 @@
+using ParquetFlow.Durability;
+
 namespace ParquetFlow.SensorStore;
 
 /// <summary>
@@ -72,8 +74,8 @@ public sealed record SensorStoreOptions
     /// <summary>The clock used for sector ages and the shutdown budget (tests jump it).</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
-    /// <summary>Test hook: called before each disk write with the file path; returning false fails it with EIO.</summary>
-    internal Func<string, bool>? DiskWriteGate { get; init; }
+    /// <summary>The storage every file of the store is read, written, fsynced and renamed through (Linux profile); tests inject faults here.</summary>
+    public Storage Storage { get; init; } = Storage.Default;
 
     /// <summary>The document's STM32 numbers: 256 B sectors, 32 KB budget, 100 sensors, RAM only.</summary>
     public static SensorStoreOptions Stm32() => new()

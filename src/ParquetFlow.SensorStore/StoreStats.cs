@@ -28,6 +28,15 @@ public sealed record StoreStats
 
     public long DiskWriteFailures { get; init; }
 
+    /// <summary>Disk reads that failed (EIO): the sectors were kept, not taken for corrupt, and are read again later.</summary>
+    public long DiskReadFailures { get; init; }
+
+    /// <summary>Data files rewritten under a new inode because an fsync of the old one failed (it is never trusted again).</summary>
+    public long DataFilesRewritten { get; init; }
+
+    /// <summary>The last disk failure in words (file, operation, error), or null when none happened.</summary>
+    public string? LastDiskError { get; init; }
+
     /// <summary>STM32: bytes the store accounts for (sectors, links, per-sensor state, system state).</summary>
     public int AccountedBytes { get; init; }
 
@@ -37,6 +46,9 @@ public sealed record StoreStats
     public int RecoveredSensors { get; init; }
 
     public int RecoveredFromMeta { get; init; }
+
+    /// <summary>Sensors found on disk that could not be recovered at open (an I/O error; see <see cref="RecoveryReport"/>). Their files are kept.</summary>
+    public int UnrecoveredSensors { get; init; }
 
     public int CorruptSectorsAtRecovery { get; init; }
 

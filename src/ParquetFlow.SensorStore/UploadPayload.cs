@@ -1,6 +1,7 @@
 // The uploader's message body (docs/formats.md, "Sensor store upload payload"): a 32-byte header, the
 // gateway id, then the records, all little-endian.
 using System.Buffers.Binary;
+using ParquetFlow.Durability;
 using System.Text;
 
 namespace ParquetFlow.SensorStore;

@@ -130,7 +130,7 @@ internal sealed class ColumnBatch
         Rows = row + 1;
     }
 
-    /// <summary>Writes every column of the batch into <paramref name="group"/> and empties the batch.</summary>
+    /// <summary>Writes every column of the batch into <paramref name="group"/>; the batch keeps its rows (to be written again if the disk failed) until <see cref="Clear"/>.</summary>
     public void WriteTo(RowGroupWriter group)
     {
         int rows = Rows;
@@ -166,8 +166,6 @@ internal sealed class ColumnBatch
                     break;
             }
         }
-
-        Clear();
     }
 
     public void Clear()

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using ParquetFlow.Durability;
 using ParquetFlow.Parquet;
 using ParquetFlow.Parquet.Format;
 using ParquetFlow.Parquet.Schema;
@@ -8,41 +9,55 @@ namespace ParquetFlow.Sink;
 /// <summary>
 /// A Parquet file being written under a temporary name, each row group made durable as it ends: its bytes are
 /// fsynced, then its journal entry (with the row group's footer entry and page index) is appended and fsynced. <see cref="Complete"/> writes the footer, fsyncs, and only
-/// then renames the file to its final name and deletes the journal.
+/// then renames the file to its final name and deletes the journal. Every write, fsync and rename goes through the
+/// <see cref="Storage"/> seam; after a failed fsync the file is never completed (the kernel refuses to fsync it again).
 /// </summary>
 internal sealed class DurableParquetFile : IDisposable
 {
     private readonly ParquetFileWriter _writer;
     private readonly RowGroupJournal? _journal;
-    private readonly FileStream _stream;
+    private readonly Storage _storage;
+    private readonly StorageFile _file;
+    private readonly StorageStream _stream;
     private bool _done;
 
-    public DurableParquetFile(string temporaryPath, ParquetSchema schema, ParquetWriterOptions options, bool durable)
+    public DurableParquetFile(string temporaryPath, ParquetSchema schema, ParquetWriterOptions options, bool durable, Storage storage, DateTime opened)
     {
         TemporaryPath = temporaryPath;
+        _storage = storage;
         if (durable)
         {
-            _journal = RowGroupJournal.Create(JournalPath(temporaryPath), options.Compression, FooterTemplate(schema, options));
+            _journal = RowGroupJournal.Create(JournalPath(temporaryPath), options.Compression, FooterTemplate(schema, options), storage);
         }
 
-        _stream = new FileStream(temporaryPath, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+        try
+        {
+            _file = storage.Open(temporaryPath, FileMode.Create, FileAccess.Write, FileShare.Read);
+        }
+        catch
+        {
+            _journal?.Dispose();
+            throw;
+        }
+
+        _stream = new StorageStream(_file);
         try
         {
             _writer = new ParquetFileWriter(_stream, schema, options);
             if (durable)
             {
                 // Guarantee: the journal's and the data file's directory entries survive power loss like their contents.
-                DirectorySync.Sync(Path.GetDirectoryName(Path.GetFullPath(temporaryPath))!);
+                storage.SyncDirectory(Storage.ParentOf(temporaryPath));
             }
         }
         catch
         {
-            _stream.Dispose();
+            _file.Dispose();
             _journal?.Dispose();
             throw;
         }
 
-        Opened = DateTime.UtcNow;
+        Opened = opened;
     }
 
     public string TemporaryPath { get; }
@@ -54,6 +69,9 @@ internal sealed class DurableParquetFile : IDisposable
     public long Rows => _writer.RowCount;
 
     public int RowGroups => _writer.RowGroupCount;
+
+    /// <summary>Row groups whose journal entries were fsynced: the ones recovery may keep.</summary>
+    public int JournaledRowGroups { get; private set; }
 
     public static string JournalPath(string temporaryPath) => temporaryPath + ".journal";
 
@@ -84,14 +102,20 @@ internal sealed class DurableParquetFile : IDisposable
         if (_journal is not null && _writer.Position > start)
         {
             // Guarantee: the row group's bytes reach the disk before the journal entry that names them.
-            _writer.Flush(toDisk: true);
+            _writer.Flush();
+            _stream.Sync();
             (RowGroup metadata, RowGroupPageIndex pageIndex) = _writer.WrittenRowGroup(_writer.RowGroupCount - 1);
             _journal.Append(start, _writer.Position - start, rows, metadata, pageIndex);
+            JournaledRowGroups++;
         }
     }
 
     /// <summary>Fsyncs the data written so far (used by a flush when row groups are not journaled).</summary>
-    public void Sync() => _writer.Flush(toDisk: true);
+    public void Sync()
+    {
+        _writer.Flush();
+        _stream.Sync();
+    }
 
     /// <summary>Writes the footer, fsyncs, renames to <paramref name="finalPath"/> and deletes the journal.</summary>
     public void Complete(string finalPath)
@@ -99,15 +123,16 @@ internal sealed class DurableParquetFile : IDisposable
         _writer.Close();
 
         // Guarantee: the footer is on disk before the file appears under its final name.
-        _writer.Flush(toDisk: true);
+        _writer.Flush();
+        _stream.Sync();
         _writer.Dispose();
+        _file.Dispose();
         _journal?.Dispose();
-        File.Move(TemporaryPath, finalPath, overwrite: false);
+        _done = true;
 
         // Guarantee: the rename is on disk before the journal (the only way back to the file in progress) goes.
-        DirectorySync.Sync(Path.GetDirectoryName(Path.GetFullPath(finalPath))!);
-        File.Delete(JournalPath(TemporaryPath));
-        _done = true;
+        _storage.MoveDurably(TemporaryPath, finalPath, overwrite: false);
+        _storage.Delete(JournalPath(TemporaryPath));
     }
 
     /// <summary>Releases the file without completing it (it stays under its temporary name for recovery).</summary>
@@ -120,13 +145,8 @@ internal sealed class DurableParquetFile : IDisposable
 
         _done = true;
         _journal?.Dispose();
-        try
-        {
-            // The writer's Dispose would write a footer; close the stream alone and leave the file as a crash would.
-            _stream.Dispose();
-        }
-        catch (IOException)
-        {
-        }
+
+        // The writer's Dispose would write a footer; close the file alone and leave it as a crash would.
+        _file.Dispose();
     }
 }

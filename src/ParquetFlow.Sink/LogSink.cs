@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using ParquetFlow.Durability;
 using ParquetFlow.Parquet;
 
 namespace ParquetFlow.Sink;
@@ -12,7 +13,8 @@ namespace ParquetFlow.Sink;
 /// or calls the OS. One writer thread drains the ring into column buffers and writes a row group when it holds
 /// <see cref="LogSinkOptions.RowGroupRows"/> rows or its oldest row reaches <see cref="LogSinkOptions.RowGroupTimeout"/>.
 /// Files are written under a temporary name (final name + <c>.inprogress</c>) and renamed when complete; at start-up
-/// the sink recovers the files in progress left in its directory by a crash.
+/// the sink recovers the files in progress left in its directory by a crash. Every write, fsync and rename goes
+/// through <see cref="LogSinkOptions.Storage"/>, every clock through <see cref="LogSinkOptions.TimeProvider"/>.
 /// </summary>
 public sealed class LogSink : IDisposable
 {
@@ -23,6 +25,8 @@ public sealed class LogSink : IDisposable
     private readonly SpscRing? _spsc; // the same ring when single-producer: a sealed type, so the hot call is direct and inlined
     private readonly ColumnBatch _batch;
     private readonly FileNamer _namer;
+    private readonly Storage _storage;
+    private readonly TimeProvider _clock;
     private readonly Thread _thread;
     private readonly AutoResetEvent _wake = new(false);
     private readonly long _busyFill;
@@ -44,6 +48,7 @@ public sealed class LogSink : IDisposable
     private long _bytesDone;
     private long _bytesCurrent;
     private string? _lastError;
+    private volatile string? _writerDied;
     private volatile bool _stopping;
     private volatile bool _stopped;
     private volatile int _paused;
@@ -62,8 +67,15 @@ public sealed class LogSink : IDisposable
         _options = options;
         _writerOptions = CreateWriterOptions(layout, options);
         _namer = new FileNamer(options.FilePattern);
-        System.IO.Directory.CreateDirectory(_namer.Directory);
-        RecoveredFiles = RecoverDirectory(_namer.Directory);
+        _storage = options.Storage;
+        _clock = options.TimeProvider;
+        _storage.CreateDirectory(_namer.Directory);
+        (RecoveredFiles, RecoveryProblems) = RecoverDirectory(_namer.Directory, _storage);
+        if (RecoveryProblems.Count > 0)
+        {
+            _lastError = RecoveryProblems[0];
+        }
+
         _spsc = options.MultiProducer ? null : new SpscRing(options.RingCapacityBytes, options.FullMode);
         _ring = _spsc ?? (RecordRing)new MpscRing(options.RingCapacityBytes, options.FullMode);
         _batch = new ColumnBatch(layout, options.RowGroupRows);
@@ -81,6 +93,12 @@ public sealed class LogSink : IDisposable
 
     /// <summary>Files in progress found at start-up and recovered (now under their final names).</summary>
     public IReadOnlyList<string> RecoveredFiles { get; }
+
+    /// <summary>
+    /// One line per file in progress found at start-up that could not be recovered: damaged ones are set aside as
+    /// <c>NAME.unrecoverable</c> (with their journal), ones the disk failed to read are left for the next start.
+    /// </summary>
+    public IReadOnlyList<string> RecoveryProblems { get; }
 
     /// <summary>The ring producers write to (the C API hands its addresses to <c>pqflow_log_fast</c>).</summary>
     internal RecordRing Ring => _ring;
@@ -143,6 +161,12 @@ public sealed class LogSink : IDisposable
             {
                 Monitor.Wait(_gate);
             }
+        }
+
+        if (_writerDied is { } died)
+        {
+            // Not only the first flush after the death: nothing will ever drain the ring again.
+            throw new IOException($"the sink's writer thread died and nothing logged since is written: {died}");
         }
 
         if (Interlocked.Exchange(ref _errorsSinceFlush, 0) != 0)
@@ -214,32 +238,34 @@ public sealed class LogSink : IDisposable
         _ => null,
     };
 
-    /// <summary>Recovers every <c>*.inprogress</c> file with a journal in <paramref name="directory"/> and renames it to its final name.</summary>
-    private static List<string> RecoverDirectory(string directory)
+    /// <summary>
+    /// Recovers every <c>*.inprogress</c> file in <paramref name="directory"/> and renames it to its final name. A
+    /// leftover that cannot be recovered never stops a start: a damaged one is set aside under
+    /// <c>NAME.unrecoverable</c>, one the disk cannot read now is left for the next start; each is reported.
+    /// </summary>
+    private static (List<string> Recovered, List<string> Problems) RecoverDirectory(string directory, Storage storage)
     {
         var recovered = new List<string>();
+        var problems = new List<string>();
         foreach (string path in System.IO.Directory.EnumerateFiles(directory, "*" + ParquetRecovery.InProgressSuffix))
         {
+            string final = path[..^ParquetRecovery.InProgressSuffix.Length];
             try
             {
-                // With a journal: cut back to the last whole row group. Without one but with a footer: a crash came
-                // between recovery (or completion) and the rename. Neither: not ours to touch.
-                ParquetRecovery.Recover(path);
+                ParquetRecovery.Recover(path, storage);
+
+                // Guarantee: the final name is on disk when the sink reports the file recovered.
+                storage.MoveDurably(path, final, overwrite: false);
+                recovered.Add(final);
             }
-            catch (InvalidDataException)
+            catch (Exception e) when (e is InvalidDataException or ParquetFormatException or Parquet.Schema.SchemaException)
             {
-                continue;
+                problems.Add(SetAside(path, storage, e.Message));
             }
-
-            string final = path[..^ParquetRecovery.InProgressSuffix.Length];
-            File.Move(path, final, overwrite: false);
-            recovered.Add(final);
-        }
-
-        if (recovered.Count > 0)
-        {
-            // Guarantee: the recovered files' final names are on disk before their journals are gone for good.
-            DirectorySync.Sync(directory);
+            catch (IOException e)
+            {
+                problems.Add($"{path}: not recovered now, the disk failed ({e.Message}); left for the next start");
+            }
         }
 
         // A journal whose data file is gone belongs to a file completed just before a crash.
@@ -247,11 +273,39 @@ public sealed class LogSink : IDisposable
         {
             if (!File.Exists(journal[..^".journal".Length]))
             {
-                File.Delete(journal);
+                try
+                {
+                    storage.Delete(journal);
+                }
+                catch (IOException e)
+                {
+                    problems.Add($"{journal}: cannot delete this leftover journal ({e.Message})");
+                }
             }
         }
 
-        return recovered;
+        return (recovered, problems);
+    }
+
+    /// <summary>Renames a damaged leftover (and its journal) out of the way, so it is kept for a person to look at and never blocks a start.</summary>
+    private static string SetAside(string path, Storage storage, string reason)
+    {
+        string aside = path + ".unrecoverable";
+        try
+        {
+            string journal = DurableParquetFile.JournalPath(path);
+            if (File.Exists(journal))
+            {
+                storage.Move(journal, aside + ".journal", overwrite: true);
+            }
+
+            storage.MoveDurably(path, aside, overwrite: true);
+            return $"{path}: cannot be recovered ({reason}); set aside as {aside}";
+        }
+        catch (IOException e)
+        {
+            return $"{path}: cannot be recovered ({reason}) nor set aside ({e.Message})";
+        }
     }
 
     private void Run()
@@ -267,7 +321,9 @@ public sealed class LogSink : IDisposable
         }
         catch (Exception e)
         {
-            // Never take the process down from the writer thread: record the failure; producers now see a full ring.
+            // Never take the process down from the writer thread: record the failure; producers now see a full ring,
+            // and every later Flush fails.
+            _writerDied = $"{e.GetType().Name}: {e.Message}";
             Fail(e);
         }
         finally
@@ -343,13 +399,13 @@ public sealed class LogSink : IDisposable
 
             if (drained == 0)
             {
-                if (_batch.Rows > 0 && Stopwatch.GetElapsedTime(_batchStarted) >= _options.RowGroupTimeout)
+                if (_batch.Rows > 0 && _clock.GetElapsedTime(_batchStarted) >= _options.RowGroupTimeout)
                 {
                     WriteRowGroup();
                     limit = RowLimit();
                 }
 
-                if (_file is not null && _options.MaxFileAge is { } age && DateTime.UtcNow - _file.Opened >= age)
+                if (_file is not null && _options.MaxFileAge is { } age && _clock.GetUtcNow().UtcDateTime - _file.Opened >= age)
                 {
                     WriteRowGroup();
                     CloseFile();
@@ -407,7 +463,7 @@ public sealed class LogSink : IDisposable
 
             if (_batch.Rows == 0)
             {
-                _batchStarted = Stopwatch.GetTimestamp();
+                _batchStarted = _clock.GetTimestamp();
             }
 
             _batch.Append(record);
@@ -424,6 +480,11 @@ public sealed class LogSink : IDisposable
         return drained;
     }
 
+    /// <summary>
+    /// Writes the batch as a row group. When the disk fails (a write, an fsync), the file is abandoned — after a failed
+    /// fsync it is never trusted again — and completed from its journal, and the batch, still in memory, is written
+    /// once more into a new file; only when that fails too are its rows counted lost.
+    /// </summary>
     private void WriteRowGroup()
     {
         int rows = _batch.Rows;
@@ -432,39 +493,50 @@ public sealed class LogSink : IDisposable
             return;
         }
 
-        try
+        for (int attempt = 1; ; attempt++)
         {
-            if (_file is null)
+            try
             {
-                OpenFile();
-            }
+                if (_file is null)
+                {
+                    OpenFile();
+                }
 
-            DurableParquetFile file = _file!;
-            RowGroupWriter group = file.BeginRowGroup();
-            _batch.WriteTo(group);
-            file.EndRowGroup(group, rows);
-            Volatile.Write(ref _written, _written + rows);
-            Volatile.Write(ref _rowGroups, _rowGroups + 1);
-            Volatile.Write(ref _bytesCurrent, file.Position);
-            if ((_options.MaxRowsPerFile > 0 && file.Rows >= _options.MaxRowsPerFile)
-                || (_options.MaxBytesPerFile > 0 && file.Position >= _options.MaxBytesPerFile))
-            {
-                CloseFile();
+                DurableParquetFile file = _file!;
+                RowGroupWriter group = file.BeginRowGroup();
+                _batch.WriteTo(group);
+                file.EndRowGroup(group, rows);
+                _batch.Clear();
+                Volatile.Write(ref _written, _written + rows);
+                Volatile.Write(ref _rowGroups, _rowGroups + 1);
+                Volatile.Write(ref _bytesCurrent, file.Position);
+                if ((_options.MaxRowsPerFile > 0 && file.Rows >= _options.MaxRowsPerFile)
+                    || (_options.MaxBytesPerFile > 0 && file.Position >= _options.MaxBytesPerFile))
+                {
+                    CloseFile();
+                }
+
+                return;
             }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidBatchException)
-        {
-            _batch.Clear();
-            Volatile.Write(ref _lost, _lost + rows);
-            Fail(e);
-            AbandonFile();
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidBatchException)
+            {
+                Fail(e);
+                AbandonFile();
+                if (attempt >= 2 || e is InvalidBatchException)
+                {
+                    _batch.Clear();
+                    Volatile.Write(ref _lost, _lost + rows);
+                    return;
+                }
+            }
         }
     }
 
     private void OpenFile()
     {
-        _finalPath = _namer.Next(DateTime.UtcNow);
-        _file = new DurableParquetFile(_finalPath + ParquetRecovery.InProgressSuffix, _layout.Schema, _writerOptions, _options.DurableRowGroups);
+        DateTime now = _clock.GetUtcNow().UtcDateTime;
+        _finalPath = _namer.Next(now);
+        _file = new DurableParquetFile(_finalPath + ParquetRecovery.InProgressSuffix, _layout.Schema, _writerOptions, _options.DurableRowGroups, _storage, now);
         Volatile.Write(ref _bytesCurrent, _file.Position);
     }
 
@@ -496,19 +568,53 @@ public sealed class LogSink : IDisposable
         catch (IOException e)
         {
             Fail(e);
-            _file.Dispose();
+            AbandonFile();
+            return;
         }
 
         Volatile.Write(ref _bytesCurrent, 0);
         _file = null;
     }
 
-    /// <summary>After a write error the file is left in progress (recoverable up to its last journaled row group); the next row group starts a new file.</summary>
+    /// <summary>
+    /// After a write error the file is released and, when its row groups are journaled, completed at once from the
+    /// journal under its final name (every journaled row group was fsynced before its entry); if the disk refuses
+    /// that too, it stays in progress for start-up recovery. Without a journal (<see cref="LogSinkOptions.DurableRowGroups"/>
+    /// off) the file cannot be completed and its rows are counted lost. The next row group starts a new file.
+    /// </summary>
     private void AbandonFile()
     {
-        _file?.Dispose();
+        DurableParquetFile? file = _file;
         _file = null;
         Volatile.Write(ref _bytesCurrent, 0);
+        if (file is null)
+        {
+            return;
+        }
+
+        file.Dispose();
+        if (!_options.DurableRowGroups)
+        {
+            Volatile.Write(ref _lost, _lost + file.Rows);
+            return;
+        }
+
+        try
+        {
+            // Only the row groups whose journal entries were fsynced: the one that failed is written again elsewhere.
+            if (ParquetRecovery.Recover(file.TemporaryPath, _storage, file.JournaledRowGroups).RowGroups == 0)
+            {
+                _storage.DeleteDurably(file.TemporaryPath);
+                return;
+            }
+
+            _storage.MoveDurably(file.TemporaryPath, _finalPath!, overwrite: false);
+            Volatile.Write(ref _files, _files + 1);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or ParquetFormatException)
+        {
+            Fail(e);
+        }
     }
 
     private void Fail(Exception e)

@@ -1,3 +1,4 @@
+using ParquetFlow.Durability;
 using ParquetFlow.Parquet;
 
 namespace ParquetFlow.Sink;
@@ -73,4 +74,10 @@ public sealed record LogSinkOptions
 
     /// <summary>Key-value metadata written into every file's footer.</summary>
     public IReadOnlyDictionary<string, string>? KeyValueMetadata { get; init; }
+
+    /// <summary>Where files are written, fsynced, renamed and recovered: the machine's file system, or a test's <see cref="Durability.Faults.FaultyStorage"/>.</summary>
+    public Storage Storage { get; init; } = Storage.Default;
+
+    /// <summary>The clock behind row-group timeouts, file ages and the <c>{utc}</c> in file names (a test's fake clock moves them without waiting).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using ParquetFlow.Durability;
 using ParquetFlow.Parquet;
 using ParquetFlow.Parquet.Format;
 using ParquetFlow.Parquet.Schema;
@@ -19,40 +20,54 @@ public static class ParquetRecovery
 
     /// <summary>
     /// Recovers <paramref name="path"/> in place using its journal (<c>path.journal</c>), which is deleted afterwards.
-    /// A file with a valid footer is left as it is. Throws <see cref="InvalidDataException"/> when the file has no
-    /// footer and no readable journal.
+    /// When a journal is readable the file is rebuilt from it whatever its footer says (a footer written but not yet
+    /// fsynced may read back as zeros or parse as an empty file); a file without a journal is left as it is when its
+    /// footer describes it. Throws <see cref="InvalidDataException"/> when the file has neither a journal nor such a
+    /// footer, and <see cref="IOException"/> when the disk fails (that is not damage: nothing is changed then that a
+    /// later attempt cannot redo). Every read, write and fsync goes through <paramref name="storage"/>.
     /// </summary>
-    public static RecoveryResult Recover(string path)
+    public static RecoveryResult Recover(string path, Storage? storage = null) => Recover(path, storage ?? Storage.Default, int.MaxValue);
+
+    /// <summary>
+    /// <see cref="Recover(string, Storage?)"/> keeping at most <paramref name="maxRowGroups"/> row groups: the sink
+    /// completing a file it abandoned keeps only the row groups whose journal entries it saw fsynced, since it writes
+    /// the others again elsewhere.
+    /// </summary>
+    internal static RecoveryResult Recover(string path, Storage storage, int maxRowGroups)
     {
         string journalPath = DurableParquetFile.JournalPath(path);
-        if (HasFooter(path))
+        RowGroupJournal.Contents? journal = RowGroupJournal.Read(journalPath, storage);
+        if (journal is null)
         {
-            File.Delete(journalPath);
-            ParquetFooter footer = ParquetFooter.Read(path);
+            ParquetFooter footer = ReadTrustedFooter(path, storage)
+                ?? throw new InvalidDataException($"{path} has no valid footer and no readable journal ({journalPath}); it was not written by a ParquetFlow sink, or never held a durable row group");
+            if (File.Exists(journalPath))
+            {
+                storage.DeleteDurably(journalPath);
+            }
+
             return new RecoveryResult(true, footer.Metadata.RowGroups.Count, footer.Metadata.NumRows, 0);
         }
 
-        RowGroupJournal.Contents journal = RowGroupJournal.Read(journalPath)
-            ?? throw new InvalidDataException($"{path} has no footer and no readable journal ({journalPath}); it was not written by a ParquetFlow sink, or never held a durable row group");
         ParquetSchema schema = ParquetSchema.FromSchemaElements(FileMetaData.Read(journal.FooterTemplate).Schema);
-
         var groups = new List<RowGroup>();
         var pageIndexes = new List<RowGroupPageIndex>();
         long keep = 4;
         long length;
-        using (var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1))
+        using (StorageFile file = storage.Open(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
         {
-            length = stream.Length;
+            length = file.Length;
+            using var reader = new StorageReadStream(file);
             foreach (RowGroupJournal.Entry entry in journal.Entries)
             {
-                if (entry.Offset != keep || entry.Length <= 0 || entry.Rows <= 0 || entry.Offset + entry.Length > length)
+                if (groups.Count >= maxRowGroups || entry.Offset != keep || entry.Length <= 0 || entry.Rows <= 0 || entry.Offset + entry.Length > length)
                 {
                     break;
                 }
 
                 RowGroup? group = entry.Metadata is { } journaled
                     ? (Describes(journaled, entry, schema) ? journaled : null)
-                    : RebuildRowGroup(stream, entry, schema, journal.Codec, groups.Count);
+                    : RebuildRowGroup(reader, entry, schema, journal.Codec, groups.Count);
                 if (group is null)
                 {
                     break;
@@ -72,30 +87,62 @@ public static class ParquetRecovery
             BinaryPrimitives.WriteInt32LittleEndian(tail, footer.Length);
             ParquetFileWriter.Magic.CopyTo(tail[4..]);
             end.Write(tail);
-            stream.SetLength(keep);
-            stream.Position = 0;
-            stream.Write(ParquetFileWriter.Magic);
-            stream.Position = keep;
-            stream.Write(end.GetBuffer().AsSpan(0, (int)end.Length));
+            file.SetLength(keep);
+            file.Write(0, ParquetFileWriter.Magic);
+            file.Write(keep, end.GetBuffer().AsSpan(0, (int)end.Length));
 
-            // Guarantee: the recovered file is whole on disk before its journal goes.
-            stream.Flush(flushToDisk: true);
+            // Guarantee: the recovered file is whole on disk before its journal goes. This handle is new: pages a
+            // failed fsync of the writer may have dropped lay after the last journaled row group, and are cut off above.
+            file.Sync();
         }
 
-        File.Delete(journalPath);
+        storage.DeleteDurably(journalPath);
         return new RecoveryResult(false, groups.Count, groups.Sum(g => g.NumRows), Math.Max(0, length - keep));
     }
 
-    private static bool HasFooter(string path)
+    /// <summary>The footer of a file without a journal, when it parses and describes the file (a schema, row groups inside the file whose rows add up); else null.</summary>
+    private static ParquetFooter? ReadTrustedFooter(string path, Storage storage)
     {
         try
         {
-            ParquetFooter.Read(path);
-            return true;
+            using StorageFile file = storage.Open(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var reader = new StorageReadStream(file);
+            ParquetFooter footer = ParquetFooter.Read(reader);
+            FileMetaData metadata = footer.Metadata;
+            long rows = 0;
+            foreach (RowGroup group in metadata.RowGroups)
+            {
+                if (group.NumRows < 0 || group.Columns.Count != metadata.Schema.Count - 1)
+                {
+                    return null;
+                }
+
+                foreach (ColumnChunk chunk in group.Columns)
+                {
+                    ColumnMetaData meta = chunk.MetaData;
+                    long start = Math.Min(meta.DictionaryPageOffset ?? long.MaxValue, meta.DataPageOffset);
+                    if (start < 4 || meta.TotalCompressedSize < 0 || start + meta.TotalCompressedSize > file.Length)
+                    {
+                        return null;
+                    }
+                }
+
+                rows += group.NumRows;
+            }
+
+            return metadata.Schema.Count >= 1 && rows == metadata.NumRows ? footer : null;
         }
         catch (ParquetFormatException)
         {
-            return false;
+            return null;
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+        catch (EndOfStreamException)
+        {
+            return null;
         }
     }
 
@@ -104,7 +151,7 @@ public static class ParquetRecovery
         group.NumRows == entry.Rows && group.FileOffset == entry.Offset && group.TotalCompressedSize == entry.Length && group.Columns.Count == schema.Count;
 
     /// <summary>Walks the pages of one row group journaled without metadata (version 1); null when they do not add up (a corrupt group).</summary>
-    private static RowGroup? RebuildRowGroup(FileStream stream, RowGroupJournal.Entry entry, ParquetSchema schema, CompressionCodec codec, int ordinal)
+    private static RowGroup? RebuildRowGroup(Stream stream, RowGroupJournal.Entry entry, ParquetSchema schema, CompressionCodec codec, int ordinal)
     {
         if (entry.Length > Array.MaxLength)
         {

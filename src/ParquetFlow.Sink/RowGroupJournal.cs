@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Numerics;
+using ParquetFlow.Durability;
 using ParquetFlow.Parquet;
 using ParquetFlow.Parquet.Format;
 using ParquetFlow.Parquet.IO;
@@ -26,16 +26,21 @@ internal sealed class RowGroupJournal : IDisposable
     private const ushort CurrentVersion = 2;
     private static ReadOnlySpan<byte> Magic => "PQFJ"u8;
 
-    private readonly FileStream _stream;
+    private readonly StorageFile _file;
     private readonly ByteBuffer _entry = new(1 << 12);
+    private long _length;
     private int _ordinal;
 
-    private RowGroupJournal(FileStream stream) => _stream = stream;
+    private RowGroupJournal(StorageFile file, long length)
+    {
+        _file = file;
+        _length = length;
+    }
 
     /// <summary>Creates the journal with its header and fsyncs it (before the data file exists, so no data file is ever without one).</summary>
-    public static RowGroupJournal Create(string path, CompressionCodec codec, ReadOnlySpan<byte> footerTemplate)
+    public static RowGroupJournal Create(string path, CompressionCodec codec, ReadOnlySpan<byte> footerTemplate, Storage storage)
     {
-        var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1);
+        StorageFile file = storage.Open(path, FileMode.Create, FileAccess.Write, FileShare.Read);
         try
         {
             byte[] header = new byte[FixedHeaderSize + footerTemplate.Length + 4];
@@ -45,13 +50,13 @@ internal sealed class RowGroupJournal : IDisposable
             BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(8), footerTemplate.Length);
             footerTemplate.CopyTo(header.AsSpan(FixedHeaderSize));
             BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(header.Length - 4), Crc(header.AsSpan(0, header.Length - 4)));
-            stream.Write(header);
-            stream.Flush(flushToDisk: true);
-            return new RowGroupJournal(stream);
+            file.Write(0, header);
+            file.Sync();
+            return new RowGroupJournal(file, header.Length);
         }
         catch
         {
-            stream.Dispose();
+            file.Dispose();
             throw;
         }
     }
@@ -81,25 +86,28 @@ internal sealed class RowGroupJournal : IDisposable
         uint crc = Crc(_entry.WrittenSpan);
         BinaryPrimitives.WriteUInt32LittleEndian(_entry.GetSpan(4), crc);
         _entry.Advance(4);
-        _stream.Write(_entry.WrittenSpan);
-        _stream.Flush(flushToDisk: true);
+        // At its own offset, so a failed write or fsync leaves no partial entry ahead of a later one: a retry (or the
+        // next entry) overwrites it, and recovery stops at the first entry whose CRC does not match.
+        _file.Write(_length, _entry.WrittenSpan);
+        _file.Sync();
+        _length += _entry.Length;
     }
 
     public void Dispose()
     {
-        _stream.Dispose();
+        _file.Dispose();
         _entry.Dispose();
     }
 
-    /// <summary>Reads a journal; null when its header is missing or torn (then no row group was ever durable).</summary>
-    public static Contents? Read(string path)
+    /// <summary>Reads a journal; null when it is missing or its header is torn (then no row group was ever durable).</summary>
+    public static Contents? Read(string path, Storage storage)
     {
         if (!File.Exists(path))
         {
             return null;
         }
 
-        byte[] data = File.ReadAllBytes(path);
+        byte[] data = storage.ReadAllBytes(path);
         if (data.Length < FixedHeaderSize + 4 || !data.AsSpan(0, 4).SequenceEqual(Magic))
         {
             return null;
@@ -228,16 +236,7 @@ internal sealed class RowGroupJournal : IDisposable
     }
 
     /// <summary>CRC-32C (Castagnoli) as the journal stores it.</summary>
-    internal static uint Crc(ReadOnlySpan<byte> data)
-    {
-        uint crc = 0xFFFFFFFF;
-        foreach (byte b in data)
-        {
-            crc = BitOperations.Crc32C(crc, b);
-        }
-
-        return ~crc;
-    }
+    internal static uint Crc(ReadOnlySpan<byte> data) => Crc32C.Compute(data);
 
     /// <summary>A journaled row group; <paramref name="Metadata"/> and <paramref name="PageIndex"/> are null in a version-1 journal.</summary>
     public readonly record struct Entry(long Offset, long Length, long Rows, RowGroup? Metadata, RowGroupPageIndex? PageIndex);

@@ -4,6 +4,7 @@ using ParquetFlow.Collector.Framing;
 using ParquetFlow.Collector.Images;
 using ParquetFlow.Collector.RawLog;
 using ParquetFlow.Collector.Server;
+using ParquetFlow.Durability.Faults;
 
 namespace ParquetFlow.Collector.Tests;
 
@@ -57,6 +58,43 @@ public sealed class CollectorServerTests : IDisposable
         var reply = new RackPacket();
         Assert.Equal(FrameStatus.Complete, PacketFraming.TryRead(ref sequence, reply, out _, acceptReplies: true));
         return reply;
+    }
+
+    [Fact]
+    public async Task A_stop_whose_fsync_fails_says_what_was_not_stored()
+    {
+        var faults = new FaultyStorage();
+        CollectorServer server = CollectorServer.Start(new CollectorOptions
+        {
+            DataDirectory = _directory,
+            Listeners = [new ListenerOptions(0, FramingKind.Packet)],
+            FlushInterval = TimeSpan.FromMinutes(1),
+            Storage = faults,
+        });
+        await using (server)
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(server.EndPoints[0]);
+            NetworkStream stream = client.GetStream();
+            for (int i = 0; i < 20; i++)
+            {
+                await stream.WriteAsync(Encode(Diff(1, i, 10, (ushort)i), packetFraming: true));
+            }
+
+            client.Close();
+            await WaitUntil(() => server.Metrics.Frames == 20);
+            faults.Fail(StorageFault.IOError, StorageOperation.Sync, p => p.Contains("/raw/", StringComparison.Ordinal));
+        }
+
+        Assert.Contains("raw-log frames may not be on disk", server.NotStored, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_clean_stop_has_stored_everything()
+    {
+        await using CollectorServer server = Start();
+        await server.StopAsync();
+        Assert.Null(server.NotStored);
     }
 
     [Fact]

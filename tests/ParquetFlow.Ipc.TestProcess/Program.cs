@@ -48,7 +48,18 @@ static void Publish(SharedRingProducer producer, long count)
 static int MappedWriter(string file, int seed, int slots, int slotSize, int flushInterval)
 {
     FlushPolicy policy = flushInterval switch { 0 => FlushPolicy.OnDemand, 1 => FlushPolicy.EveryWrite, _ => FlushPolicy.EveryN(flushInterval) };
-    using MappedRing ring = MappedRing.OpenOrCreate(file, new MappedRingOptions { SlotCount = slots, SlotSize = slotSize, Flush = policy });
+    MappedRing ring;
+    try
+    {
+        ring = MappedRing.OpenOrCreate(file, new MappedRingOptions { SlotCount = slots, SlotSize = slotSize, Flush = policy });
+    }
+    catch (IOException e)
+    {
+        Console.Error.WriteLine($"mapped-writer: {e.Message}"); // a full disk must end up here, not in SIGBUS
+        return 1;
+    }
+
+    using MappedRing owned = ring;
     var buffer = new byte[slotSize];
     ulong reported = ring.DurableWrites;
     Console.WriteLine($"durable {reported}");

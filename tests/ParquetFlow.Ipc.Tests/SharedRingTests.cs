@@ -239,6 +239,39 @@ public sealed class SharedRingTests : IDisposable
     [InlineData(WaitStrategy.Spin)]
     [InlineData(WaitStrategy.Yield)]
     [InlineData(WaitStrategy.Futex)]
+    public void Wait_timeouts_are_measured_on_the_consumers_clock(WaitStrategy strategy)
+    {
+        using SharedRingProducer producer = Builder("clock", 64).CreateProducer();
+        var clock = new SteppingClock(TimeSpan.FromHours(1));
+        using SharedRingConsumer consumer = SharedRingConsumer.Attach("clock", directory: _dir.Path, clock: clock);
+
+        // A day-long timeout on a clock that gains an hour per reading: over after about 24 readings, not a day.
+        Assert.False(consumer.WaitForRow(strategy, TimeSpan.FromDays(1)));
+        Assert.InRange(clock.Readings, 26, 100);
+        Publish(producer, 1);
+        Assert.True(consumer.WaitForRow(strategy, TimeSpan.FromDays(1)));
+    }
+
+    /// <summary>A clock that moves on by a fixed step each time it is read.</summary>
+    private sealed class SteppingClock(TimeSpan step) : TimeProvider
+    {
+        private long _now;
+
+        public long Readings { get; private set; }
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp()
+        {
+            Readings++;
+            return _now += step.Ticks;
+        }
+    }
+
+    [Theory]
+    [InlineData(WaitStrategy.Spin)]
+    [InlineData(WaitStrategy.Yield)]
+    [InlineData(WaitStrategy.Futex)]
     public void Waiting_consumer_wakes_for_the_next_row_and_times_out_without_one(WaitStrategy strategy)
     {
         using SharedRingProducer producer = Builder("wait", 64).CreateProducer();

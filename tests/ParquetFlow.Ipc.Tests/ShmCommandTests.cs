@@ -61,6 +61,36 @@ public sealed class ShmCommandTests : IDisposable
     }
 
     [Fact]
+    public void Tail_and_record_exit_1_saying_how_many_rows_they_missed_when_the_producer_lapped_them()
+    {
+        Assert.Equal(0, Shm(["create", "fast", "--rows", "8", "-c", "v:i64"]).Code);
+        string output = Path.Combine(_dir.Path, "fast.parquet");
+
+        // Both consumers register at row 0 and catch up with the (closed) producer: nothing missed, exit 0.
+        Assert.Equal(0, Shm(["tail", "fast", "-n", "0", "--follow", "--consumer", "viewer"]).Code);
+        (int code, _, string stderr) = Shm(["record", "fast", output, "--consumer", "recorder", "--from", "Oldest"]);
+        Assert.True(code == 0, stderr);
+
+        // 100 rows into 8 slots while neither reads: most are overwritten before they are read.
+        Assert.Equal(0, Shm(["write", "fast", "--generate", "100"]).Code);
+        (code, string stdout, stderr) = Shm(["tail", "fast", "-n", "0", "--follow", "--consumer", "viewer"]);
+        Assert.Equal(1, code);
+        int printed = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length - 1; // after the header
+        Assert.InRange(printed, 1, 8);
+        Assert.Contains($"pqflow shm tail: {100 - printed} rows were overwritten before they were read", stderr, StringComparison.Ordinal);
+
+        (code, _, stderr) = Shm(["record", "fast", output, "--consumer", "recorder", "--from", "Oldest"]);
+        Assert.Equal(1, code);
+        int recorded = int.Parse(System.Text.RegularExpressions.Regex.Match(stderr, @"recorded (\d+) rows").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(recorded, 1, 8);
+        Assert.Contains($"pqflow shm record: {output} misses {100 - recorded} rows", stderr, StringComparison.Ordinal);
+
+        // Caught up again, a further run misses nothing: the losses of earlier runs do not count against it.
+        (code, _, stderr) = Shm(["record", "fast", output, "--consumer", "recorder", "--from", "Oldest"]);
+        Assert.True(code == 0, stderr);
+    }
+
+    [Fact]
     public void Bad_input_is_a_clear_error()
     {
         (int code, _, string stderr) = Shm(["create", "x", "-c", "v:float128"]);

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using ParquetFlow.Durability;
+using ParquetFlow.Durability.Faults;
 using ParquetFlow.SensorStore;
 
 namespace ParquetFlow.SensorStore.Tests;
@@ -242,8 +244,8 @@ public sealed class LinuxStoreTests
     public void Sectors_written_after_the_last_meta_are_found_on_recovery()
     {
         using var dir = new TempDirectory();
-        bool failMeta = false;
-        var options = Small(dir.Path) with { DiskWriteGate = path => !(failMeta && path.EndsWith(".meta", StringComparison.Ordinal)) };
+        var storage = new FaultyStorage();
+        var options = Small(dir.Path) with { Storage = storage };
         using (SensorStorage store = SensorStorage.Open(options))
         {
             Sensor s = Init(store, SensorType.TimeSeries, 5);
@@ -252,7 +254,8 @@ public sealed class LinuxStoreTests
                 s.AddTimeSeries(ValueOf(i));
             }
             Assert.Equal(StoreResult.Ok, store.FlushAll());
-            failMeta = true; // power fails between the sector fsync and the meta rename
+            // Power fails between the sector fsync and the meta rename: every meta write (its temporary file) fails.
+            storage.Fail(StorageFault.IOError, path: p => p.Contains(".meta", StringComparison.Ordinal), times: int.MaxValue);
             for (ulong i = 2000; i < 4000; i++)
             {
                 s.AddTimeSeries(ValueOf(i));
@@ -316,8 +319,9 @@ public sealed class LinuxStoreTests
     public void Write_failures_keep_data_in_ram_trip_the_health_flag_and_recover_on_retry()
     {
         using var dir = new TempDirectory();
-        bool fail = true;
-        using SensorStorage store = SensorStorage.Open(Small(dir.Path) with { DiskWriteGate = _ => !fail, HighWatermark = 0.5 });
+        var storage = new FaultyStorage();
+        using SensorStorage store = SensorStorage.Open(Small(dir.Path) with { Storage = storage, HighWatermark = 0.5 });
+        storage.Fail(StorageFault.IOError, StorageOperation.Write, times: int.MaxValue);
         Sensor s = Init(store, SensorType.TimeSeries);
         for (ulong i = 0; i < 3000; i++)
         {
@@ -331,7 +335,8 @@ public sealed class LinuxStoreTests
         Assert.True(store.GetStats().DiskWriteFailures >= 3);
         Assert.Equal(0, s.GetStats().DiskSectors);
         Assert.Equal(3000, s.TotalRecords);
-        fail = false;
+        Assert.Contains("injected", store.GetStats().LastDiskError, StringComparison.Ordinal);
+        storage.ClearFaults();
         store.Tick();
         Assert.True(store.GetStats().Healthy);
         Assert.True(s.GetStats().DiskSectors > 0);

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using ParquetFlow.Durability;
 using ParquetFlow.Parquet;
 using ParquetFlow.Parquet.Format;
 using ParquetFlow.Sink.TestProcess;
@@ -233,7 +234,7 @@ public sealed class RecoveryTests
     private static (string Path, long[] Ends) WriteInProgress(TestSupport t, int groups)
     {
         string path = t.PathOf("w.parquet.inprogress");
-        var file = new DurableParquetFile(path, MarketOrder.Layout.Schema, s_options, durable: true);
+        var file = new DurableParquetFile(path, MarketOrder.Layout.Schema, s_options, durable: true, Storage.Default, DateTime.UtcNow);
         long[] ends = WriteGroups(file, groups);
         file.Dispose();
         return (path, ends);
@@ -253,7 +254,7 @@ public sealed class RecoveryTests
     private static string WriteComplete(TestSupport t, int groups)
     {
         string path = t.PathOf($"complete-{groups}.parquet");
-        using var file = new DurableParquetFile(path + ParquetRecovery.InProgressSuffix, MarketOrder.Layout.Schema, s_options, durable: true);
+        using var file = new DurableParquetFile(path + ParquetRecovery.InProgressSuffix, MarketOrder.Layout.Schema, s_options, durable: true, Storage.Default, DateTime.UtcNow);
         WriteGroups(file, groups);
         file.Complete(path);
         return path;
@@ -274,6 +275,7 @@ public sealed class RecoveryTests
 
             RowGroupWriter group = file.BeginRowGroup();
             batch.WriteTo(group);
+            batch.Clear();
             file.EndRowGroup(group, RowsPerGroup);
             ends[g] = file.Position;
         }

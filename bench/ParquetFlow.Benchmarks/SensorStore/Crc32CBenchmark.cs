@@ -1,5 +1,6 @@
 // CRC32C over one 64 KB disk sector: the SSE4.2/ARM instruction path against the slicing-by-8 table.
 using BenchmarkDotNet.Attributes;
+using ParquetFlow.Durability;
 using ParquetFlow.SensorStore;
 
 namespace ParquetFlow.Benchmarks.SensorStore;

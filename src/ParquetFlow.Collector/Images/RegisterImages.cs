@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using ParquetFlow.Collector.Framing;
+using ParquetFlow.Durability;
 using ParquetFlow.Sink;
 
 namespace ParquetFlow.Collector.Images;
@@ -99,61 +100,56 @@ public sealed class RegisterImages
     }
 
     /// <summary>
-    /// Writes every image to <paramref name="path"/>: to a temporary file, fsynced, renamed over the old one, then the
-    /// directory fsynced — a crash leaves either the old or the new file, never a mix.
+    /// Writes every image to <paramref name="path"/> with <see cref="Storage.ReplaceAtomically(string, Action{Stream}, bool)"/>
+    /// (through <paramref name="storage"/>, the file system by default): a crash leaves either the old or the new file,
+    /// never a mix.
     /// </summary>
-    public void Save(string path)
-    {
-        string temporary = path + ".tmp";
-        var crc = new Crc32();
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
-        {
-            SourceKey[] sources = [.. Sources];
-            Span<byte> header = stackalloc byte[16];
-            Magic.CopyTo(header);
-            BinaryPrimitives.WriteInt32LittleEndian(header[8..], FileVersion);
-            BinaryPrimitives.WriteInt32LittleEndian(header[12..], sources.Length);
-            Append(file, crc, header);
-            byte[] copy = new byte[ImageBytes];
-            Span<byte> entry = stackalloc byte[12];
-            foreach (SourceKey source in sources)
-            {
-                Image image = GetOrCreate(source);
-                lock (image)
-                {
-                    MemoryMarshal.AsBytes(image.Registers.AsSpan()).CopyTo(copy);
-                    entry.Clear();
-                    entry[0] = (byte)source.Type;
-                    BinaryPrimitives.WriteInt32LittleEndian(entry[4..], source.Id);
-                    BinaryPrimitives.WriteInt32LittleEndian(entry[8..], image.LastSequence);
-                }
+    public void Save(string path, Storage? storage = null) => (storage ?? Storage.Default).ReplaceAtomically(path, WriteTo);
 
-                Append(file, crc, entry);
-                Append(file, crc, copy);
+    private void WriteTo(Stream file)
+    {
+        var crc = new Crc32();
+        SourceKey[] sources = [.. Sources];
+        Span<byte> header = stackalloc byte[16];
+        Magic.CopyTo(header);
+        BinaryPrimitives.WriteInt32LittleEndian(header[8..], FileVersion);
+        BinaryPrimitives.WriteInt32LittleEndian(header[12..], sources.Length);
+        Append(file, crc, header);
+        byte[] copy = new byte[ImageBytes];
+        Span<byte> entry = stackalloc byte[12];
+        foreach (SourceKey source in sources)
+        {
+            Image image = GetOrCreate(source);
+            lock (image)
+            {
+                MemoryMarshal.AsBytes(image.Registers.AsSpan()).CopyTo(copy);
+                entry.Clear();
+                entry[0] = (byte)source.Type;
+                BinaryPrimitives.WriteInt32LittleEndian(entry[4..], source.Id);
+                BinaryPrimitives.WriteInt32LittleEndian(entry[8..], image.LastSequence);
             }
 
-            Span<byte> tail = stackalloc byte[4];
-            BinaryPrimitives.WriteUInt32LittleEndian(tail, crc.GetCurrentHashAsUInt32());
-            file.Write(tail);
-            file.Flush(flushToDisk: true);
+            Append(file, crc, entry);
+            Append(file, crc, copy);
         }
 
-        File.Move(temporary, path, overwrite: true);
-        DirectorySync.Sync(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        Span<byte> tail = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(tail, crc.GetCurrentHashAsUInt32());
+        file.Write(tail);
     }
 
     /// <summary>
     /// Loads images saved by <see cref="Save"/>. A missing file loads nothing; a damaged one throws
     /// <see cref="InvalidDataException"/> naming the problem and leaves the images untouched.
     /// </summary>
-    public void Load(string path)
+    public void Load(string path, Storage? storage = null)
     {
         if (!File.Exists(path))
         {
             return;
         }
 
-        byte[] bytes = File.ReadAllBytes(path);
+        byte[] bytes = (storage ?? Storage.Default).ReadAllBytes(path);
         if (bytes.Length < 20 || !bytes.AsSpan(0, 8).SequenceEqual(Magic))
         {
             throw new InvalidDataException($"{path} is not a ParquetFlow image file");
@@ -202,7 +198,7 @@ public sealed class RegisterImages
         }
     }
 
-    private static void Append(FileStream file, Crc32 crc, ReadOnlySpan<byte> bytes)
+    private static void Append(Stream file, Crc32 crc, ReadOnlySpan<byte> bytes)
     {
         crc.Append(bytes);
         file.Write(bytes);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using ParquetFlow.Collector.Framing;
 using ParquetFlow.Collector.Images;
+using ParquetFlow.Durability;
 using ParquetFlow.Parquet;
 using ParquetFlow.Sink;
 
@@ -19,16 +20,23 @@ public sealed class ParquetOutput : IDisposable
     private readonly Lock _lock = new();
     private readonly Dictionary<(SourceKey Source, DateOnly Date), Partition> _partitions = [];
     private readonly Dictionary<(SourceKey Source, DateOnly Date), Partition> _closing = [];
+    private readonly Storage _storage;
+    private readonly TimeProvider _clock;
     private long _rows;
     private long _droppedClosed;
     private long _lostClosed;
     private bool _disposed;
 
-    /// <summary>Writes partitions under <paramref name="root"/>, rotating files at <paramref name="rotateBytes"/>.</summary>
-    public ParquetOutput(string root, long rotateBytes = 50L << 20)
+    /// <summary>
+    /// Writes partitions under <paramref name="root"/>, rotating files at <paramref name="rotateBytes"/>, through
+    /// <paramref name="storage"/> (the file system by default), with <paramref name="clock"/> behind idle times and file ages.
+    /// </summary>
+    public ParquetOutput(string root, long rotateBytes = 50L << 20, Storage? storage = null, TimeProvider? clock = null)
     {
         _root = root;
         _rotateBytes = rotateBytes;
+        _storage = storage ?? Storage.Default;
+        _clock = clock ?? TimeProvider.System;
     }
 
     /// <summary>The row layout: time as TIMESTAMP(MICROS, UTC), then five integers (offset and value unsigned 16-bit).</summary>
@@ -74,7 +82,7 @@ public sealed class ParquetOutput : IDisposable
         }
         finally
         {
-            partition.LastWrite = Environment.TickCount64;
+            partition.LastWrite = _clock.GetTimestamp();
             Interlocked.Decrement(ref partition.Writers);
         }
 
@@ -106,7 +114,7 @@ public sealed class ParquetOutput : IDisposable
     /// </summary>
     public int CloseIdle(TimeSpan idle)
     {
-        long cutoff = Environment.TickCount64 - (long)idle.TotalMilliseconds;
+        long cutoff = _clock.GetTimestamp() - (long)(idle.TotalSeconds * _clock.TimestampFrequency);
         var closing = new List<((SourceKey Source, DateOnly Date) Key, Partition Partition)>();
         lock (_lock)
         {
@@ -242,8 +250,10 @@ public sealed class ParquetOutput : IDisposable
             // ring full wakes it), instead of waking a thousand times a second.
             MaxWriterSleep = TimeSpan.FromMilliseconds(20),
             MaxBytesPerFile = _rotateBytes,
+            Storage = _storage,
+            TimeProvider = _clock,
         });
-        return new Partition(sink);
+        return new Partition(sink, _clock.GetTimestamp());
     }
 
     private LogSink[] Sinks()
@@ -290,11 +300,11 @@ public sealed class ParquetOutput : IDisposable
         }
     }
 
-    private sealed class Partition(LogSink sink)
+    private sealed class Partition(LogSink sink, long opened)
     {
         public readonly LogSink Sink = sink;
         public readonly ManualResetEventSlim Closed = new(false);
         public int Writers;
-        public long LastWrite = Environment.TickCount64;
+        public long LastWrite = opened;
     }
 }

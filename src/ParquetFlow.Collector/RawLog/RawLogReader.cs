@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Hashing;
+using ParquetFlow.Durability;
 
 namespace ParquetFlow.Collector.RawLog;
 
@@ -12,6 +13,10 @@ namespace ParquetFlow.Collector.RawLog;
 public sealed class RawLogReader
 {
     private readonly List<string> _problems = [];
+    private readonly Storage _storage;
+
+    /// <summary>A reader whose reads go through <paramref name="storage"/> (the file system by default).</summary>
+    public RawLogReader(Storage? storage = null) => _storage = storage ?? Storage.Default;
 
     /// <summary>What was skipped and why, after enumeration.</summary>
     public IReadOnlyList<string> Problems => _problems;
@@ -43,7 +48,7 @@ public sealed class RawLogReader
     /// <summary>Every intact record of one file.</summary>
     public IEnumerable<RawLogRecord> ReadFile(string path)
     {
-        byte[] bytes = File.ReadAllBytes(path);
+        byte[] bytes = _storage.ReadAllBytes(path);
         if (bytes.Length < RawLogWriter.FileHeaderSize || !bytes.AsSpan(0, 8).SequenceEqual(RawLogWriter.Magic))
         {
             _problems.Add($"{path}: not a raw log file");

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
-using Microsoft.Win32.SafeHandles;
-using ParquetFlow.Sink;
+using ParquetFlow.Durability;
 
 namespace ParquetFlow.Collector.RawLog;
 
@@ -10,6 +9,9 @@ namespace ParquetFlow.Collector.RawLog;
 /// <c>log-NNNNNN.bin</c> (layout in docs/formats.md), so that <see cref="RawLogReader"/> can replay a run exactly.
 /// Thread-safe: appends are serialized; fsyncs (rotation, <see cref="Flush"/>) happen outside the append lock, so a
 /// slow disk never stalls the connections that append. <see cref="Flush"/> makes everything appended so far durable.
+/// Records are written whole at their own offsets through the <see cref="Storage"/> seam: an append whose write fails
+/// throws and leaves nothing of itself to be written later. After a failed fsync a file is never fsynced again: the
+/// writer moves on to a new file and <see cref="Flush"/> reports, once, how many frames may not have reached the disk.
 /// </summary>
 public sealed class RawLogWriter : IDisposable
 {
@@ -19,20 +21,24 @@ public sealed class RawLogWriter : IDisposable
 
     private readonly Lock _lock = new();
     private readonly Lock _syncLock = new(); // taken before _lock, never inside it
-    private readonly List<FileStream> _closing = [];
-    private readonly List<SafeFileHandle> _created = [];
+    private readonly List<LogFile> _closing = [];
+    private readonly List<LogFile> _created = [];
     private readonly string _directory;
     private readonly long _rotateBytes;
-    private FileStream? _file;
+    private readonly Storage _storage;
+    private LogFile? _file;
     private long _written;
     private int _sequence;
+    private long _framesAtRisk;
+    private string? _syncFailure;
 
     /// <summary>Opens a writer that starts a new file in <paramref name="directory"/> after the highest existing number.</summary>
-    public RawLogWriter(string directory, long rotateBytes = 64L << 20)
+    public RawLogWriter(string directory, long rotateBytes = 64L << 20, Storage? storage = null)
     {
         _directory = directory;
         _rotateBytes = rotateBytes;
-        Directory.CreateDirectory(directory);
+        _storage = storage ?? Storage.Default;
+        _storage.CreateDirectory(directory);
         _sequence = RawLogReader.Files(directory).Select(f => RawLogReader.SequenceOf(f)).DefaultIfEmpty(0).Max();
     }
 
@@ -61,10 +67,24 @@ public sealed class RawLogWriter : IDisposable
                 rotated = true;
             }
 
-            _file!.Write(header);
-            _file.Write(frame);
-            _file.Write(tail);
+            // Whole or not at all: a write that fails rewinds the stream to the record's start, so no part of it is
+            // written later ahead of the next record.
+            LogFile file = _file!;
+            long start = file.Stream.Position;
+            try
+            {
+                file.Stream.Write(header);
+                file.Stream.Write(frame);
+                file.Stream.Write(tail);
+            }
+            catch (IOException)
+            {
+                file.Stream.Rewind(start);
+                throw;
+            }
+
             _written += RecordHeaderSize + frame.Length + 4;
+            file.Frames++;
             Frames++;
         }
 
@@ -83,28 +103,80 @@ public sealed class RawLogWriter : IDisposable
         }
     }
 
-    /// <summary>Writes buffered records and fsyncs the current file (appends go on meanwhile); throws <see cref="IOException"/> when it cannot.</summary>
+    /// <summary>Frames that may not have reached the disk because an fsync of their file failed (reported by <see cref="Flush"/>).</summary>
+    public long FramesAtRisk => Interlocked.Read(ref _framesAtRisk);
+
+    /// <summary>
+    /// Writes buffered records and fsyncs the current file (appends go on meanwhile); throws <see cref="IOException"/>
+    /// when it cannot, and once after an fsync failed on any file since the last call, naming the frames at risk.
+    /// </summary>
     public void Flush()
     {
         lock (_syncLock)
         {
-            SafeFileHandle? handle;
+            LogFile? current;
             lock (_lock)
             {
-                // The stream's buffer is written and its handle taken under the append lock: outside it, the stream
-                // belongs to the appenders.
-                _file?.Flush(flushToDisk: false);
-                handle = _file?.SafeFileHandle;
+                // The stream's buffer is written under the append lock: outside it, the stream belongs to the appenders.
+                current = _file;
+                if (current is not null)
+                {
+                    current.Stream.Flush();
+                    current.FramesAtLastFlush = current.Frames;
+                }
             }
 
             SyncPendingLocked();
 
-            // A handle closed meanwhile was rotated away, fsynced and closed by SyncPendingLocked (only holders of the
+            // A file closed meanwhile was rotated away, fsynced and closed by SyncPendingLocked (only holders of the
             // sync lock close files).
-            if (handle is not null && !handle.IsClosed)
+            if (current is not null && !current.Closed)
             {
-                RandomAccess.FlushToDisk(handle);
+                Sync(current);
             }
+
+            if (Interlocked.Exchange(ref _syncFailure, null) is { } failure)
+            {
+                throw new IOException(failure);
+            }
+        }
+    }
+
+    /// <summary>Under the sync lock: fsyncs a file; after a failure the file is abandoned (the next append starts a new one) and its frames counted at risk.</summary>
+    private void Sync(LogFile file)
+    {
+        if (file.File.SyncFailed)
+        {
+            // Counted and reported when its fsync failed; never fsynced again.
+            return;
+        }
+
+        try
+        {
+            file.File.Sync();
+        }
+        catch (FsyncFailedException e)
+        {
+            long frames;
+            lock (_lock)
+            {
+                frames = file.Frames - file.FramesSynced;
+                file.FramesSynced = file.Frames;
+                if (ReferenceEquals(_file, file))
+                {
+                    // Never fsynced again: frames from now on go to a new file that can be made durable.
+                    _written = long.MaxValue;
+                }
+            }
+
+            Interlocked.Add(ref _framesAtRisk, frames);
+            _syncFailure = $"raw log {file.File.Path}: fsync failed; up to {frames} frames written since its last good fsync may not be on disk, and later frames go to a new file ({e.Message})";
+            return;
+        }
+
+        lock (_lock)
+        {
+            file.FramesSynced = Math.Max(file.FramesSynced, file.FramesAtLastFlush);
         }
     }
 
@@ -113,20 +185,32 @@ public sealed class RawLogWriter : IDisposable
     {
         if (_file is not null)
         {
-            _file.Flush(flushToDisk: false);
+            // Its buffer is written when it is fsynced and closed (SyncPendingLocked), outside this lock.
             _closing.Add(_file);
+            _file = null;
         }
 
         _sequence++;
         string path = Path.Combine(_directory, $"log-{_sequence:D6}.bin");
-        _file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1 << 16);
+        StorageFile created = _storage.Open(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
+        var file = new LogFile(created);
         Span<byte> header = stackalloc byte[FileHeaderSize];
         Magic.CopyTo(header);
         BinaryPrimitives.WriteInt32LittleEndian(header[8..], 1);
         header[12..].Clear();
-        _file.Write(header);
-        _file.Flush(flushToDisk: false);
-        _created.Add(_file.SafeFileHandle);
+        try
+        {
+            file.Stream.Write(header);
+            file.Stream.Flush();
+        }
+        catch (IOException)
+        {
+            created.Dispose();
+            throw;
+        }
+
+        _file = file;
+        _created.Add(file);
         _written = FileHeaderSize;
     }
 
@@ -144,10 +228,11 @@ public sealed class RawLogWriter : IDisposable
     /// </summary>
     private void SyncPendingLocked()
     {
-        // Each item leaves the pending lists only once it is done, so a failure leaves the rest for the next call.
+        // Each item leaves the pending lists only once it is done, so a write failure leaves the rest for the next call;
+        // a failed fsync is final for its file (counted by Sync) and never retried.
         while (true)
         {
-            FileStream? old;
+            LogFile? old;
             lock (_lock)
             {
                 old = _closing.Count > 0 ? _closing[0] : null;
@@ -158,15 +243,17 @@ public sealed class RawLogWriter : IDisposable
                 break;
             }
 
-            RandomAccess.FlushToDisk(old.SafeFileHandle);
-            old.Dispose();
+            old.Stream.Flush();
+            old.FramesAtLastFlush = old.Frames;
+            Sync(old);
+            old.Close();
             lock (_lock)
             {
                 _closing.RemoveAt(0);
             }
         }
 
-        SafeFileHandle[] created;
+        LogFile[] created;
         lock (_lock)
         {
             created = [.. _created];
@@ -177,15 +264,15 @@ public sealed class RawLogWriter : IDisposable
             return;
         }
 
-        foreach (SafeFileHandle handle in created)
+        foreach (LogFile file in created)
         {
-            if (!handle.IsClosed)
+            if (!file.Closed)
             {
-                RandomAccess.FlushToDisk(handle);
+                Sync(file);
             }
         }
 
-        DirectorySync.Sync(_directory);
+        _storage.SyncDirectory(_directory);
         lock (_lock)
         {
             _created.RemoveRange(0, created.Length);
@@ -205,17 +292,42 @@ public sealed class RawLogWriter : IDisposable
             {
                 lock (_lock)
                 {
-                    foreach (FileStream old in _closing)
+                    foreach (LogFile old in _closing)
                     {
-                        old.Dispose();
+                        old.Close();
                     }
 
                     _closing.Clear();
                     _created.Clear();
-                    _file?.Dispose();
+                    _file?.Close();
                     _file = null;
                 }
             }
+        }
+    }
+
+    /// <summary>One raw log file: its seam handle, the buffered stream appends go through, and its frame counts.</summary>
+    private sealed class LogFile(StorageFile file)
+    {
+        public StorageFile File { get; } = file;
+
+        public StorageStream Stream { get; } = new(file);
+
+        /// <summary>Frames appended (under the append lock).</summary>
+        public long Frames { get; set; }
+
+        /// <summary>Frames handed to the file when it was last flushed before an fsync.</summary>
+        public long FramesAtLastFlush { get; set; }
+
+        /// <summary>Frames known durable, or given up on after a failed fsync.</summary>
+        public long FramesSynced { get; set; }
+
+        public bool Closed { get; private set; }
+
+        public void Close()
+        {
+            Closed = true;
+            File.Dispose();
         }
     }
 }

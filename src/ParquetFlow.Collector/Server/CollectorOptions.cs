@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using ParquetFlow.Durability;
 
 namespace ParquetFlow.Collector.Server;
 
@@ -38,4 +39,10 @@ public sealed record CollectorOptions
 
     /// <summary>Where connection events and rejected frames are logged.</summary>
     public ILogger Logger { get; init; } = NullLogger.Instance;
+
+    /// <summary>Where the raw log, <c>image.bin</c> and Parquet are written and fsynced: the file system, or a test's <see cref="Durability.Faults.FaultyStorage"/>.</summary>
+    public Storage Storage { get; init; } = Storage.Default;
+
+    /// <summary>The clock behind receive times, idle partitions and file ages (a test's fake clock moves them without waiting).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

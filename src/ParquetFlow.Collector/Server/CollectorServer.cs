@@ -31,27 +31,28 @@ public sealed class CollectorServer : IAsyncDisposable
     private readonly MetricsEndpoint? _metrics;
     private readonly Task _flusher;
     private readonly string _imagePath;
+    private readonly List<string> _shutdownFailures = [];
     private bool _stopped;
 
     private CollectorServer(CollectorOptions options)
     {
         _options = options;
-        Directory.CreateDirectory(options.DataDirectory);
+        options.Storage.CreateDirectory(options.DataDirectory);
         _imagePath = Path.Combine(options.DataDirectory, "image.bin");
         try
         {
-            Images.Load(_imagePath);
+            Images.Load(_imagePath, options.Storage);
         }
         catch (InvalidDataException e)
         {
             // A damaged image is set aside, never trusted and never fatal: the raw log still holds the history.
             string aside = _imagePath + ".damaged";
-            File.Move(_imagePath, aside, overwrite: true);
+            options.Storage.MoveDurably(_imagePath, aside, overwrite: true);
             options.Logger.LogError("image.bin is damaged ({Reason}); moved to {Aside}, starting with empty images", e.Message, aside);
         }
 
-        _rawLog = new RawLogWriter(Path.Combine(options.DataDirectory, "raw"), options.RawLogRotateBytes);
-        _parquet = options.WriteParquet ? new ParquetOutput(Path.Combine(options.DataDirectory, "parquet"), options.ParquetRotateBytes) : null;
+        _rawLog = new RawLogWriter(Path.Combine(options.DataDirectory, "raw"), options.RawLogRotateBytes, options.Storage);
+        _parquet = options.WriteParquet ? new ParquetOutput(Path.Combine(options.DataDirectory, "parquet"), options.ParquetRotateBytes, options.Storage, options.TimeProvider) : null;
         foreach (ListenerOptions listener in options.Listeners)
         {
             var socket = new Socket(listener.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -258,7 +259,7 @@ public sealed class CollectorServer : IAsyncDisposable
 
     private void Accept(ReadOnlySequence<byte> frame, FramingKind framing, RackPacket packet)
     {
-        long now = (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+        long now = (_options.TimeProvider.GetUtcNow().UtcTicks - DateTime.UnixEpoch.Ticks) / 10;
         byte[]? copy = null;
         ReadOnlySpan<byte> bytes;
         if (frame.IsSingleSegment)
@@ -301,7 +302,7 @@ public sealed class CollectorServer : IAsyncDisposable
         reply.SourceType = query.SourceType;
         reply.SourceId = query.SourceId;
         reply.Sequence = query.Sequence;
-        reply.TimestampUs = (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+        reply.TimestampUs = (_options.TimeProvider.GetUtcNow().UtcTicks - DateTime.UnixEpoch.Ticks) / 10;
         reply.SetCount(query.Count);
         query.Control.CopyTo(reply.Control);
         bool known = Images.Query(new SourceKey(query.SourceType, query.SourceId), reply.Control, reply.Data);
@@ -341,7 +342,7 @@ public sealed class CollectorServer : IAsyncDisposable
     public void Flush()
     {
         Step("raw log fsync", _rawLog.Flush);
-        Step("image.bin", () => Images.Save(_imagePath));
+        Step("image.bin", () => Images.Save(_imagePath, _options.Storage));
         if (_parquet is not null)
         {
             Step("Parquet flush", _parquet.Flush);
@@ -357,6 +358,41 @@ public sealed class CollectorServer : IAsyncDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException or AggregateException)
         {
             _options.Logger.LogError("{What} failed: {Reason}", what, e.Message);
+            if (_stopped)
+            {
+                lock (_shutdownFailures)
+                {
+                    _shutdownFailures.Add($"{what} failed: {e.Message}");
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// After <see cref="StopAsync"/>: null when everything accepted is stored (every frame in the fsynced raw log,
+    /// <c>image.bin</c> saved, every row in a finished Parquet file); otherwise one line saying what is not.
+    /// </summary>
+    public string? NotStored
+    {
+        get
+        {
+            var problems = new List<string>();
+            lock (_shutdownFailures)
+            {
+                problems.AddRange(_shutdownFailures);
+            }
+
+            if (_rawLog.FramesAtRisk > 0)
+            {
+                problems.Add($"{_rawLog.FramesAtRisk} raw-log frames may not be on disk (an fsync failed)");
+            }
+
+            if (_parquet is { } parquet && parquet.Lost + parquet.Dropped > 0)
+            {
+                problems.Add($"{parquet.Lost + parquet.Dropped} Parquet rows were not written");
+            }
+
+            return problems.Count == 0 ? null : string.Join("; ", problems);
         }
     }
 

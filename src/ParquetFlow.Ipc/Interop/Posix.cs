@@ -1,4 +1,6 @@
-// The few libc calls both rings need (mmap, msync, madvise, mlock, futex, kill): Linux only, blittable signatures.
+// The few libc calls the rings need that .NET has no API for (mmap, madvise, mlock, futex, kill): Linux only,
+// blittable signatures that are right on 32-bit ARM too (C `long` and pointers as nint, 64-bit file offsets through
+// the *64 entry points). fsync and directory fsync are the durability kernel's (ParquetFlow.Durability).
 using System.Runtime.InteropServices;
 
 namespace ParquetFlow.Ipc.Interop;
@@ -10,15 +12,9 @@ internal static unsafe partial class Posix
     public const int ProtRead = 0x1;
     public const int ProtWrite = 0x2;
     public const int MapShared = 0x01;
-    public const int MapPopulate = 0x8000;
     public const int MapHugeTlb = 0x40000;
-    public const int MsAsync = 1;
-    public const int MsSync = 4;
-    public const int MadvWillNeed = 3;
     public const int MadvHugePage = 14;
     public const int Esrch = 3;
-    public const int Eagain = 11;
-    public const int Etimedout = 110;
 
     private const int FutexWait = 0;
     private const int FutexWake = 1;
@@ -27,14 +23,12 @@ internal static unsafe partial class Posix
 
     public static int PageSize { get; } = Environment.SystemPageSize;
 
-    [LibraryImport(Libc, SetLastError = true)]
+    // mmap64, not mmap: off_t is 32-bit on armhf, and glibc exports mmap64 (a 64-bit offset) on every architecture.
+    [LibraryImport(Libc, EntryPoint = "mmap64", SetLastError = true)]
     public static partial nint mmap(nint addr, nuint length, int prot, int flags, int fd, long offset);
 
     [LibraryImport(Libc, SetLastError = true)]
     public static partial int munmap(nint addr, nuint length);
-
-    [LibraryImport(Libc, SetLastError = true)]
-    public static partial int msync(nint addr, nuint length, int flags);
 
     [LibraryImport(Libc, SetLastError = true)]
     public static partial int madvise(nint addr, nuint length, int advice);
@@ -43,69 +37,30 @@ internal static unsafe partial class Posix
     public static partial int mlock(nint addr, nuint length);
 
     [LibraryImport(Libc, SetLastError = true)]
-    public static partial int munlock(nint addr, nuint length);
-
-    [LibraryImport(Libc, SetLastError = true)]
-    public static partial int fsync(int fd);
-
-    [LibraryImport(Libc, SetLastError = true)]
     private static partial int kill(int pid, int sig);
 
-    [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int open(string path, int flags);
-
+    // long syscall(long number, ...): C long is pointer-sized on Linux (32 bits on armhf), so nint, not long.
     [LibraryImport(Libc, SetLastError = true)]
-    private static partial int close(int fd);
+    private static partial nint syscall(nint number, int* uaddr, int op, int val, Timespec* timeout, nint uaddr2, int val3);
 
-    /// <summary>fsync a directory so that a rename or create inside it survives power loss.</summary>
-    public static void SyncDirectory(string directory)
-    {
-        int fd = open(directory, 0); // O_RDONLY
-        if (fd < 0)
-        {
-            throw new IOException($"{directory}: open failed: {LastErrorText()}");
-        }
-
-        try
-        {
-            if (fsync(fd) != 0)
-            {
-                throw new IOException($"{directory}: fsync failed: {LastErrorText()}");
-            }
-        }
-        finally
-        {
-            _ = close(fd);
-        }
-    }
-
-    [LibraryImport(Libc, SetLastError = true)]
-    private static partial long syscall(long number, int* uaddr, int op, int val, Timespec* timeout, nint uaddr2, int val3);
-
+    /// <summary>The kernel's timespec as the futex syscall reads it: two C longs (32-bit each on 32-bit ARM and x86).</summary>
     [StructLayout(LayoutKind.Sequential)]
     private struct Timespec
     {
-        public long Seconds;
-        public long Nanoseconds;
+        public nint Seconds;
+        public nint Nanoseconds;
     }
 
-    private static long FutexSyscallNumber => RuntimeInformation.ProcessArchitecture switch
+    /// <summary>__NR_futex of each architecture .NET runs on (the 32-bit ones take the 32-bit timespec above).</summary>
+    private static nint FutexSyscallNumber => RuntimeInformation.ProcessArchitecture switch
     {
         Architecture.X64 => 202,
         Architecture.Arm64 => 98,
-        _ => throw new PlatformNotSupportedException("futex: unknown syscall number for this architecture"),
+        Architecture.Arm => 240, // EABI
+        Architecture.X86 => 240,
+        Architecture.RiscV64 or Architecture.LoongArch64 => 98, // asm-generic
+        _ => throw new PlatformNotSupportedException($"futex: unknown syscall number for {RuntimeInformation.ProcessArchitecture}"),
     };
-
-    /// <summary>msync over the pages that cover [address, address+length): msync wants a page-aligned start.</summary>
-    public static void SyncRange(nint address, long length, bool wait = true)
-    {
-        long start = address & ~(long)(PageSize - 1);
-        long end = address + length;
-        if (msync((nint)start, (nuint)(end - start), wait ? MsSync : MsAsync) != 0)
-        {
-            throw new IOException($"msync failed: errno {Marshal.GetLastPInvokeError()}");
-        }
-    }
 
     /// <summary>True unless the kernel says no process has this pid (signal 0 only checks existence).</summary>
     public static bool ProcessExists(int pid)
@@ -118,10 +73,11 @@ internal static unsafe partial class Posix
         return kill(pid, 0) == 0 || Marshal.GetLastPInvokeError() != Esrch;
     }
 
-    /// <summary>Sleeps while <c>*word == expected</c>, at most <paramref name="timeoutNanoseconds"/>; works across processes on shared mappings.</summary>
+    /// <summary>Sleeps while <c>*word == expected</c>, at most <paramref name="timeoutNanoseconds"/> (below a second or not); works across processes on shared mappings.</summary>
     public static void FutexWaitShared(int* word, int expected, long timeoutNanoseconds)
     {
-        Timespec timeout = new() { Seconds = timeoutNanoseconds / 1_000_000_000, Nanoseconds = timeoutNanoseconds % 1_000_000_000 };
+        // Seconds fit a 32-bit time_t for any timeout shorter than 68 years; callers wait at most milliseconds.
+        Timespec timeout = new() { Seconds = (nint)(timeoutNanoseconds / 1_000_000_000), Nanoseconds = (nint)(timeoutNanoseconds % 1_000_000_000) };
         syscall(FutexSyscallNumber, word, FutexWait, expected, &timeout, 0, 0);
     }
 

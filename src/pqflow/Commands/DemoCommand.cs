@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using ParquetFlow.Cli.Demo;
 using ParquetFlow.Cli.Inspect;
+using ParquetFlow.Durability;
 using ParquetFlow.Parquet;
 
 namespace ParquetFlow.Cli.Commands;
@@ -28,7 +29,7 @@ internal static class DemoCommand
                 return 2;
             }
 
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            Storage.Default.CreateDirectory(Storage.ParentOf(path));
             Console.Error.WriteLine($"generating {count:N0} market-data orders ...");
             MarketData data = MarketData.Generate(count);
             var options = new ParquetWriterOptions
@@ -37,14 +38,13 @@ internal static class DemoCommand
                 KeyValueMetadata = new Dictionary<string, string> { ["parquetflow.demo"] = "market data, log-sink document schema" },
             };
             var clock = Stopwatch.StartNew();
-            string temporary = path + ".tmp";
-            using (var writer = ParquetFileWriter.Create(temporary, MarketData.Schema, options))
+            // The file appears under its final name only once complete and on disk.
+            Storage.Default.ReplaceAtomically(path, stream =>
             {
+                using var writer = new ParquetFileWriter(stream, MarketData.Schema, options, leaveOpen: true);
                 data.Write(writer);
-            }
-
-            // The file appears under its final name only once complete.
-            File.Move(temporary, path, overwrite: true);
+                writer.Close();
+            });
             clock.Stop();
             long size = new FileInfo(path).Length;
             Console.WriteLine($"wrote {count:N0} orders to {Path.GetFullPath(path)} in {clock.Elapsed.TotalMilliseconds:0} ms ({FileReport.Bytes(size)}, {(count == 0 ? 0 : size / (double)count):0.00} bytes/order)");

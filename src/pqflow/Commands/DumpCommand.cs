@@ -33,7 +33,7 @@ internal static class DumpCommand
                 Console.Error.WriteLine($"pqflow dump: {e.Message}");
                 return 1;
             }
-            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 Console.Error.WriteLine($"pqflow dump: {path}: {e.Message}");
                 return 1;

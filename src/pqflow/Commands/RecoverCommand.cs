@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ParquetFlow.Durability;
 using ParquetFlow.Parquet;
 using ParquetFlow.Sink;
 
@@ -10,7 +11,7 @@ internal static class RecoverCommand
     public static Command Create()
     {
         var file = new Argument<string>("file") { Description = "File left in progress by a crashed sink (its FILE.journal must be beside it)" };
-        var command = new Command("recover", "Make a Parquet file cut off while a sink wrote it valid again, keeping every whole row group; a FILE.inprogress is renamed to FILE.");
+        var command = new Command("recover", "Make a Parquet file cut off while a sink wrote it valid again, keeping every whole row group; a FILE.inprogress is renamed to FILE. Exits 0 when nothing was lost, 3 when unfinished data was discarded, 1 when the file cannot be recovered.");
         command.Arguments.Add(file);
         command.SetAction(parse =>
         {
@@ -22,12 +23,19 @@ internal static class RecoverCommand
                 if (path.EndsWith(ParquetRecovery.InProgressSuffix, StringComparison.Ordinal))
                 {
                     final = path[..^ParquetRecovery.InProgressSuffix.Length];
-                    File.Move(path, final, overwrite: false);
+                    Storage.Default.MoveDurably(path, final, overwrite: false);
                 }
 
                 Console.Out.WriteLine(result.WasComplete
                     ? $"{final}: already complete ({result.RowGroups} row groups, {result.Rows} rows); nothing to do"
                     : $"{final}: recovered {result.RowGroups} row groups, {result.Rows} rows; {result.BytesDiscarded} bytes of unfinished data discarded");
+                if (result.BytesDiscarded > 0)
+                {
+                    // The file is valid now, but it keeps less than it held: say so, and let scripts tell.
+                    Console.Error.WriteLine($"pqflow recover: {final}: {result.BytesDiscarded} bytes after the last journaled row group were not recoverable");
+                    return 3;
+                }
+
                 return 0;
             }
             catch (Exception e) when (e is InvalidDataException or ParquetFormatException or IOException or UnauthorizedAccessException)

@@ -85,6 +85,12 @@ internal static class ServeCommand
             Console.Error.WriteLine("stopping: no new connections; finishing open ones, fsyncing the raw log, writing image.bin");
             await server.DisposeAsync();
             Console.WriteLine("stopped: " + Status(server));
+            if (server.NotStored is { } problem)
+            {
+                Console.Error.WriteLine($"pqflow serve: not everything received was stored: {problem}");
+                return 1;
+            }
+
             return 0;
         });
         return command;

@@ -144,6 +144,7 @@ internal static class ShmCommand
         var command = new Command("tail", "Print the newest rows as CSV (seq, then the columns); --follow keeps reading.") { name, count, follow, consumer, wait, max, dir };
         command.SetAction(parse => Guard("tail", () =>
         {
+            long lostHere = 0;
             string? consumerName = parse.GetValue(consumer);
             using SharedRingConsumer reader = SharedRingConsumer.Attach(parse.GetValue(name)!, consumerName, SharedRingStart.Latest, parse.GetValue(dir));
             SharedRingSchema schema = reader.Schema;
@@ -164,7 +165,7 @@ internal static class ShmCommand
 
             if (!parse.GetValue(follow))
             {
-                return;
+                return 0;
             }
 
             if (consumerName is null)
@@ -186,6 +187,7 @@ internal static class ShmCommand
                         continue;
                     case SharedRingReadStatus.Lapped:
                         Console.Error.WriteLine($"# lapped: lost {lost} rows ({sequence}..{sequence + lost - 1})");
+                        lostHere += lost;
                         continue;
                 }
 
@@ -195,9 +197,11 @@ internal static class ShmCommand
                     && reader.Cursor >= reader.Head)
                 {
                     Console.Error.WriteLine($"# producer {reader.ProducerStatus.ToString().ToLowerInvariant()}; {reader.LostRows} rows lost in all");
-                    return;
+                    return Followed(lostHere);
                 }
             }
+
+            return Followed(lostHere);
         }));
         return command;
     }
@@ -298,12 +302,29 @@ internal static class ShmCommand
         }
     }
 
-    private static int Guard(string verb, Action action)
+    /// <summary>The exit code of a follow: 1, with one line, when rows were lost to being lapped (not every row was printed).</summary>
+    private static int Followed(long lost)
+    {
+        if (lost == 0)
+        {
+            return 0;
+        }
+
+        Console.Error.WriteLine($"pqflow shm tail: {lost} rows were overwritten before they were read (the producer lapped this consumer); not every row was printed");
+        return 1;
+    }
+
+    private static int Guard(string verb, Action action) => Guard(verb, () =>
+    {
+        action();
+        return 0;
+    });
+
+    private static int Guard(string verb, Func<int> action)
     {
         try
         {
-            action();
-            return 0;
+            return action();
         }
         catch (Exception e) when (e is IOException or FormatException or ArgumentException or UnauthorizedAccessException or OverflowException)
         {

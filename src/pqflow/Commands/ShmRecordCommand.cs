@@ -1,6 +1,7 @@
 // `pqflow shm record`: a SharedRing consumer that writes what it reads into a Parquet file through ParquetFileWriter.
 using System.Buffers.Binary;
 using System.CommandLine;
+using ParquetFlow.Durability;
 using ParquetFlow.Ipc;
 using ParquetFlow.Parquet;
 using ParquetFlow.Parquet.Schema;
@@ -40,6 +41,7 @@ internal static class ShmRecordCommand
     private static int Record(string name, string output, string? consumerName, SharedRingStart from, int rowGroup, long maxRows, CompressionCodec codec, WaitStrategy wait, string? dir)
     {
         using SharedRingConsumer reader = SharedRingConsumer.Attach(name, consumerName, from, dir);
+        long lostBefore = reader.LostRows; // a named consumer resumes with the losses of its earlier runs
         SharedRingSchema schema = reader.Schema;
         var columns = schema.Columns.Select(c => new ColumnBuffer(c, rowGroup)).ToArray();
         var parquetSchema = new ParquetSchema(columns.Select(c => c.Descriptor));
@@ -50,13 +52,13 @@ internal static class ShmRecordCommand
             stop = true;
         };
 
-        // Files appear complete or not at all: written under a temporary name, fsynced, then renamed.
-        string temp = output + ".tmp";
+        // Files appear complete or not at all: written under a temporary name, fsynced, renamed, directory fsynced.
         long rows = 0;
         int buffered = 0;
         var options = new ParquetWriterOptions { Compression = codec, KeyValueMetadata = new Dictionary<string, string> { ["pqflow.shared_ring.schema"] = reader.SchemaJson } };
-        using (ParquetFileWriter writer = ParquetFileWriter.Create(temp, parquetSchema, options))
+        Storage.Default.ReplaceAtomically(output, stream =>
         {
+            using var writer = new ParquetFileWriter(stream, parquetSchema, options, leaveOpen: true);
             int batchRows = Math.Min(rowGroup, 4096);
             var batch = new byte[schema.RowSize * batchRows];
             while (!stop && (maxRows == 0 || rows < maxRows))
@@ -102,11 +104,15 @@ internal static class ShmRecordCommand
 
             WriteRowGroup(writer, columns, buffered);
             writer.Close();
-            writer.Flush(toDisk: true);
+        });
+
+        Console.Error.WriteLine($"recorded {rows} rows to {output}; {reader.LostRows} rows lost to laps");
+        if (reader.LostRows > lostBefore)
+        {
+            Console.Error.WriteLine($"pqflow shm record: {output} misses {reader.LostRows - lostBefore} rows the producer overwrote before they were read");
+            return 1;
         }
 
-        File.Move(temp, output, overwrite: true);
-        Console.Error.WriteLine($"recorded {rows} rows to {output}; {reader.LostRows} rows lost to laps");
         return 0;
     }
 

@@ -6,7 +6,9 @@ namespace ParquetFlow.Cli.Commands;
 
 /// <summary>
 /// <c>pqflow store simulate|stats|read|upload</c>: drive the sensor store from the shell — simulate N
-/// sensors, show what a store directory holds, read one record, and upload everything over MQTT.
+/// sensors, show what a store directory holds, read one record, and upload everything over MQTT. Each exits 1 with
+/// one line on stderr whenever it did not store (or show, read, upload) what was asked: an unhealthy store, disk
+/// failures, a flush that ran out of time, sensors that could not be recovered.
 /// </summary>
 internal static class StoreCommand
 {
@@ -29,11 +31,79 @@ internal static class StoreCommand
 
     private static Option<SensorSource> SourceOption() => new("--source") { Description = "host, application or can", DefaultValueFactory = _ => SensorSource.Host };
 
+    /// <summary>Runs a subcommand's action; a disk error that escapes it becomes one line and exit code 1.</summary>
+    internal static int Run(string verb, Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"pqflow store {verb}: {e.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>
+    /// What the store failed to keep, as one line for stderr, or null when it holds everything it was given: an
+    /// unhealthy store, disk write or read failures, records refused or dropped, a shutdown flush that ran out of its
+    /// budget (<paramref name="flushed"/> false), sensors left unrecovered; with the last disk error.
+    /// </summary>
+    internal static string? NotStored(SensorStorage store, bool flushed, long refused = 0)
+    {
+        StoreStats s = store.GetStats();
+        var reasons = new List<string>();
+        if (!flushed)
+        {
+            reasons.Add("the shutdown flush ran out of its budget with records only in RAM");
+        }
+        if (!s.Healthy)
+        {
+            reasons.Add("the store is unhealthy");
+        }
+        if (s.DiskWriteFailures > 0)
+        {
+            reasons.Add($"{s.DiskWriteFailures} disk write failures");
+        }
+        if (s.DiskReadFailures > 0)
+        {
+            reasons.Add($"{s.DiskReadFailures} disk read failures");
+        }
+        if (refused > 0)
+        {
+            reasons.Add($"{refused} records refused");
+        }
+        ulong recycled = 0;
+        ulong quota = 0;
+        ulong corrupt = 0;
+        foreach (Sensor sensor in store.Sensors)
+        {
+            SensorStats st = sensor.GetStats();
+            recycled += st.DroppedRecycled;
+            quota += st.DroppedQuota;
+            corrupt += st.DroppedCorrupt;
+        }
+        if (recycled + quota + corrupt > 0)
+        {
+            reasons.Add($"{recycled + quota + corrupt} records dropped ({recycled} recycled for RAM, {quota} for the disk quota, {corrupt} in corrupt sectors)");
+        }
+        if (s.UnrecoveredSensors > 0)
+        {
+            reasons.Add($"{s.UnrecoveredSensors} sensors on disk not recovered");
+        }
+        if (reasons.Count == 0)
+        {
+            return null;
+        }
+        return string.Join(", ", reasons) + (s.LastDiskError is { } last ? $"; last disk error: {last}" : "");
+    }
+
     private static SensorStorage? OpenLinux(string dir, string verb)
     {
-        if (SensorStorage.Open(SensorStoreOptions.Linux(dir), out SensorStorage? store) != StoreResult.Ok)
+        if (SensorStorage.Open(SensorStoreOptions.Linux(dir), out SensorStorage? store, out string? error) != StoreResult.Ok)
         {
-            Console.Error.WriteLine($"pqflow store {verb}: cannot open {dir}");
+            Console.Error.WriteLine($"pqflow store {verb}: cannot open the store: {error}");
             return null;
         }
         StoreStats s = store!.GetStats();
@@ -52,12 +122,13 @@ internal static class StoreCommand
         var records = new Option<int>("--records") { Description = "Records per sensor", DefaultValueFactory = _ => 1000 };
         var events = new Option<double>("--event-share") { Description = "Share of event sensors (the rest are time-series)", DefaultValueFactory = _ => 0.5 };
         var seed = new Option<int>("--seed") { Description = "Random seed", DefaultValueFactory = _ => 1 };
-        var command = new Command("simulate", "Write records for N sensors (one manager tick per round), then flush for shutdown and print stats.");
-        foreach (Option o in new Option[] { dir, profile, sensors, records, events, seed })
+        var budget = new Option<double>("--flush-budget") { Description = "Seconds the shutdown flush may take", DefaultValueFactory = _ => 60 };
+        var command = new Command("simulate", "Write records for N sensors (one manager tick per round), then flush for shutdown and print stats; exits 1 unless every record is on disk.");
+        foreach (Option o in new Option[] { dir, profile, sensors, records, events, seed, budget })
         {
             command.Options.Add(o);
         }
-        command.SetAction(r =>
+        command.SetAction(r => Run("simulate", () =>
         {
             StoreProfile p = r.GetValue(profile);
             string? d = r.GetValue(dir);
@@ -70,10 +141,13 @@ internal static class StoreCommand
             }
             SensorStoreOptions options = p == StoreProfile.Stm32
                 ? SensorStoreOptions.Stm32() with { MaxSensors = n }
-                : SensorStoreOptions.Linux(d!) with { MaxSensors = Math.Max(n, 2048) };
-            if (SensorStorage.Open(options, out SensorStorage? opened) != StoreResult.Ok)
+                : SensorStoreOptions.Linux(d!) with { MaxSensors = Math.Max(n, 2048), ShutdownFlushBudget = TimeSpan.FromSeconds(Math.Max(0, r.GetValue(budget))) };
+            StoreResult opening = SensorStorage.Open(options, out SensorStorage? opened, out string? error);
+            if (opening != StoreResult.Ok)
             {
-                Console.Error.WriteLine($"pqflow store simulate: the {p} profile cannot hold {n} sensors ({options.Validate() ?? "budget too small"})");
+                Console.Error.WriteLine(opening == StoreResult.IoError
+                    ? $"pqflow store simulate: cannot open the store: {error}"
+                    : $"pqflow store simulate: the {p} profile cannot hold {n} sensors ({error})");
                 return 1;
             }
             using SensorStorage store = opened!;
@@ -117,15 +191,21 @@ internal static class StoreCommand
             }
             double seconds = clock.Elapsed.TotalSeconds;
             Console.WriteLine($"wrote {(long)n * m} records to {n} sensors in {seconds:F2} s ({(long)n * m / Math.Max(seconds, 1e-9):F0} records/s), {dropped} refused");
+            bool flushed = true;
             if (p == StoreProfile.Linux)
             {
                 var flush = Stopwatch.StartNew();
-                bool flushed = store.FlushForShutdown();
+                flushed = store.FlushForShutdown();
                 Console.WriteLine($"shutdown flush: {(flushed ? "everything on disk" : "budget ran out")} in {flush.Elapsed.TotalMilliseconds:F0} ms");
             }
             PrintStats(store, null);
+            if (NotStored(store, flushed, dropped) is { } why)
+            {
+                Console.Error.WriteLine($"pqflow store simulate: not every record was stored: {why}");
+                return 1;
+            }
             return 0;
-        });
+        }));
         return command;
     }
 
@@ -162,11 +242,11 @@ internal static class StoreCommand
         var dir = DirOption(required: true);
         var source = SourceOption();
         var id = new Option<uint?>("--id") { Description = "Show one sensor" };
-        var command = new Command("stats", "Open (recover) a store directory and print its stats (ss_dump_stats).");
+        var command = new Command("stats", "Open (recover) a store directory and print its stats (ss_dump_stats); exits 1 when part of it could not be read.");
         command.Options.Add(dir);
         command.Options.Add(source);
         command.Options.Add(id);
-        command.SetAction(r =>
+        command.SetAction(r => Run("stats", () =>
         {
             using SensorStorage? store = OpenLinux(r.GetValue(dir)!, "stats");
             if (store is null)
@@ -184,8 +264,13 @@ internal static class StoreCommand
                 }
             }
             PrintStats(store, only);
+            if (NotStored(store, flushed: true) is { } why)
+            {
+                Console.Error.WriteLine($"pqflow store stats: the figures above miss what could not be read: {why}");
+                return 1;
+            }
             return 0;
-        });
+        }));
         return command;
     }
 
@@ -200,7 +285,7 @@ internal static class StoreCommand
         command.Options.Add(source);
         command.Options.Add(id);
         command.Options.Add(offset);
-        command.SetAction(r =>
+        command.SetAction(r => Run("read", () =>
         {
             using SensorStorage? store = OpenLinux(r.GetValue(dir)!, "read");
             if (store is null)
@@ -216,14 +301,15 @@ internal static class StoreCommand
             StoreResult res = s.DiagReadAt(r.GetValue(offset), out SensorRecord rec);
             if (res != StoreResult.Ok)
             {
-                Console.Error.WriteLine($"pqflow store read: {res} ({s.TotalRecords} records retained)");
+                string detail = res == StoreResult.IoError ? $"; {store.GetStats().LastDiskError}" : "";
+                Console.Error.WriteLine($"pqflow store read: {res} ({s.TotalRecords} records retained){detail}");
                 return 1;
             }
             Console.WriteLine(s.Type == SensorType.Event
                 ? $"index {rec.Index} value {rec.Value} ts_ms {rec.TimestampMs}"
                 : $"index {rec.Index} value {rec.Value}");
             return 0;
-        });
+        }));
         return command;
     }
 
@@ -240,7 +326,7 @@ internal static class StoreCommand
         {
             command.Options.Add(o);
         }
-        command.SetAction(r =>
+        command.SetAction(r => Run("upload", () =>
         {
             using SensorStorage? store = OpenLinux(r.GetValue(dir)!, "upload");
             if (store is null)
@@ -280,15 +366,38 @@ internal static class StoreCommand
             cts.Cancel();
             run.GetAwaiter().GetResult();
             UploaderStats u = uploader.Stats;
-            store.FlushForShutdown(TimeSpan.FromSeconds(10)); // persist the erased cursors
+            bool flushed = store.FlushForShutdown(TimeSpan.FromSeconds(10)); // persist the erased cursors
             Console.WriteLine($"uploaded {u.RecordsAcknowledged} records in {u.BatchesAcknowledged} acknowledged batches ({u.PublishFailures} failed attempts) in {clock.Elapsed.TotalSeconds:F1} s");
             long remaining = 0;
             foreach (Sensor s in store.Sensors)
             {
                 remaining += s.TotalRecords;
             }
-            return remaining == 0 ? 0 : 1;
-        });
+            var reasons = new List<string>();
+            if (remaining > 0)
+            {
+                reasons.Add($"{remaining} records not acknowledged within {limit.TotalSeconds:F0} s");
+            }
+            if (!flushed)
+            {
+                reasons.Add("the erased cursors are not all on disk (after a restart acknowledged records are sent again)");
+            }
+            StoreStats stats = store.GetStats();
+            if (!stats.Healthy)
+            {
+                reasons.Add($"the store is unhealthy (last disk error: {stats.LastDiskError})");
+            }
+            if (stats.UnrecoveredSensors > 0)
+            {
+                reasons.Add($"{stats.UnrecoveredSensors} sensors on disk could not be recovered, so were not uploaded");
+            }
+            if (reasons.Count > 0)
+            {
+                Console.Error.WriteLine($"pqflow store upload: not everything was uploaded and erased: {string.Join("; ", reasons)}");
+                return 1;
+            }
+            return 0;
+        }));
         return command;
     }
 }

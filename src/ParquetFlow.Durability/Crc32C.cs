@@ -1,12 +1,13 @@
-// CRC32C (Castagnoli, reflected polynomial 0x82F63B78): SSE4.2 / ARMv8 CRC instructions when present, a
-// slicing-by-8 table otherwise. Every sector and meta file of the sensor store is protected by it.
+// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78): SSE4.2 on x64 and the ARMv8 CRC instructions on arm64 when
+// present, a slicing-by-8 table otherwise (32-bit ARM, old CPUs). The one CRC-32C of every durable format: sensor-store
+// sectors and meta files, the sink's row-group journal, mapped-ring slots.
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 
-namespace ParquetFlow.SensorStore;
+namespace ParquetFlow.Durability;
 
 /// <summary>CRC32C (Castagnoli) as used by iSCSI, ext4 and SCTP; thread-safe, allocation-free.</summary>
 public static class Crc32C
@@ -19,6 +20,9 @@ public static class Crc32C
 
     /// <summary>The CRC32C of <paramref name="data"/> (initial value and final xor 0xFFFFFFFF).</summary>
     public static uint Compute(ReadOnlySpan<byte> data) => ~Update(0xFFFFFFFFu, data);
+
+    /// <summary>Continues a finished CRC over more bytes: <c>Append(Compute(a), b) == Compute(a ++ b)</c>.</summary>
+    public static uint Append(uint crc, ReadOnlySpan<byte> data) => ~Update(~crc, data);
 
     /// <summary>Continues a raw (not finalized) CRC over more bytes; start from 0xFFFFFFFF and invert at the end.</summary>
     public static uint Update(uint crc, ReadOnlySpan<byte> data)

@@ -1,7 +1,7 @@
 using System.Text;
-using ParquetFlow.SensorStore;
+using ParquetFlow.Durability;
 
-namespace ParquetFlow.SensorStore.Tests;
+namespace ParquetFlow.Durability.Tests;
 
 public sealed class Crc32CTests
 {
@@ -24,6 +24,17 @@ public sealed class Crc32CTests
             var data = new byte[random.Next(0, 5000)];
             random.NextBytes(data);
             Assert.True(~Crc32C.UpdateSoftware(0xFFFFFFFF, data) == Crc32C.Compute(data), $"seed {seed}, length {data.Length}");
+            int split = data.Length == 0 ? 0 : random.Next(data.Length);
+            Assert.True(Crc32C.Compute(data) == Crc32C.Append(Crc32C.Compute(data.AsSpan(0, split)), data.AsSpan(split)), $"seed {seed}, split {split}");
+        }
+    }
+
+    [Fact]
+    public void Uses_the_CPU_instructions_on_x64_and_arm64()
+    {
+        if (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture is System.Runtime.InteropServices.Architecture.X64 or System.Runtime.InteropServices.Architecture.Arm64)
+        {
+            Assert.True(Crc32C.IsHardwareAccelerated);
         }
     }
 }
