@@ -31,20 +31,6 @@ internal static class StoreCommand
 
     private static Option<SensorSource> SourceOption() => new("--source") { Description = "host, application or can", DefaultValueFactory = _ => SensorSource.Host };
 
-    /// <summary>Runs a subcommand's action; a disk error that escapes it becomes one line and exit code 1.</summary>
-    internal static int Run(string verb, Func<int> action)
-    {
-        try
-        {
-            return action();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"pqflow store {verb}: {e.Message}");
-            return 1;
-        }
-    }
-
     /// <summary>
     /// What the store failed to keep, as one line for stderr, or null when it holds everything it was given: an
     /// unhealthy store, disk write or read failures, records refused or dropped, a shutdown flush that ran out of its
@@ -128,7 +114,7 @@ internal static class StoreCommand
         {
             command.Options.Add(o);
         }
-        command.SetAction(r => Run("simulate", () =>
+        command.SetAction(r =>
         {
             StoreProfile p = r.GetValue(profile);
             string? d = r.GetValue(dir);
@@ -205,7 +191,7 @@ internal static class StoreCommand
                 return 1;
             }
             return 0;
-        }));
+        });
         return command;
     }
 
@@ -246,7 +232,7 @@ internal static class StoreCommand
         command.Options.Add(dir);
         command.Options.Add(source);
         command.Options.Add(id);
-        command.SetAction(r => Run("stats", () =>
+        command.SetAction(r =>
         {
             using SensorStorage? store = OpenLinux(r.GetValue(dir)!, "stats");
             if (store is null)
@@ -270,7 +256,7 @@ internal static class StoreCommand
                 return 1;
             }
             return 0;
-        }));
+        });
         return command;
     }
 
@@ -285,7 +271,7 @@ internal static class StoreCommand
         command.Options.Add(source);
         command.Options.Add(id);
         command.Options.Add(offset);
-        command.SetAction(r => Run("read", () =>
+        command.SetAction(r =>
         {
             using SensorStorage? store = OpenLinux(r.GetValue(dir)!, "read");
             if (store is null)
@@ -309,7 +295,7 @@ internal static class StoreCommand
                 ? $"index {rec.Index} value {rec.Value} ts_ms {rec.TimestampMs}"
                 : $"index {rec.Index} value {rec.Value}");
             return 0;
-        }));
+        });
         return command;
     }
 
@@ -326,7 +312,7 @@ internal static class StoreCommand
         {
             command.Options.Add(o);
         }
-        command.SetAction(r => Run("upload", () =>
+        command.SetAction(r =>
         {
             using SensorStorage? store = OpenLinux(r.GetValue(dir)!, "upload");
             if (store is null)
@@ -397,7 +383,7 @@ internal static class StoreCommand
                 return 1;
             }
             return 0;
-        }));
+        });
         return command;
     }
 }
