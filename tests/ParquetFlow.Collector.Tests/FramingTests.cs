@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using ParquetFlow.Collector.Framing;
-using Xunit.Abstractions;
 
 namespace ParquetFlow.Collector.Tests;
 

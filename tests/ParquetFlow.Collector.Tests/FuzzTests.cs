@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using ParquetFlow.Collector.Framing;
 using ParquetFlow.Collector.RawLog;
 using ParquetFlow.Collector.Server;
-using Xunit.Abstractions;
 
 namespace ParquetFlow.Collector.Tests;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using ParquetFlow.Parquet;
 using ParquetFlow.Parquet.Schema;
-using Xunit.Abstractions;
 using PfFileMetaData = ParquetFlow.Parquet.Format.FileMetaData;
 
 namespace ParquetFlow.Interop.Tests;

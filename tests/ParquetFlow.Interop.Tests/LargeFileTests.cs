@@ -7,7 +7,6 @@ using ParquetFlow.Parquet.Schema;
 using ParquetSharp;
 using ParquetFileWriter = ParquetFlow.Parquet.ParquetFileWriter;
 using RowGroupWriter = ParquetFlow.Parquet.RowGroupWriter;
-using Xunit.Abstractions;
 using PfColumnDescriptor = ParquetFlow.Parquet.Schema.ColumnDescriptor;
 using PfTimeUnit = ParquetFlow.Parquet.TimeUnit;
 

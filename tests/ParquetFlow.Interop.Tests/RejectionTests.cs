@@ -54,7 +54,7 @@ public sealed class RejectionTests : IClassFixture<DuckDbSession>, IDisposable
             using (RowGroupWriter rg = writer.BeginRowGroup())
             {
                 rg.WriteColumn<long>(0, [3, 4]);
-                Exception e = Record.Exception(() => WriteBad(rg, bad));
+                Exception? e = Record.Exception(() => WriteBad(rg, bad));
                 Assert.NotNull(e);
                 Assert.IsType<InvalidBatchException>(e);
 

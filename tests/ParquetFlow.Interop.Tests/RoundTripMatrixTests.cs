@@ -1,5 +1,4 @@
 using ParquetFlow.Parquet;
-using Xunit.Abstractions;
 
 namespace ParquetFlow.Interop.Tests;
 

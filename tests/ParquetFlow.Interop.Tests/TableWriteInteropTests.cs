@@ -1,6 +1,5 @@
 using ParquetFlow.Parquet;
 using ParquetFlow.Parquet.Schema;
-using Xunit.Abstractions;
 
 namespace ParquetFlow.Interop.Tests;
 

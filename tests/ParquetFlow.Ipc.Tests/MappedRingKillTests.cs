@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using ParquetFlow.Ipc.TestProcess;
-using Xunit.Abstractions;
 
 namespace ParquetFlow.Ipc.Tests;
 

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using ParquetFlow.Ipc.TestProcess;
-using Xunit.Abstractions;
 
 namespace ParquetFlow.Ipc.Tests;
 

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
 using ParquetFlow.Ipc.TestProcess;
-using Xunit.Abstractions;
 
 namespace ParquetFlow.Ipc.Tests;
 

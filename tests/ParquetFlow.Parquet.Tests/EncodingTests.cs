@@ -1,6 +1,5 @@
 using ParquetFlow.Parquet.Encodings;
 using ParquetFlow.Parquet.IO;
-using Xunit.Abstractions;
 
 namespace ParquetFlow.Parquet.Tests;
 

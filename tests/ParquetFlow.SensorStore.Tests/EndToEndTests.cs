@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using ParquetFlow.SensorStore;
 using ParquetFlow.SensorStore.TestProcess;
-using Xunit.Abstractions;
 
 namespace ParquetFlow.SensorStore.Tests;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using ParquetFlow.SensorStore;
 using ParquetFlow.SensorStore.TestProcess;
-using Xunit.Abstractions;
 
 namespace ParquetFlow.SensorStore.Tests;
 
