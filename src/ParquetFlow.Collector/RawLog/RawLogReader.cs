@@ -81,7 +81,8 @@ public sealed class RawLogReader
 
             long receive = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan((int)offset + 4));
             FramingKind framing = (FramingKind)bytes[(int)offset + 12];
-            yield return new RawLogRecord(bytes.AsMemory((int)offset + RawLogWriter.RecordHeaderSize, length), framing, receive, path, offset);
+            bool byReceiveTime = (bytes[(int)offset + 13] & RawLogWriter.PartitionByReceiveTimeFlag) != 0;
+            yield return new RawLogRecord(bytes.AsMemory((int)offset + RawLogWriter.RecordHeaderSize, length), framing, receive, path, offset, byReceiveTime);
             offset += RawLogWriter.RecordHeaderSize + length + 4;
         }
     }
