@@ -17,7 +17,11 @@ internal static class ServeCommand
     {
         var port = new Option<int>("--port") { Description = "TCP port of the listener (0 picks a free one)", DefaultValueFactory = _ => 9000 };
         var framing = new Option<FramingKind>("--framing") { Description = "Framing the listener's clients speak: Simple or Packet", DefaultValueFactory = _ => FramingKind.Packet };
-        var extra = new Option<string[]>("--listen") { Description = "More listeners as PORT:simple|packet (repeatable)", AllowMultipleArgumentsPerToken = true };
+        var extra = new Option<string[]>("--listen")
+        {
+            Description = "Listeners as [ADDR:]PORT[:simple|packet] (repeatable; loopback and --framing when left out), e.g. 0.0.0.0:9000 or 9001:simple; given with no --port, they replace the --port listener",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var data = new Option<string>("--data") { Description = "Directory for image.bin and the raw log", DefaultValueFactory = _ => "collector-data" };
         var status = new Option<double>("--status-seconds") { Description = "Seconds between status lines", DefaultValueFactory = _ => 5 };
         var timeout = new Option<double>("--frame-timeout") { Description = "Seconds a client may take to finish a frame it began", DefaultValueFactory = _ => 10 };
@@ -71,17 +75,22 @@ internal static class ServeCommand
                 (allowed ??= []).Add(range);
             }
 
-            var listeners = new List<ListenerOptions> { new(parse.GetValue(port), parse.GetValue(framing)) };
-            foreach (string spec in parse.GetValue(extra) ?? [])
+            var listeners = new List<ListenerOptions>();
+            string[] specs = parse.GetValue(extra) ?? [];
+            if (specs.Length == 0 || parse.GetResult(port) is { Implicit: false })
             {
-                string[] parts = spec.Split(':');
-                if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int p) || !Enum.TryParse(parts[1], ignoreCase: true, out FramingKind f))
+                listeners.Add(new ListenerOptions(parse.GetValue(port), parse.GetValue(framing)));
+            }
+
+            foreach (string spec in specs)
+            {
+                if (!ListenerOptions.TryParse(spec, parse.GetValue(framing), out ListenerOptions? listener, out string? error))
                 {
-                    Console.Error.WriteLine($"pqflow serve: --listen {spec}: expected PORT:simple or PORT:packet");
+                    Console.Error.WriteLine($"pqflow serve: --listen {error}");
                     return 2;
                 }
 
-                listeners.Add(new ListenerOptions(p, f));
+                listeners.Add(listener!);
             }
 
             // Diagnostics go to stderr; stdout carries the listening lines and the status.
