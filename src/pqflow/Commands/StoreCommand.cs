@@ -354,6 +354,10 @@ internal static class StoreCommand
             UploaderStats u = uploader.Stats;
             bool flushed = store.FlushForShutdown(TimeSpan.FromSeconds(10)); // persist the erased cursors
             Console.WriteLine($"uploaded {u.RecordsAcknowledged} records in {u.BatchesAcknowledged} acknowledged batches ({u.PublishFailures} failed attempts) in {clock.Elapsed.TotalSeconds:F1} s");
+            if (u.Refusals.Count > 0)
+            {
+                Console.WriteLine("refused by the broker (kept, to be sent again): " + string.Join(", ", u.Refusals.Select(r => $"{r.Value} x PUBACK {r.Key}")));
+            }
             long remaining = 0;
             foreach (Sensor s in store.Sensors)
             {
@@ -362,7 +366,8 @@ internal static class StoreCommand
             var reasons = new List<string>();
             if (remaining > 0)
             {
-                reasons.Add($"{remaining} records not acknowledged within {limit.TotalSeconds:F0} s");
+                reasons.Add($"{remaining} records not acknowledged within {limit.TotalSeconds:F0} s"
+                    + (u.Refusals.Count > 0 ? $" (the broker refused: {string.Join(", ", u.Refusals.Keys)}; is a subscriber or a persistent session there?)" : ""));
             }
             if (!flushed)
             {
