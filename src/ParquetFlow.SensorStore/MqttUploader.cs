@@ -38,8 +38,22 @@ public sealed class MqttUploader : IDisposable
         }
         _store = store;
         _options = options;
+        if (options.GatewayId is { } given)
+        {
+            GatewayId = GatewayIdentity.IsValid(given, out string? error) ? given : throw new ArgumentException(error, nameof(options));
+        }
+        else
+        {
+            GatewayId = store.Options.Directory is { } directory
+                ? GatewayIdentity.LoadOrCreate(directory, store.Options.Storage)
+                : throw new ArgumentException("a store without a directory (RAM only) needs an explicit GatewayId", nameof(options));
+        }
+
         _client = new MqttClientFactory().CreateMqttClient();
     }
+
+    /// <summary>The gateway id in use: the one given, or the one kept beside the store.</summary>
+    public string GatewayId { get; }
 
     public UploaderStats Stats => new(Interlocked.Read(ref _batches), Interlocked.Read(ref _records),
         Interlocked.Read(ref _failures), Interlocked.Read(ref _reconnects), _client.IsConnected)
@@ -113,7 +127,8 @@ public sealed class MqttUploader : IDisposable
     /// <summary>
     /// Publishes at most one batch per sensor; true when anything was sent. Throws when the broker is gone, or
     /// <see cref="PublishRefusedException"/> when its PUBACK refuses a batch (the round stops there: a refusing broker
-    /// refuses the next one too); the batch stays in flight and pending, and is re-sent as is.
+    /// refuses the next one too; <see cref="RunAsync"/> counts it as a publish failure); the batch stays in flight and
+    /// pending, and is re-sent as is.
     /// </summary>
     public async Task<bool> UploadRoundAsync(CancellationToken cancellationToken)
     {
@@ -131,7 +146,7 @@ public sealed class MqttUploader : IDisposable
                 }
                 var payload = new UploadPayload
                 {
-                    GatewayId = _options.GatewayId,
+                    GatewayId = GatewayId,
                     Source = sensor.Source,
                     Type = sensor.Type,
                     SensorId = sensor.SensorId,
@@ -144,7 +159,7 @@ public sealed class MqttUploader : IDisposable
             }
             worked = true;
             MqttApplicationMessage message = new MqttApplicationMessageBuilder()
-                .WithTopic(UploadPayload.Topic(_options.TopicPrefix, _options.GatewayId, sensor.Source, sensor.SensorId))
+                .WithTopic(UploadPayload.Topic(_options.TopicPrefix, GatewayId, sensor.Source, sensor.SensorId))
                 .WithPayload(batch.Body)
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
                 .WithUserProperty("idempotency-key", new ReadOnlyMemory<byte>(Encoding.UTF8.GetBytes(batch.Payload.IdempotencyKey)))
@@ -157,7 +172,6 @@ public sealed class MqttUploader : IDisposable
                 // Not accepted for delivery (0x10: nobody subscribed, the broker dropped it; 0x87: not authorized; ...):
                 // keep the batch pending and back off before the next attempt.
                 Interlocked.Increment(ref _refusals[(byte)result.ReasonCode]);
-                Interlocked.Increment(ref _failures);
                 throw new PublishRefusedException(result.ReasonCode, result.ReasonString);
             }
             // PUBACK with reason 0x00: the broker accepted the batch for delivery; only now may the store forget it.
@@ -177,7 +191,7 @@ public sealed class MqttUploader : IDisposable
         }
         MqttClientOptions options = new MqttClientOptionsBuilder()
             .WithTcpServer(_options.Host, _options.Port)
-            .WithClientId($"pqflow-uploader-{_options.GatewayId}")
+            .WithClientId($"pqflow-uploader-{GatewayId}")
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
             .WithCleanStart(true)
             .WithTimeout(TimeSpan.FromSeconds(5))
