@@ -263,14 +263,7 @@ public static unsafe class SensorStoreExports
         {
             return (int)StoreResult.InvalidArgument;
         }
-        byte[] text = Encoding.UTF8.GetBytes(store.GetStats().LastDiskError ?? "");
-        if ((uint)text.Length + 1 > length)
-        {
-            return (int)StoreResult.OutOfRange;
-        }
-        text.CopyTo(new Span<byte>(buffer, text.Length));
-        buffer[text.Length] = 0;
-        return 0;
+        return CopyString(store.GetStats().LastDiskError ?? "", buffer, length);
     }
 
     /// <summary><c>ss_health</c>: 48 bytes, explicit widths, 8-byte fields on 8-byte offsets.</summary>
@@ -323,7 +316,13 @@ public static unsafe class SensorStoreExports
         {
             return (int)StoreResult.InvalidArgument;
         }
-        byte[] text = Encoding.UTF8.GetBytes(stats.ToString());
+        return CopyString(stats.ToString(), buffer, length);
+    }
+
+    /// <summary>Copies <paramref name="value"/> as NUL-terminated UTF-8; -ERANGE when it does not fit in <paramref name="length"/> bytes.</summary>
+    private static int CopyString(string value, byte* buffer, uint length)
+    {
+        byte[] text = Encoding.UTF8.GetBytes(value);
         if ((uint)text.Length + 1 > length)
         {
             return (int)StoreResult.OutOfRange;
