@@ -35,6 +35,28 @@ public sealed class SourceActivityTests
     }
 
     [Fact]
+    public void A_source_first_heard_within_the_last_minute_gets_its_rate_over_the_time_since()
+    {
+        var activity = new SourceActivity();
+        long bucket = SourceActivity.BucketSeconds * Second;
+        long start = 340_000_000 * bucket;
+        var key = new SourceKey(SourceType.Rack, 4);
+        // Ten frames of 20 registers a second for 20 s, starting 1 s into a bucket.
+        for (int i = 0; i < 200; i++)
+        {
+            activity.Record(Packet(4, i & 0xFF, 20), start + Second + (i * Second / 10));
+        }
+
+        Assert.True(activity.TryGet(key, start + (4 * bucket) + 1, out SourceActivitySnapshot a));
+        Assert.Equal(0, a.SequenceGaps);
+        // Completed buckets hold the frames of 1 s .. 20 s: 190 frames over 19 s.
+        Assert.Equal(190 / 19.0, a.FramesPerSecond, 9);
+        Assert.Equal(190 * 20 / 19.0, a.RegistersPerSecond, 9);
+        Assert.True(activity.TryGet(key, start + 2, out SourceActivitySnapshot early));
+        Assert.Equal(0, early.FramesPerSecond); // no completed bucket yet
+    }
+
+    [Fact]
     public void History_holds_completed_buckets_oldest_first_and_rates_average_the_last_minute()
     {
         var activity = new SourceActivity();
@@ -53,8 +75,9 @@ public sealed class SourceActivityTests
         expected[^1] = 50;  // the last completed bucket
         Assert.Equal(expected, now.RegisterHistory);
         Assert.Equal(3, now.FrameHistory.Sum());
-        Assert.Equal(250.0 / (SourceActivity.RateBuckets * SourceActivity.BucketSeconds), now.RegistersPerSecond, 9);
-        Assert.Equal(3.0 / (SourceActivity.RateBuckets * SourceActivity.BucketSeconds), now.FramesPerSecond, 9);
+        // First heard four buckets (20 s) ago: the rates cover those 20 s.
+        Assert.Equal(250.0 / (4 * SourceActivity.BucketSeconds), now.RegistersPerSecond, 9);
+        Assert.Equal(3.0 / (4 * SourceActivity.BucketSeconds), now.FramesPerSecond, 9);
 
         // Once the buckets have wrapped around, their old counts must not come back as new ones.
         long later = start + ((SourceActivity.Buckets + 3) * bucket);
@@ -63,5 +86,7 @@ public sealed class SourceActivityTests
         Assert.Equal(7, wrapped.RegisterHistory.Sum());
         Assert.Equal(7, wrapped.RegisterHistory[^1]);
         Assert.Equal(4, wrapped.Frames);
+        // Heard since long ago: the rates cover the whole last minute.
+        Assert.Equal(7.0 / (SourceActivity.RateBuckets * SourceActivity.BucketSeconds), wrapped.RegistersPerSecond, 9);
     }
 }

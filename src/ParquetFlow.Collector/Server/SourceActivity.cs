@@ -64,7 +64,10 @@ public sealed class SourceActivity
 
         Interlocked.Increment(ref entry.Frames);
         Interlocked.Add(ref entry.Registers, packet.Count);
-        Interlocked.Exchange(ref entry.LastSeenUs, receiveUs);
+        if (Interlocked.Exchange(ref entry.LastSeenUs, receiveUs) == 0)
+        {
+            Interlocked.Exchange(ref entry.FirstSeenUs, receiveUs);
+        }
         long bucket = receiveUs / BucketMicroseconds;
         int slot = (int)(bucket % Buckets);
         if (Volatile.Read(ref entry.BucketIds[slot]) != bucket)
@@ -110,15 +113,19 @@ public sealed class SourceActivity
             recentRegisters += registers[i];
         }
 
-        const double Window = RateBuckets * BucketSeconds;
+        // The rates cover the last minute of completed buckets, or less of it for a source first heard within that
+        // minute, so a source that just started is not shown at a fraction of its rate.
+        long windowStart = Math.Max((current - RateBuckets) * BucketMicroseconds, Interlocked.Read(ref entry.FirstSeenUs));
+        double window = (current * BucketMicroseconds) - windowStart;
+        window = window > 0 ? window / 1e6 : double.PositiveInfinity;
         snapshot = new SourceActivitySnapshot(
             source,
             Interlocked.Read(ref entry.LastSeenUs),
             Interlocked.Read(ref entry.Frames),
             Interlocked.Read(ref entry.Registers),
             Interlocked.Read(ref entry.Gaps),
-            recentFrames / Window,
-            recentRegisters / Window,
+            recentFrames / window,
+            recentRegisters / window,
             frames,
             registers);
         return true;
@@ -130,6 +137,7 @@ public sealed class SourceActivity
         public long Registers;
         public long Gaps;
         public long LastSeenUs;
+        public long FirstSeenUs;
         public int LastSequence = -1;
         public readonly long[] BucketIds = CreateIds();
         public readonly int[] BucketFrames = new int[Buckets];
@@ -145,7 +153,8 @@ public sealed class SourceActivity
 }
 
 /// <summary>
-/// One source's activity (<see cref="SourceActivity.TryGet"/>): totals since start, rates over the last minute, and the
+/// One source's activity (<see cref="SourceActivity.TryGet"/>): totals since start, rates over the last minute of
+/// completed buckets (0 until one has completed since it was first heard), and the
 /// per-bucket history over the last five minutes, oldest first (<see cref="SourceActivity.BucketSeconds"/> seconds each).
 /// </summary>
 public readonly record struct SourceActivitySnapshot(

@@ -3,8 +3,9 @@
 const pageSize = 100;
 let page = 0;
 let pages = 1;
+let shownRows = "";
 const number = new Intl.NumberFormat("en");
-const fixed = new Intl.NumberFormat("en", { maximumFractionDigits: 1 });
+const fixed = new Intl.NumberFormat("en", { maximumFractionDigits: 2 });
 
 function age(lastSeenUs, nowUs) {
   if (!lastSeenUs) return "not since start";
@@ -49,11 +50,12 @@ function render(data) {
     `sources ${number.format(Math.min(data.sourceCount, data.page * data.pageSize + 1))}–${number.format(Math.min(data.sourceCount, (data.page + 1) * data.pageSize))} of ${number.format(data.sourceCount)} (page ${data.page + 1} of ${pages})`;
   document.getElementById("prev").disabled = page === 0;
   document.getElementById("next").disabled = page >= pages - 1;
-  document.querySelector("#sources tbody").innerHTML = data.sources.map(s =>
+  const rows = data.sources.map(s =>
     `<tr data-source="${escape(s.source)}"><td><a href="${escape(s.link)}">${escape(s.source)}</a></td>` +
     `<td>${age(s.lastSeenUs, t.nowUs)}</td><td>${number.format(s.frames)}</td><td>${number.format(s.registers)}</td>` +
     `<td>${fixed.format(s.framesPerSecond)}</td><td>${fixed.format(s.registersPerSecond)}</td>` +
     `<td>${spark(s.registerHistory, t.bucketSeconds)}</td><td>${number.format(s.sequenceGaps)}</td></tr>`).join("");
+  if (rows !== shownRows) document.querySelector("#sources tbody").innerHTML = shownRows = rows;
 }
 
 async function refresh() {

@@ -9,6 +9,7 @@ const changedAt = new Float64Array(65536);
 let first = 0, last = 65535;
 let loaded = false;
 let changes = 0;
+let shownHtml = "";
 const viewport = document.getElementById("viewport");
 const spacer = document.getElementById("spacer");
 const body = document.querySelector("#registers tbody");
@@ -33,7 +34,7 @@ function render() {
     const changed = changedAt[o] > 0 && now - changedAt[o] < highlightMs ? ' class="changed"' : "";
     html += `<tr data-offset="${o}"${changed}><td>${hex(o, 4)}</td><td>${hex(values[o], 4)}</td><td>${values[o]}</td></tr>`;
   }
-  body.innerHTML = html;
+  if (html !== shownHtml) body.innerHTML = shownHtml = html; // untouched while nothing changes
   document.getElementById("registers").style.transform = `translateY(${top * rowHeight}px)`;
 }
 
