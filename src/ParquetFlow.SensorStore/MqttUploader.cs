@@ -255,7 +255,14 @@ public sealed class MqttUploader : IDisposable
         }
 
         MqttClientOptions options = builder.Build();
-        await _client.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+        MqttClientConnectResult connected = await _client.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+        if (connected.ResultCode != MqttClientConnectResultCode.Success)
+        {
+            // MQTTnet can return a refused CONNACK without throwing; the next publish would then only say "not connected".
+            throw new MqttCommunicationException(
+                $"the broker refused the connection: {connected.ResultCode}{(string.IsNullOrEmpty(connected.ReasonString) ? "" : $" ({connected.ReasonString})")}");
+        }
+
         Interlocked.Increment(ref _reconnects);
     }
 

@@ -94,7 +94,7 @@ public sealed class UploaderSecurityTests
 
     [Theory]
     [InlineData("other-ca.pem", "secret", "certificate")] // a broker this gateway was not told to trust
-    [InlineData("ca.pem", "wrong", "")] // the right broker, a wrong password (the substance: nothing sent, nothing erased)
+    [InlineData("ca.pem", "wrong", "refused the connection")] // the right broker, a wrong password
     public async Task A_broker_that_cannot_prove_itself_or_refuses_the_login_gets_no_data_and_causes_no_erasure(string ca, string password, string reason)
     {
         using var broker = new TlsBroker();
