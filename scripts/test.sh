@@ -20,6 +20,24 @@ fi
 
 status=0
 passed=0; failed=0; skipped=0
+failures=()   # what failed, listed again above the summary line so that a failure in a long log is found at a glance
+
+# The names of the failed tests in a trx file (x64 projects) or an xunit v3 xml file (the arm64 leg).
+failed_in() {
+    python3 - "$1" <<'PY'
+import sys, xml.etree.ElementTree as ET
+try:
+    root = ET.parse(sys.argv[1]).getroot()
+except (OSError, ET.ParseError) as e:
+    print(f"{sys.argv[1]}: unreadable results ({e})"); sys.exit()
+for node in root.iter():
+    tag = node.tag.rsplit('}', 1)[-1]
+    if tag == 'UnitTestResult' and node.get('outcome') not in ('Passed', 'NotExecuted'):
+        print(node.get('testName'))
+    elif tag == 'test' and node.get('result') == 'Fail':
+        print(node.get('name'))
+PY
+}
 
 SECONDS=0
 for proj in tests/*/*.Tests.csproj; do
@@ -40,9 +58,10 @@ for proj in tests/*/*.Tests.csproj; do
         passed=$((passed + ${p:-0}))
         failed=$((failed + ${f:-0} + ${er:-0}))
         skipped=$((skipped + ${t:-0} - ${e:-0}))
+        mapfile -t -O "${#failures[@]}" failures < <(failed_in "$trx")
     else
         echo "no results from $name: counted as one failure"
-        failed=$((failed + 1))
+        failed=$((failed + 1)); failures+=("$name: no results")
     fi
 done
 
@@ -52,6 +71,7 @@ if scripts/build.sh x64 > "$results/build-x64.log" 2>&1; then
     export PQFLOW_X64_BUILT=1
 else
     cat "$results/build-x64.log"; echo "FAILED: scripts/build.sh x64"; failed=$((failed + 1)); status=1
+    failures+=("scripts/build.sh x64")
 fi
 # --- end of the gateway build
 
@@ -59,11 +79,13 @@ fi
 for t in tests/system/*.sh; do
     [ -e "$t" ] || continue
     echo "=== system: $t"
+    started=$SECONDS
     "$t"
     rc=$?
+    echo "--- $t took $((SECONDS - started)) s"
     if [ $rc -eq 0 ]; then passed=$((passed + 1));
     elif [ $rc -eq 77 ]; then skipped=$((skipped + 1));
-    else failed=$((failed + 1)); status=1; echo "FAILED: $t (exit $rc)"; fi
+    else failed=$((failed + 1)); status=1; echo "FAILED: $t (exit $rc)"; failures+=("$t (exit $rc)"); fi
 done
 
 # --- arm64 whole-process leg (issue 11): the crash, restart and C-API scripts on the arm64 NativeAOT builds under
@@ -73,8 +95,10 @@ scripts/test-arm64-system.sh 2>&1 | tee "$results/arm64-system.log"
 arm64_summary=$(tail -n 1 "$results/arm64-system.log")
 if [[ $arm64_summary =~ ^arm64:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]; then
     passed=$((passed + BASH_REMATCH[1])); failed=$((failed + BASH_REMATCH[2])); skipped=$((skipped + BASH_REMATCH[3]))
+    mapfile -t -O "${#failures[@]}" failures < <(sed -n 's/^FAILED (arm64): /arm64 /p' "$results/arm64-system.log")
 else
     echo "FAILED: no summary line from scripts/test-arm64-system.sh"; failed=$((failed + 1))
+    failures+=("scripts/test-arm64-system.sh: no summary line")
 fi
 # --- end of the arm64 whole-process leg
 
@@ -88,10 +112,19 @@ if leg=$(tail -n 1 "$results/arm64.log" | grep -E '^[0-9]+ passed, [0-9]+ failed
     passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 else
     failed=$((failed + 1)); status=1; echo "FAILED: the arm64 xunit leg printed no summary line"
+    failures+=("scripts/test-arm64.sh: no summary line")
 fi
+for xml in "$results"/arm64/*.xml; do
+    [ -f "$xml" ] || continue
+    mapfile -t -O "${#failures[@]}" failures < <(failed_in "$xml" | sed 's/^/arm64 /')
+done
 # --- end of the arm64 xunit leg
 
 echo "--- tests took $SECONDS s"
+if [ ${#failures[@]} -gt 0 ]; then
+    echo "--- failed:"
+    printf '  %s\n' "${failures[@]}"
+fi
 [ $failed -gt 0 ] && status=1
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status

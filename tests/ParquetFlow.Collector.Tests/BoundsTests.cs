@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Time.Testing;
 using ParquetFlow.Collector.Framing;
 using ParquetFlow.Collector.Images;
@@ -256,13 +257,16 @@ public sealed class BoundsTests : IDisposable
         await QueryAsync(writer.GetStream(), 1, 10);
         using TcpClient greedy = await ConnectAsync(server);
         greedy.ReceiveBufferSize = 4096;
-        _ = SendUntilClosedAsync(greedy, BigQuery());
+        var sent = new StrongBox<long>();
+        _ = SendUntilClosedAsync(greedy, BigQuery(), sent);
 
-        // Until the server stops taking frames: its reply write then waits for a reader that never comes.
-        for (long frames = -1; server.Metrics.Frames < 3 || server.Metrics.Frames != frames;)
+        // Until the greedy client's own writes stop completing: every buffer between it and the server is full, so the
+        // server no longer reads it, since its reply write waits for a reader that never comes. (Waiting for the server's
+        // frame count to stand still was not enough: on a loaded machine it stood still while the server still read.)
+        for (long seen = -1; Interlocked.Read(ref sent.Value) < 3 || Interlocked.Read(ref sent.Value) != seen;)
         {
-            frames = server.Metrics.Frames;
-            await Task.Delay(300);
+            seen = Interlocked.Read(ref sent.Value);
+            await Task.Delay(1000);
         }
 
         Task stop = server.DisposeAsync().AsTask();
@@ -324,13 +328,17 @@ public sealed class BoundsTests : IDisposable
     }
 
     /// <summary>Sends <paramref name="query"/> again and again without reading; true once the server closed the connection.</summary>
-    private static async Task<bool> SendUntilClosedAsync(TcpClient client, byte[] query)
+    private static async Task<bool> SendUntilClosedAsync(TcpClient client, byte[] query, StrongBox<long>? sent = null)
     {
         try
         {
             for (int i = 0; i < 10_000; i++)
             {
                 await client.GetStream().WriteAsync(query);
+                if (sent is not null)
+                {
+                    Interlocked.Increment(ref sent.Value);
+                }
             }
 
             return false;

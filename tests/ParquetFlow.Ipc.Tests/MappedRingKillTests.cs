@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using ParquetFlow.Ipc.TestProcess;
+using ParquetFlow.Tests.Shared;
 
 namespace ParquetFlow.Ipc.Tests;
 
@@ -30,7 +31,7 @@ public sealed class MappedRingKillTests : IDisposable
         ulong verifiedUpTo = 0;
         var buffer = new byte[SlotSize];
 
-        for (int round = 0; round < 5; round++)
+        for (int round = 0; round < TestScale.Count(5, minimum: 2); round++)
         {
             ulong durable = RunAndKill(path, seed, flushInterval, killAfterReports: random.Next(1, 60));
 

@@ -1,4 +1,5 @@
 using ParquetFlow.SensorStore;
+using ParquetFlow.Tests.Shared;
 
 namespace ParquetFlow.SensorStore.Tests;
 
@@ -54,7 +55,7 @@ public sealed class LinuxModelBasedTests
         }
         try
         {
-            for (int step = 0; step < 1500; step++)
+            for (int step = 0; step < TestScale.Count(1500); step++)
             {
                 int i = random.Next(SensorCount);
                 Sensor s = sensors[i];

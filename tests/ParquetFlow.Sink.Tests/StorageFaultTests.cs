@@ -3,6 +3,7 @@ using ParquetFlow.Durability;
 using ParquetFlow.Durability.Faults;
 using ParquetFlow.Parquet;
 using ParquetFlow.Sink.TestProcess;
+using ParquetFlow.Tests.Shared;
 
 namespace ParquetFlow.Sink.Tests;
 
@@ -146,7 +147,7 @@ public sealed class StorageFaultTests
         var random = new Random(seed);
         long calls = RunUntilCut(new FaultyStorage(recordDurability: true), Path.Combine(Path.GetTempPath(), "pqflow-cut-count-" + Guid.NewGuid().ToString("N")), out _, cleanUp: true);
         Assert.True(calls > 50, $"the scenario made only {calls} calls");
-        for (long cut = 1; cut <= calls; cut += 1 + random.Next(3))
+        for (long cut = 1; cut <= calls; cut += (1 + random.Next(3)) * TestScale.Stride)
         {
             using var t = new TestSupport();
             var faults = new FaultyStorage(recordDurability: true);
