@@ -20,6 +20,10 @@ public static class Replay
     /// <summary>Applies every intact record under <paramref name="rawDirectory"/> to <paramref name="images"/>; returns the frames applied.</summary>
     public static long Images(string rawDirectory, RegisterImages images, RawLogReader reader) => Run(rawDirectory, reader, images, null).Frames;
 
+    /// <summary>Applies the intact records after <paramref name="after"/> (what an <c>image.bin</c> already covers) to <paramref name="images"/>; returns the frames applied.</summary>
+    public static long Images(string rawDirectory, RegisterImages images, RawLogReader reader, RawLogPosition after) =>
+        Run(reader.Read(rawDirectory, after), images, null).Frames;
+
     /// <summary>
     /// Replays every intact record under <paramref name="rawDirectory"/> into <paramref name="images"/> and/or
     /// <paramref name="parquet"/> (either may be null). Damaged records are skipped and reported in
@@ -28,10 +32,15 @@ public static class Replay
     public static ReplayResult Run(string rawDirectory, RawLogReader reader, RegisterImages? images, ParquetOutput? parquet)
     {
         ArgumentNullException.ThrowIfNull(reader);
+        return Run(reader.Read(rawDirectory), images, parquet);
+    }
+
+    private static ReplayResult Run(IEnumerable<RawLogRecord> records, RegisterImages? images, ParquetOutput? parquet)
+    {
         var packet = new RackPacket();
         long frames = 0;
         long registers = 0;
-        foreach (RawLogRecord record in reader.Read(rawDirectory))
+        foreach (RawLogRecord record in records)
         {
             var buffer = new System.Buffers.ReadOnlySequence<byte>(record.Frame);
             FrameStatus status = record.Framing == FramingKind.Simple

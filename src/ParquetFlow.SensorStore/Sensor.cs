@@ -513,10 +513,12 @@ public sealed unsafe class Sensor
     {
         if (_next >= _writeLimit && WriteMetaLocked() != StoreResult.Ok)
         {
-            // The disk refuses the reservation: keep the data (losing it is worse) and retry a little later;
-            // the health flag is down and the manager retries every tick. Only a power cut before the disk
-            // recovers could then hand out an index twice.
-            _writeLimit = _next + Math.Max(1, _store.Options.IndexReservation / 4);
+            // The disk refuses the reservation: refuse the record (IoError, counted) rather than hand out an index past
+            // what a power cut would remember: after the cut the same index, hence the same idempotency key, would go
+            // to another record. The health flag is down, each later add and every manager tick try the meta again,
+            // and adds resume by themselves when the disk takes it.
+            _droppedNew++;
+            return StoreResult.IoError;
         }
         Span<byte> tail = _pool.Sector(_tail);
         int count = SectorHeader.Count(tail);

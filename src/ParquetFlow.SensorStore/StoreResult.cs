@@ -9,7 +9,9 @@ public enum StoreResult
     /// <summary>Success (0).</summary>
     Ok = 0,
 
-    /// <summary>-EIO: a disk read or write failed; the data stays in RAM and is retried.</summary>
+    /// <summary>-EIO: a disk read or write failed; the data stays in RAM and is retried. From an add: the disk refused
+    /// the index reservation (a meta write), so the record was not stored (counted as dropped); adds succeed again once
+    /// the disk takes the meta.</summary>
     IoError = -5,
 
     /// <summary>-EAGAIN: nothing to do now, try later (for example: no unsent record to consume).</summary>

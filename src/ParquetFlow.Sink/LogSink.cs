@@ -239,10 +239,20 @@ public sealed class LogSink : IDisposable
     };
 
     /// <summary>
-    /// Recovers every <c>*.inprogress</c> file in <paramref name="directory"/> and renames it to its final name. A
-    /// leftover that cannot be recovered never stops a start: a damaged one is set aside under
-    /// <c>NAME.unrecoverable</c>, one the disk cannot read now is left for the next start; each is reported.
+    /// Recovers every <c>*.inprogress</c> file in <paramref name="directory"/> and renames it to its final name, as a
+    /// sink does at start; for owners of many sink directories (the collector's partitions) that must not wait for a
+    /// sink to open in each. A leftover that cannot be recovered never stops a start: a damaged one is set aside under
+    /// <c>NAME.unrecoverable</c>, one the disk cannot read now is left for the next start; each is reported in
+    /// <paramref name="problems"/>. Returns the final names of the files recovered. Never run it on a directory whose
+    /// sink is open.
     /// </summary>
+    public static IReadOnlyList<string> RecoverLeftovers(string directory, Storage? storage, out IReadOnlyList<string> problems)
+    {
+        (List<string> recovered, List<string> found) = RecoverDirectory(directory, storage ?? Storage.Default);
+        problems = found;
+        return recovered;
+    }
+
     private static (List<string> Recovered, List<string> Problems) RecoverDirectory(string directory, Storage storage)
     {
         var recovered = new List<string>();
