@@ -78,6 +78,19 @@ else
 fi
 # --- end of the arm64 whole-process leg
 
+# --- arm64 xunit leg (scripts/test-arm64.sh): the xunit projects that prove durability, published for linux-arm64 and run
+# under qemu-user. Its last line, "N passed, N failed, N skipped", joins the totals; no such line counts as a failure.
+echo "=== arm64 xunit leg"
+./scripts/test-arm64.sh | tee "$results/arm64.log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+if leg=$(tail -n 1 "$results/arm64.log" | grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$'); then
+    read -r p _ f _ s _ <<<"$leg"
+    passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+else
+    failed=$((failed + 1)); status=1; echo "FAILED: the arm64 xunit leg printed no summary line"
+fi
+# --- end of the arm64 xunit leg
+
 echo "--- tests took $SECONDS s"
 [ $failed -gt 0 ] && status=1
 echo "$passed passed, $failed failed, $skipped skipped"

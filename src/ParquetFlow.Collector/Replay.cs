@@ -52,7 +52,7 @@ public static class Replay
             }
 
             images?.Apply(packet);
-            parquet?.Write(packet);
+            parquet?.Write(packet, record.PartitionByReceiveTime ? record.ReceiveTimeUs : packet.TimestampUs);
             frames++;
             if (parquet is not null && frames % 65_536 == 0)
             {

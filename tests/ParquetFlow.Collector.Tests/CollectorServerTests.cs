@@ -15,12 +15,13 @@ public sealed class CollectorServerTests : IDisposable
     private CollectorServer Start() => CollectorServer.Start(new CollectorOptions
     {
         DataDirectory = _directory,
+        MaxTimestampAge = TimeSpan.MaxValue, // synthetic timestamps of 1970 and 2024 keep their own dates; the window has tests of its own
         Listeners = [new ListenerOptions(0, FramingKind.Packet), new ListenerOptions(0, FramingKind.Simple)],
         FrameTimeout = TimeSpan.FromSeconds(1),
         FlushInterval = TimeSpan.FromMinutes(1),
     });
 
-    private static byte[] Encode(RackPacket p, bool packetFraming)
+    internal static byte[] Encode(RackPacket p, bool packetFraming)
     {
         var writer = new ArrayBufferWriter<byte>();
         if (packetFraming)
@@ -35,7 +36,7 @@ public sealed class CollectorServerTests : IDisposable
         return writer.WrittenSpan.ToArray();
     }
 
-    private static RackPacket Diff(int source, int seq, ushort offset, ushort value)
+    internal static RackPacket Diff(int source, int seq, ushort offset, ushort value)
     {
         var p = new RackPacket { Command = PacketCommand.Diff, SourceType = SourceType.Rack, SourceId = source, Sequence = seq, TimestampUs = 1_000 + seq };
         p.SetCount(2);
@@ -46,7 +47,7 @@ public sealed class CollectorServerTests : IDisposable
         return p;
     }
 
-    private static async Task<RackPacket> QueryAsync(NetworkStream stream, int source, params ushort[] offsets)
+    internal static async Task<RackPacket> QueryAsync(NetworkStream stream, int source, params ushort[] offsets)
     {
         var query = new RackPacket { Command = PacketCommand.Query, SourceType = SourceType.Rack, SourceId = source, Sequence = 1 };
         query.SetCount(offsets.Length);
@@ -165,6 +166,7 @@ public sealed class CollectorServerTests : IDisposable
         await using (CollectorServer server = CollectorServer.Start(new CollectorOptions
         {
             DataDirectory = _directory,
+            MaxTimestampAge = TimeSpan.MaxValue, // synthetic timestamps of 1970 and 2024 keep their own dates; the window has tests of its own
             Listeners = [new ListenerOptions(0, FramingKind.Packet)],
             FlushInterval = TimeSpan.FromMinutes(1),
             ParquetRotateBytes = 64 << 10,
@@ -303,6 +305,7 @@ public sealed class CollectorServerTests : IDisposable
         await using CollectorServer server = CollectorServer.Start(new CollectorOptions
         {
             DataDirectory = _directory,
+            MaxTimestampAge = TimeSpan.MaxValue, // synthetic timestamps of 1970 and 2024 keep their own dates; the window has tests of its own
             Listeners = [new ListenerOptions(0, FramingKind.Packet)],
             FlushInterval = TimeSpan.FromMilliseconds(50),
             PartitionIdleTimeout = TimeSpan.FromMilliseconds(100),
@@ -326,7 +329,7 @@ public sealed class CollectorServerTests : IDisposable
         Assert.Equal(4, Files("*.parquet").Sum(f => Parquet.ParquetFooter.Read(f).Metadata.NumRows));
     }
 
-    private static async Task WaitUntil(Func<bool> condition)
+    internal static async Task WaitUntil(Func<bool> condition)
     {
         for (int i = 0; i < 500 && !condition(); i++)
         {

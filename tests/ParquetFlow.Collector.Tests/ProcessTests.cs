@@ -14,13 +14,9 @@ public sealed partial class ProcessTests : IDisposable
 
     private static Process Pqflow(params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(PqflowDll);
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
+        ProcessStartInfo start = BuiltPaths.Command(PqflowDll, arguments);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         return Process.Start(start)!;
     }
 

@@ -244,16 +244,4 @@ public sealed class StorageTests : IDisposable
             Assert.Contains(first, allowed);
         }
     }
-
-    [Fact]
-    public void Counting_storage_counts_what_reaches_the_disk()
-    {
-        var counting = new CountingStorage();
-        string path = Path.Combine(_root, "counted");
-        counting.ReplaceAtomically(path, new byte[10_000]);
-        Assert.Equal(10_000, counting.BytesWritten);
-        Assert.Equal(1, counting.FileSyncs);
-        Assert.Equal(1, counting.DirectorySyncs);
-        Assert.Equal(1, counting.Renames);
-    }
 }

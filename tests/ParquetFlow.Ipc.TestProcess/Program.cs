@@ -1,17 +1,19 @@
-// Helper process for the Ipc tests: `mapped-writer FILE SEED SLOTS SLOT_SIZE FLUSH` writes forever and reports durable writes.
+// Helper process for the Ipc tests: `mapped-writer FILE SEED SLOTS SLOT_SIZE FLUSH [COUNT]` writes (forever, or COUNT
+// times) and reports durable writes.
 using ParquetFlow.Ipc;
 using ParquetFlow.Ipc.TestProcess;
 
 return args.Length == 0 ? Usage() : args[0] switch
 {
-    "mapped-writer" => MappedWriter(args[1], int.Parse(args[2]), int.Parse(args[3]), int.Parse(args[4]), int.Parse(args[5])),
+    "mapped-writer" => MappedWriter(args[1], int.Parse(args[2]), int.Parse(args[3]), int.Parse(args[4]), int.Parse(args[5]),
+        args.Length > 6 ? long.Parse(args[6]) : long.MaxValue),
     "shared-producer" => SharedProducer(args[1], args[2], long.Parse(args[3]), long.Parse(args[4])),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: mapped-writer FILE SEED SLOTS SLOT_SIZE FLUSH_INTERVAL | shared-producer NAME DIR ROWS COUNT");
+    Console.Error.WriteLine("usage: mapped-writer FILE SEED SLOTS SLOT_SIZE FLUSH_INTERVAL [COUNT] | shared-producer NAME DIR ROWS COUNT");
     return 2;
 }
 
@@ -43,9 +45,10 @@ static void Publish(SharedRingProducer producer, long count)
     Console.WriteLine($"head {producer.Head}");
 }
 
-// Writes TestPayload.For(seed, n) as write number n until killed; consumes the oldest slot (checking it) when full.
+// Writes TestPayload.For(seed, n) as write number n until killed (or COUNT writes, then flushes, prints "wrote COUNT" and
+// exits: scripts/gateway-figures.sh measures its disk writes); consumes the oldest slot (checking it) when full.
 // Prints "durable N" each time the ring reports more writes durable: the parent kills it at random points.
-static int MappedWriter(string file, int seed, int slots, int slotSize, int flushInterval)
+static int MappedWriter(string file, int seed, int slots, int slotSize, int flushInterval, long count)
 {
     FlushPolicy policy = flushInterval switch { 0 => FlushPolicy.OnDemand, 1 => FlushPolicy.EveryWrite, _ => FlushPolicy.EveryN(flushInterval) };
     MappedRing ring;
@@ -63,7 +66,7 @@ static int MappedWriter(string file, int seed, int slots, int slotSize, int flus
     var buffer = new byte[slotSize];
     ulong reported = ring.DurableWrites;
     Console.WriteLine($"durable {reported}");
-    for (int i = 0; ; i++)
+    for (long i = 0; i < count; i++)
     {
         if (ring.IsFull)
         {
@@ -94,4 +97,8 @@ static int MappedWriter(string file, int seed, int slots, int slotSize, int flus
             Console.WriteLine($"durable {reported}");
         }
     }
+
+    ring.Flush();
+    Console.WriteLine($"wrote {count}");
+    return 0;
 }

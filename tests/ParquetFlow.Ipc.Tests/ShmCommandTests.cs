@@ -8,7 +8,7 @@ public sealed class ShmCommandTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     private (int Code, string Stdout, string Stderr) Shm(string[] args, string? stdin = null) =>
-        ToolPaths.Run("dotnet", [ToolPaths.PqflowDll, "shm", .. args, "--dir", _dir.Path], stdin);
+        ToolPaths.PqflowWithInput(stdin, ["shm", .. args, "--dir", _dir.Path]);
 
     [Fact]
     public void Create_write_tail_stats_and_list_round_trip_typed_rows()

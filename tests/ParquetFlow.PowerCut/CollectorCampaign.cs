@@ -25,8 +25,10 @@ internal static class CollectorCampaign
     private const int FramesPerBatch = 12;
     private const long Day = 86_400_000_000L;
 
-    // Midnight UTC of 2026-12-01; source s sends times on day s, frame n at T0 + s * Day + n microseconds.
-    private const long T0 = 1_796_083_200_000_000L;
+    // Source s sends times on day s after T0, frame n at T0 + s * Day + n microseconds. T0 is the midnight UTC two days
+    // before today (an hour ago, so today's times are never ahead of the clock): every time is inside the collector's
+    // window (at most 7 days old, 1 hour ahead), and the oldest source's partition is one that gets no rows at restart.
+    private static readonly long T0 = ((DateTime.UtcNow.AddHours(-1).Date.AddDays(-2) - DateTime.UnixEpoch).Ticks / 10);
 
     public static (Tally RawLog, Tally Image, Tally Parquet) Run(int cuts, int seed)
     {

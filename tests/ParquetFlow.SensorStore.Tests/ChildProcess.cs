@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ParquetFlow.Tests.Shared;
 
 namespace ParquetFlow.SensorStore.Tests;
 
@@ -18,17 +19,9 @@ internal static class ChildProcess
 
     public static Process Start(params string[] args)
     {
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(HelperDll);
-        foreach (string a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
+        ProcessStartInfo info = BuiltPaths.Command(HelperDll, args);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
         return Process.Start(info)!;
     }
 }

@@ -38,6 +38,14 @@ public sealed class EndToEndTests(ITestOutputHelper output)
                         WroteAll = true;
                         break;
                 }
+
+                // After W the gateway only uploads: a durable point it has not reached by then never comes.
+                Assert.False(WroteAll && !until(this), "the gateway wrote all its records without reaching the awaited durable point");
+            }
+
+            if (!until(this))
+            {
+                Assert.Fail("the gateway exited before the awaited point: " + p.StandardError.ReadToEnd());
             }
         }
     }

@@ -185,7 +185,7 @@ public sealed class RecoveryTests
             using var t = new TestSupport();
             int flushes = random.Next(1, 30);
             long flushed = 0;
-            using (var child = Process.Start(new ProcessStartInfo("dotnet", [TestSupport.TestProcessDll, t.Directory, "777"]) { RedirectStandardOutput = true })!)
+            using (var child = Process.Start(TestSupport.TestProcess(t.Directory, "777"))!)
             {
                 string? line;
                 int seen = 0;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using DuckDB.NET.Data;
 using ParquetFlow.Tests.Shared;
 
@@ -15,6 +16,14 @@ internal sealed class TestSupport : IDisposable
     public string Directory { get; }
 
     public static string TestProcessDll => BuiltPaths.Built("tests/ParquetFlow.Sink.TestProcess", "ParquetFlow.Sink.TestProcess.dll");
+
+    /// <summary>The helper process with <paramref name="arguments"/>, its stdout redirected.</summary>
+    public static ProcessStartInfo TestProcess(params string[] arguments)
+    {
+        ProcessStartInfo info = BuiltPaths.Command(TestProcessDll, arguments);
+        info.RedirectStandardOutput = true;
+        return info;
+    }
 
     public string PathOf(string name) => Path.Combine(Directory, name);
 

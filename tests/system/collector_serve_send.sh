@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# pqflow serve as written in the README (--port --framing --data, plus a second --listen PORT:simple listener), four pqflow send clients, one client that ends
+# pqflow serve as written in the README (--port --framing --data, plus a second --listen PORT:simple listener; last, a --listen
+# ADDR:PORT:FRAMING alone), four pqflow send clients, one client that ends
 # with a malformed frame, then SIGTERM: the server closes only the bad connection, exits 0, and keeps every accepted
 # frame in its raw log and its image.bin; query answers while it runs, and replay rebuilds image.bin exactly.
 set -euo pipefail
@@ -54,4 +55,13 @@ for f in "$dir"/replayed/source=*/date=*/part-*.parquet; do
     replayed_rows=$((replayed_rows + n))
 done
 [ "$replayed_rows" = 20065 ] || { echo "replayed Parquet holds $replayed_rows rows, expected 20065"; exit 1; }
-echo "pqflow serve/send/query/replay: ok"
+
+# --listen ADDR:PORT:FRAMING with no --port: that listener alone, on that address.
+$pqflow serve --listen 127.0.0.1:0:simple --data "$dir/data-listen" > "$dir/listen.out" 2> "$dir/listen.err" &
+server_pid=$!
+for _ in $(seq 1 100); do grep -q "listening on" "$dir/listen.out" 2>/dev/null && break; sleep 0.1; done
+sleep 0.5
+[ "$(grep -c "^listening on 127\.0\.0\.1:[0-9]* (simple framing)" "$dir/listen.out")" = 1 ] && [ "$(grep -c "^listening on" "$dir/listen.out")" = 1 ] \
+    || { echo "--listen 127.0.0.1:0:simple alone should give one simple listener:"; cat "$dir/listen.out" "$dir/listen.err"; exit 1; }
+kill -TERM "$server_pid"; wait "$server_pid"; server_pid=""
+echo "pqflow serve/send/query/replay, --listen ADDR:PORT:FRAMING: ok"

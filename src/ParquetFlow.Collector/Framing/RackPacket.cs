@@ -54,4 +54,22 @@ public sealed class RackPacket
 
         Count = count;
     }
+
+    /// <summary>
+    /// Gives back buffers far larger than <paramref name="largestRecent"/>, the most registers of the recent packets:
+    /// a connection that once sent a 65,536-register frame does not keep 256 KiB for the rest of its life.
+    /// </summary>
+    public void Shrink(int largestRecent)
+    {
+        int keep = Math.Max(16, largestRecent);
+        if (_control.Length > 1024 && _control.Length > 4 * keep)
+        {
+            Array.Resize(ref _control, keep);
+            Array.Resize(ref _data, keep);
+            Count = Math.Min(Count, keep);
+        }
+    }
+
+    /// <summary>Capacity of the register buffers (for tests of <see cref="Shrink"/>).</summary>
+    internal int Capacity => _control.Length;
 }

@@ -91,8 +91,14 @@ public sealed class ParquetOutput : IDisposable
     /// <summary>Rows handed to the sinks.</summary>
     public long Rows => Interlocked.Read(ref _rows);
 
-    /// <summary>Logs one row per register of a DIFF or FULL packet; other commands write nothing.</summary>
-    public void Write(RackPacket packet)
+    /// <summary>Logs one row per register of a DIFF or FULL packet under its own date; other commands write nothing.</summary>
+    public void Write(RackPacket packet) => Write(packet, packet.TimestampUs);
+
+    /// <summary>
+    /// Logs one row per register of a DIFF or FULL packet (each with the packet's time) under the date partition of
+    /// <paramref name="partitionTimeUs"/>; other commands write nothing.
+    /// </summary>
+    public void Write(RackPacket packet, long partitionTimeUs)
     {
         if (packet.Command is not (PacketCommand.Diff or PacketCommand.Full) || packet.Count == 0)
         {
@@ -100,7 +106,7 @@ public sealed class ParquetOutput : IDisposable
         }
 
         var source = new SourceKey(packet.SourceType, packet.SourceId);
-        DateOnly date = DateOnly.FromDateTime(DateTime.UnixEpoch.AddTicks(Math.Clamp(packet.TimestampUs, 0, 2_534_023_007_999_999_999L / 10) * 10));
+        DateOnly date = DateOnly.FromDateTime(DateTime.UnixEpoch.AddTicks(Math.Clamp(partitionTimeUs, 0, 2_534_023_007_999_999_999L / 10) * 10));
         Partition partition = Enter(source, date);
         try
         {

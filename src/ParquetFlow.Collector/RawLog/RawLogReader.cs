@@ -74,7 +74,8 @@ public sealed class RawLogReader
             {
                 long receive = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan((int)offset + 4));
                 FramingKind framing = (FramingKind)bytes[(int)offset + 12];
-                yield return new RawLogRecord(bytes.AsMemory((int)offset + RawLogWriter.RecordHeaderSize, length), framing, receive, path, offset);
+                bool byReceiveTime = (bytes[(int)offset + 13] & RawLogWriter.PartitionByReceiveTimeFlag) != 0;
+                yield return new RawLogRecord(bytes.AsMemory((int)offset + RawLogWriter.RecordHeaderSize, length), framing, receive, path, offset, byReceiveTime);
                 offset += RawLogWriter.RecordHeaderSize + length + 4;
                 continue;
             }
@@ -105,7 +106,7 @@ public sealed class RawLogReader
         ReadOnlySpan<byte> header = bytes.AsSpan((int)offset, RawLogWriter.RecordHeaderSize);
         int length = BinaryPrimitives.ReadInt32LittleEndian(header);
         if (length < 0 || offset + RawLogWriter.RecordHeaderSize + length + 4 > bytes.Length
-            || header[12] > (byte)FramingKind.Packet || header[13] != 0 || header[14] != 0 || header[15] != 0)
+            || header[12] > (byte)FramingKind.Packet || (header[13] & ~RawLogWriter.PartitionByReceiveTimeFlag) != 0 || header[14] != 0 || header[15] != 0)
         {
             return null;
         }

@@ -62,14 +62,21 @@ public sealed class RawLogWriter : IDisposable
         }
     }
 
-    /// <summary>Appends one frame (its bytes exactly as received).</summary>
-    public void Append(ReadOnlySpan<byte> frame, FramingKind framing, long receiveTimeUs)
+    /// <summary>Record flag: the frame's timestamp was outside the collector's window, so its rows go under the receive date.</summary>
+    internal const byte PartitionByReceiveTimeFlag = 1;
+
+    /// <summary>
+    /// Appends one frame (its bytes exactly as received); <paramref name="partitionByReceiveTime"/> records that the
+    /// collector filed its rows under the receive date, so a replay does the same.
+    /// </summary>
+    public void Append(ReadOnlySpan<byte> frame, FramingKind framing, long receiveTimeUs, bool partitionByReceiveTime = false)
     {
         Span<byte> header = stackalloc byte[RecordHeaderSize];
         BinaryPrimitives.WriteInt32LittleEndian(header, frame.Length);
         BinaryPrimitives.WriteInt64LittleEndian(header[4..], receiveTimeUs);
         header[12] = (byte)framing;
-        header[13..].Clear();
+        header[13] = partitionByReceiveTime ? PartitionByReceiveTimeFlag : (byte)0;
+        header[14..].Clear();
         var crc = new Crc32();
         crc.Append(header[4..]);
         crc.Append(frame);

@@ -10,6 +10,13 @@ public sealed class CollectorMetrics
     internal long RegistersAccepted;
     internal long BadFrames;
     internal long Queries;
+    internal long RefusedConnections;
+    internal long AcceptFailures;
+    internal long SourceRefusals;
+    internal long TimestampRefusals;
+    internal long ReceiveTimePartitioned;
+    internal long TimedOut;
+    internal long Aborted;
     internal long DurableFrames;
     internal long DurableRows;
     internal long FailedFlushes;
@@ -35,6 +42,27 @@ public sealed class CollectorMetrics
 
     /// <summary>Queries answered.</summary>
     public long QueriesAnswered => Interlocked.Read(ref Queries);
+
+    /// <summary>Connections closed at once because <see cref="CollectorOptions.MaxConnections"/> were open.</summary>
+    public long ConnectionsRefused => Interlocked.Read(ref RefusedConnections);
+
+    /// <summary>Accepts that failed (too many open files, no buffers); the listener backs off and goes on.</summary>
+    public long AcceptErrors => Interlocked.Read(ref AcceptFailures);
+
+    /// <summary>Frames dropped because their source is past <see cref="CollectorOptions.MaxSources"/> or not allowed.</summary>
+    public long SourcesRefused => Interlocked.Read(ref SourceRefusals);
+
+    /// <summary>Frames dropped because their timestamp is outside the window (<see cref="OutOfWindowPolicy.Refuse"/>).</summary>
+    public long TimestampsRefused => Interlocked.Read(ref TimestampRefusals);
+
+    /// <summary>Frames outside the timestamp window kept under their receive date (<see cref="OutOfWindowPolicy.PartitionByReceiveTime"/>).</summary>
+    public long TimestampsOutOfWindow => Interlocked.Read(ref ReceiveTimePartitioned);
+
+    /// <summary>Connections closed for idling or for a query reply not taken in time (a frame past its deadline counts in <see cref="Rejected"/>).</summary>
+    public long TimeoutsClosed => Interlocked.Read(ref TimedOut);
+
+    /// <summary>Connections closed by shutdown after its grace period.</summary>
+    public long AbortedAtShutdown => Interlocked.Read(ref Aborted);
 
     /// <summary>
     /// The promise of the raw log: of the frames accepted since start (<see cref="Frames"/>), how many a returned

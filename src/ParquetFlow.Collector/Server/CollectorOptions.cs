@@ -13,8 +13,45 @@ public sealed record CollectorOptions
     /// <summary>The listeners; several may run in one server, each with its own framing.</summary>
     public required IReadOnlyList<ListenerOptions> Listeners { get; init; }
 
-    /// <summary>A frame begun but not finished within this time closes its connection (a slow or stuck client).</summary>
+    /// <summary>
+    /// A frame must be complete this long after its first byte arrived, however the bytes trickle in, or its connection
+    /// is closed (a slow or stuck client, or one that sends a byte every few seconds to hold the connection).
+    /// </summary>
     public TimeSpan FrameTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A connection that sends nothing for this long is closed. Default 5 minutes.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A query reply the client has not taken within this time closes the connection (a client that never reads).</summary>
+    public TimeSpan ReplyTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Connections open at once, over all listeners; one past it is closed as soon as it is accepted. Default 1,024.</summary>
+    public int MaxConnections { get; init; } = 1024;
+
+    /// <summary>
+    /// Sources (type and id) the collector keeps state for: an image, a partition. A DIFF or FULL frame of a new
+    /// source past it is dropped (counted, logged once per connection); the sources already known, including those
+    /// loaded from <c>image.bin</c>, stay. Default 1,024.
+    /// </summary>
+    public int MaxSources { get; init; } = 1024;
+
+    /// <summary>When set, only sources in one of these ranges are accepted; frames of others are dropped (counted, logged once per connection).</summary>
+    public IReadOnlyList<SourceRange>? AllowedSources { get; init; }
+
+    /// <summary>A frame whose sender time is older than its receive time by more than this is out of the window. Default 7 days.</summary>
+    public TimeSpan MaxTimestampAge { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>A frame whose sender time is ahead of its receive time by more than this is out of the window. Default 1 hour.</summary>
+    public TimeSpan MaxTimestampLead { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>What becomes of a frame outside the timestamp window; by default it is kept under its receive date.</summary>
+    public OutOfWindowPolicy OutOfWindow { get; init; } = OutOfWindowPolicy.PartitionByReceiveTime;
+
+    /// <summary>
+    /// How long <see cref="CollectorServer.StopAsync"/> lets open connections finish what they sent before it closes them,
+    /// whatever the clients do; it then still fsyncs the raw log and saves <c>image.bin</c>. Default 10 s.
+    /// </summary>
+    public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How often <c>image.bin</c> is rewritten and the raw log fsynced.</summary>
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(5);

@@ -32,7 +32,16 @@ public sealed class CollectorServer : IAsyncDisposable
     private readonly Task _flusher;
     private readonly string _imagePath;
     private readonly List<string> _shutdownFailures = [];
+    private readonly CancellationTokenSource _abort = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Socket, byte> _sockets = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<SourceKey, byte> _admitted = new();
+    private readonly Lock _admitLock = new();
+    private long _lastAcceptErrorLog = long.MinValue;
+    private long _lastRefusalLog = long.MinValue;
     private bool _stopped;
+
+    /// <summary>The longest an accept loop waits after consecutive accept errors.</summary>
+    private static readonly TimeSpan s_maxAcceptBackoff = TimeSpan.FromSeconds(1);
 
     private CollectorServer(CollectorOptions options)
     {
@@ -65,6 +74,14 @@ public sealed class CollectorServer : IAsyncDisposable
             foreach (string problem in reader.Problems)
             {
                 options.Logger.LogWarning("raw log: {Problem}", problem);
+            }
+        }
+
+        foreach (SourceKey known in Images.Sources)
+        {
+            if (Allowed(known))
+            {
+                _admitted.TryAdd(known, 0);
             }
         }
 
@@ -123,6 +140,13 @@ public sealed class CollectorServer : IAsyncDisposable
         Metric("pqflow_collector_bad_frames_total", "counter", "Connections closed for a malformed, truncated or stalled frame.", Metrics.Rejected);
         Metric("pqflow_collector_sequence_gaps_total", "counter", "Per-source sequence numbers that skipped.", Images.SequenceGaps);
         Metric("pqflow_collector_queries_total", "counter", "Queries answered.", Metrics.QueriesAnswered);
+        Metric("pqflow_collector_connections_refused_total", "counter", "Connections closed at once because the connection limit was reached.", Metrics.ConnectionsRefused);
+        Metric("pqflow_collector_accept_errors_total", "counter", "Accepts that failed (too many open files, no buffers); the listener backed off and went on.", Metrics.AcceptErrors);
+        Metric("pqflow_collector_frames_refused_total", "counter", "Frames dropped: their source is past the source limit or not allowed.", Metrics.SourcesRefused);
+        Metric("pqflow_collector_timestamps_refused_total", "counter", "Frames dropped: their timestamp is outside the window (policy refuse).", Metrics.TimestampsRefused);
+        Metric("pqflow_collector_timestamps_out_of_window_total", "counter", "Frames outside the timestamp window filed under their receive date.", Metrics.TimestampsOutOfWindow);
+        Metric("pqflow_collector_timeouts_total", "counter", "Connections closed for idling or for a query reply not taken in time.", Metrics.TimeoutsClosed);
+        Metric("pqflow_collector_aborted_at_shutdown_total", "counter", "Connections closed by shutdown after its grace period.", Metrics.AbortedAtShutdown);
         Metric("pqflow_collector_sources", "gauge", "Sources with a register image.", Images.Sources.Count);
         Metric("pqflow_collector_parquet_partitions_open", "gauge", "Parquet partitions with a file in progress.", _parquet?.OpenPartitions ?? 0);
         return text.ToString();
@@ -148,16 +172,53 @@ public sealed class CollectorServer : IAsyncDisposable
 
     private async Task AcceptAsync(Socket listener, FramingKind framing)
     {
+        TimeSpan backoff = TimeSpan.Zero;
         while (!_stopping.IsCancellationRequested)
         {
             Socket client;
             try
             {
                 client = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+                backoff = TimeSpan.Zero;
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException || _stopping.IsCancellationRequested)
             {
                 return;
+            }
+            catch (SocketException e)
+            {
+                // Too many open files, no buffers, a connection reset while it waited: the listener itself is fine.
+                // Back off (longer after each failure in a row, so a full file table is not spun on) and go on.
+                Interlocked.Increment(ref Metrics.AcceptFailures);
+                backoff = backoff == TimeSpan.Zero ? TimeSpan.FromMilliseconds(10) : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, s_maxAcceptBackoff.Ticks));
+                if (Every(ref _lastAcceptErrorLog, TimeSpan.FromSeconds(10)))
+                {
+                    _options.Logger.LogError("accept failed ({Reason}); retrying in {Backoff} ms ({Total} accept errors so far)", e.Message, backoff.TotalMilliseconds, Metrics.AcceptErrors);
+                }
+
+                try
+                {
+                    await Task.Delay(backoff, _options.TimeProvider, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if (Interlocked.Increment(ref Metrics.ConnectionsOpen) > _options.MaxConnections)
+            {
+                Interlocked.Decrement(ref Metrics.ConnectionsOpen);
+                Interlocked.Increment(ref Metrics.RefusedConnections);
+                if (Every(ref _lastRefusalLog, TimeSpan.FromSeconds(10)))
+                {
+                    _options.Logger.LogWarning("refusing the connection from {Remote}: {Max} connections are open ({Total} refused so far)", SafeRemote(client), _options.MaxConnections, Metrics.ConnectionsRefused);
+                }
+
+                client.Dispose();
+                continue;
             }
 
             client.NoDelay = true;
@@ -181,51 +242,142 @@ public sealed class CollectorServer : IAsyncDisposable
         }
     }
 
+    /// <summary>True at most once per <paramref name="period"/> for the same <paramref name="last"/> (rate-limited logging).</summary>
+    private bool Every(ref long last, TimeSpan period)
+    {
+        long now = _options.TimeProvider.GetTimestamp();
+        long previous = Interlocked.Read(ref last);
+        return (previous == long.MinValue || _options.TimeProvider.GetElapsedTime(previous, now) >= period)
+            && Interlocked.CompareExchange(ref last, now, previous) == previous;
+    }
+
+    private static EndPoint? SafeRemote(Socket socket)
+    {
+        try
+        {
+            return socket.RemoteEndPoint;
+        }
+        catch (SocketException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether <paramref name="source"/> is in <see cref="CollectorOptions.AllowedSources"/> (or there is no such list).</summary>
+    private bool Allowed(SourceKey source)
+    {
+        if (_options.AllowedSources is not { } allowed)
+        {
+            return true;
+        }
+
+        foreach (SourceRange range in allowed)
+        {
+            if (range.Contains(source))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether the collector keeps state for <paramref name="source"/>: known, or allowed and under <see cref="CollectorOptions.MaxSources"/>.</summary>
+    private bool Admit(SourceKey source)
+    {
+        if (_admitted.ContainsKey(source))
+        {
+            return true;
+        }
+
+        if (!Allowed(source))
+        {
+            return false;
+        }
+
+        lock (_admitLock)
+        {
+            if (_admitted.ContainsKey(source))
+            {
+                return true;
+            }
+
+            if (_admitted.Count >= _options.MaxSources)
+            {
+                return false;
+            }
+
+            _admitted.TryAdd(source, 0);
+            return true;
+        }
+    }
+
     private async Task HandleAsync(Socket socket, FramingKind framing)
     {
-        Interlocked.Increment(ref Metrics.ConnectionsOpen);
+        // Counted in ConnectionsOpen by the accept loop already.
         Interlocked.Increment(ref Metrics.ConnectionsTotal);
-        EndPoint? remote = socket.RemoteEndPoint;
+        _sockets.TryAdd(socket, 0);
+        var connection = new Connection(SafeRemote(socket));
         var packet = new RackPacket();
         RackPacket? reply = null;
+        int largest = 0;
+        int frames = 0;
+        TimeProvider clock = _options.TimeProvider;
         await using var stream = new NetworkStream(socket, ownsSocket: true);
         // Small first buffers: an idle connection holds a few KiB; a busy one gets larger segments as it needs them.
         PipeReader reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024));
+        using var deadline = new ReadDeadline(clock, _stopping.Token);
         string? closeReason = null;
+        bool timedOut = false;
         long unconsumed = 0; // bytes of a frame begun but not complete
+        long frameStarted = 0; // when the first of those bytes was seen
+        long lastActivity = clock.GetTimestamp();
         try
         {
             while (true)
             {
-                ReadResult result;
-                using (var stall = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
+                // A frame begun must be complete FrameTimeout after its first byte, however its bytes trickle in;
+                // between frames, IdleTimeout after the last byte.
+                TimeSpan left = unconsumed > 0
+                    ? _options.FrameTimeout - clock.GetElapsedTime(frameStarted)
+                    : _options.IdleTimeout - clock.GetElapsedTime(lastActivity);
+                if (left <= TimeSpan.Zero)
                 {
-                    stall.CancelAfter(_options.FrameTimeout);
-                    try
-                    {
-                        result = await reader.ReadAsync(stall.Token).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException) when (!_stopping.IsCancellationRequested)
-                    {
-                        if (unconsumed > 0)
-                        {
-                            closeReason = $"slow client: a frame was not completed within {_options.FrameTimeout.TotalSeconds:0.#} s";
-                            break;
-                        }
-
-                        continue;
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        break;
-                    }
+                    closeReason = unconsumed > 0
+                        ? $"slow client: a frame was not completed within {_options.FrameTimeout.TotalSeconds:0.#} s of its first byte"
+                        : $"idle for {_options.IdleTimeout.TotalSeconds:0.#} s";
+                    timedOut = unconsumed == 0; // a stalled frame counts as a bad frame, an idle connection as a timeout
+                    break;
                 }
 
+                ReadResult result;
+                try
+                {
+                    result = await reader.ReadAsync(deadline.Arm(left)).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!_stopping.IsCancellationRequested)
+                {
+                    deadline.Renew(); // the loop's head decides whether the time is really up
+                    continue;
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                deadline.Disarm();
                 ReadOnlySequence<byte> buffer = result.Buffer;
+                if (buffer.Length > unconsumed)
+                {
+                    lastActivity = clock.GetTimestamp();
+                }
+
+                long before = unconsumed;
+                bool completedAny = false;
                 FrameStatus status = FrameStatus.NeedMoreData;
                 while (buffer.Length > 0)
                 {
-                    ReadOnlySequence<byte> before = buffer;
+                    ReadOnlySequence<byte> start = buffer;
                     status = framing == FramingKind.Simple
                         ? SimpleFraming.TryRead(ref buffer, packet, out string? error)
                         : PacketFraming.TryRead(ref buffer, packet, out error);
@@ -240,14 +392,33 @@ public sealed class CollectorServer : IAsyncDisposable
                         break;
                     }
 
-                    Accept(before.Slice(0, before.Length - buffer.Length), framing, packet);
+                    completedAny = true;
+                    Accept(start.Slice(0, start.Length - buffer.Length), framing, packet, connection);
                     if (packet.Command == PacketCommand.Query)
                     {
-                        await AnswerAsync(stream, packet, reply ??= new RackPacket()).ConfigureAwait(false);
+                        closeReason = await AnswerAsync(stream, packet, reply ??= new RackPacket()).ConfigureAwait(false);
+                        if (closeReason is not null)
+                        {
+                            timedOut = true;
+                            break;
+                        }
+                    }
+
+                    largest = Math.Max(largest, packet.Count);
+                    if (++frames % 1024 == 0)
+                    {
+                        packet.Shrink(largest);
+                        reply?.Shrink(largest);
+                        largest = 0;
                     }
                 }
 
                 unconsumed = buffer.Length;
+                if (unconsumed > 0 && (before == 0 || completedAny))
+                {
+                    frameStarted = lastActivity; // a new frame began with these bytes
+                }
+
                 reader.AdvanceTo(buffer.Start, buffer.End);
                 if (closeReason is not null)
                 {
@@ -269,27 +440,74 @@ public sealed class CollectorServer : IAsyncDisposable
                 await Task.Yield();
             }
         }
-        catch (Exception e) when (e is IOException or SocketException)
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
-            closeReason = $"connection error: {e.Message}";
+            closeReason = _abort.IsCancellationRequested ? "closed by shutdown after its grace period" : $"connection error: {e.Message}";
         }
         finally
         {
             // Counted before the socket closes, so a client that sees the close also sees the count.
             if (closeReason is not null)
             {
-                Interlocked.Increment(ref Metrics.BadFrames);
-                _options.Logger.LogWarning("closing connection from {Remote}: {Reason}", remote, closeReason);
+                Interlocked.Increment(ref timedOut ? ref Metrics.TimedOut : ref Metrics.BadFrames);
+                _options.Logger.LogWarning("closing connection from {Remote}: {Reason}", connection.Remote, closeReason);
             }
 
             Interlocked.Decrement(ref Metrics.ConnectionsOpen);
+            _sockets.TryRemove(socket, out _);
             await reader.CompleteAsync().ConfigureAwait(false);
         }
     }
 
-    private void Accept(ReadOnlySequence<byte> frame, FramingKind framing, RackPacket packet)
+    private void Accept(ReadOnlySequence<byte> frame, FramingKind framing, RackPacket packet, Connection connection)
     {
         long now = (_options.TimeProvider.GetUtcNow().UtcTicks - DateTime.UnixEpoch.Ticks) / 10;
+        bool byReceiveTime = false;
+        if (packet.Command is PacketCommand.Diff or PacketCommand.Full)
+        {
+            var source = new SourceKey(packet.SourceType, packet.SourceId);
+            if (!Admit(source))
+            {
+                Interlocked.Increment(ref Metrics.SourceRefusals);
+                if (!connection.SourceRefusalLogged)
+                {
+                    connection.SourceRefusalLogged = true;
+                    _options.Logger.LogWarning(
+                        "dropping frames of {Source} from {Remote}: {Reason} (logged once per connection; see pqflow_collector_frames_refused_total)",
+                        source, connection.Remote, Allowed(source) ? $"{_options.MaxSources} sources are known already" : "not among the allowed sources");
+                }
+
+                return;
+            }
+
+            long age = now - packet.TimestampUs;
+            if (age > _options.MaxTimestampAge.Ticks / 10 || -age > _options.MaxTimestampLead.Ticks / 10)
+            {
+                if (_options.OutOfWindow == OutOfWindowPolicy.Refuse)
+                {
+                    Interlocked.Increment(ref Metrics.TimestampRefusals);
+                }
+                else
+                {
+                    Interlocked.Increment(ref Metrics.ReceiveTimePartitioned);
+                    byReceiveTime = true;
+                }
+
+                if (!connection.TimestampLogged)
+                {
+                    connection.TimestampLogged = true;
+                    _options.Logger.LogWarning(
+                        "{Source} from {Remote} sends timestamps outside the window ({Age:0.#} s from the receive time); {Action} (logged once per connection)",
+                        source, connection.Remote, age / 1e6, byReceiveTime ? "filing its rows under the receive date" : "dropping those frames");
+                }
+
+                if (!byReceiveTime)
+                {
+                    return;
+                }
+            }
+        }
+
         byte[]? copy = null;
         ReadOnlySpan<byte> bytes;
         if (frame.IsSingleSegment)
@@ -308,9 +526,9 @@ public sealed class CollectorServer : IAsyncDisposable
         // of lock stripes, so different sources do not wait for each other.
         lock (_acceptLocks[(int)((uint)HashCode.Combine(packet.SourceType, packet.SourceId) % (uint)_acceptLocks.Length)])
         {
-            _rawLog.Append(bytes, framing, now);
+            _rawLog.Append(bytes, framing, now, byReceiveTime);
             Images.Apply(packet);
-            _parquet?.Write(packet);
+            _parquet?.Write(packet, byReceiveTime ? now : packet.TimestampUs);
         }
 
         if (copy is not null)
@@ -326,7 +544,8 @@ public sealed class CollectorServer : IAsyncDisposable
         }
     }
 
-    private async Task AnswerAsync(NetworkStream stream, RackPacket query, RackPacket reply)
+    /// <summary>Answers a query; null, or why the connection must close (the client did not take the reply in time).</summary>
+    private async Task<string?> AnswerAsync(NetworkStream stream, RackPacket query, RackPacket reply)
     {
         reply.Command = PacketCommand.QueryReply;
         reply.SourceType = query.SourceType;
@@ -339,8 +558,21 @@ public sealed class CollectorServer : IAsyncDisposable
         reply.Flags = known ? (byte)0 : PacketFraming.UnknownSourceFlag;
         var output = new ArrayBufferWriter<byte>(PacketFraming.HeaderSize + (4 * query.Count));
         PacketFraming.Write(output, reply);
-        await stream.WriteAsync(output.WrittenMemory).ConfigureAwait(false);
+        using var timeout = new CancellationTokenSource(_options.ReplyTimeout, _options.TimeProvider);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _abort.Token);
+        try
+        {
+            await stream.WriteAsync(output.WrittenMemory, either.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return _abort.IsCancellationRequested
+                ? "closed by shutdown after its grace period while a reply was unread"
+                : $"the client did not take a query reply within {_options.ReplyTimeout.TotalSeconds:0.#} s";
+        }
+
         Interlocked.Increment(ref Metrics.Queries);
+        return null;
     }
 
     /// <summary>
@@ -512,7 +744,25 @@ public sealed class CollectorServer : IAsyncDisposable
             open = [.. _connections];
         }
 
-        await Task.WhenAll(open).ConfigureAwait(false);
+        Task all = Task.WhenAll(open);
+        if (await Task.WhenAny(all, Task.Delay(_options.ShutdownGrace, _options.TimeProvider)).ConfigureAwait(false) != all)
+        {
+            // The grace period is over: whatever the clients do (a reply never read, a frame never finished), their
+            // connections close now; what they sent before is kept and saved below.
+            await _abort.CancelAsync().ConfigureAwait(false);
+            foreach (Socket socket in _sockets.Keys)
+            {
+                Interlocked.Increment(ref Metrics.Aborted);
+                socket.Dispose();
+            }
+
+            _options.Logger.LogWarning("closed {Count} connection(s) still open after the {Grace} s shutdown grace period", open.Count(t => !t.IsCompleted), _options.ShutdownGrace.TotalSeconds);
+            if (await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false) != all)
+            {
+                _options.Logger.LogError("connections still did not end after they were closed; saving what was accepted anyway");
+            }
+        }
+
         try
         {
             await _flusher.ConfigureAwait(false);
@@ -542,5 +792,14 @@ public sealed class CollectorServer : IAsyncDisposable
     {
         await StopAsync().ConfigureAwait(false);
         _stopping.Dispose();
+        _abort.Dispose();
+    }
+
+    /// <summary>What the server remembers of one connection.</summary>
+    private sealed class Connection(EndPoint? remote)
+    {
+        public readonly EndPoint? Remote = remote;
+        public bool SourceRefusalLogged;
+        public bool TimestampLogged;
     }
 }

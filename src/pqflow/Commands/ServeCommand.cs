@@ -10,41 +10,87 @@ namespace ParquetFlow.Cli.Commands;
 /// <summary><c>pqflow serve</c>: the rack/controller collector until SIGINT or SIGTERM.</summary>
 internal static class ServeCommand
 {
+    /// <summary>The longest time an option takes: 100 years, far inside TimeSpan's range.</summary>
+    private const double MaxSeconds = 100 * 365.25 * 86400;
+
     public static Command Create()
     {
         var port = new Option<int>("--port") { Description = "TCP port of the listener (0 picks a free one)", DefaultValueFactory = _ => 9000 };
         var framing = new Option<FramingKind>("--framing") { Description = "Framing the listener's clients speak: Simple or Packet", DefaultValueFactory = _ => FramingKind.Packet };
-        var extra = new Option<string[]>("--listen") { Description = "More listeners as PORT:simple|packet (repeatable)", AllowMultipleArgumentsPerToken = true };
+        var extra = new Option<string[]>("--listen")
+        {
+            Description = "Listeners as [ADDR:]PORT[:simple|packet] (repeatable; loopback and --framing when left out), e.g. 0.0.0.0:9000 or 9001:simple; given with no --port, they replace the --port listener",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var data = new Option<string>("--data") { Description = "Directory for image.bin and the raw log", DefaultValueFactory = _ => "collector-data" };
         var status = new Option<double>("--status-seconds") { Description = "Seconds between status lines", DefaultValueFactory = _ => 5 };
         var timeout = new Option<double>("--frame-timeout") { Description = "Seconds a client may take to finish a frame it began", DefaultValueFactory = _ => 10 };
         var partitionIdle = new Option<double>("--partition-idle") { Description = "Seconds after which a Parquet partition nobody writes to gets its file completed", DefaultValueFactory = _ => 300 };
         var metrics = new Option<int?>("--metrics-port") { Description = "Serve Prometheus metrics at http://127.0.0.1:PORT/metrics" };
+        var maxConnections = new Option<int>("--max-connections") { Description = "Connections open at once; one past it is closed as soon as it is accepted", DefaultValueFactory = _ => 1024 };
+        var idle = new Option<double>("--idle-timeout") { Description = "Seconds a connection may send nothing before it is closed", DefaultValueFactory = _ => 300 };
+        var replyTimeout = new Option<double>("--reply-timeout") { Description = "Seconds a client may leave a query reply unread before its connection is closed", DefaultValueFactory = _ => 10 };
+        var maxSources = new Option<int>("--max-sources") { Description = "Sources the collector keeps state for; frames of further new sources are dropped and counted", DefaultValueFactory = _ => 1024 };
+        var sources = new Option<string[]>("--sources") { Description = "Accept only these sources: [TYPE:]ID or [TYPE:]FIRST-LAST, comma-separated or repeated (e.g. rack:1-64,sbmu:7)", AllowMultipleArgumentsPerToken = true };
+        var maxAge = new Option<double>("--max-timestamp-age") { Description = "Seconds a frame's timestamp may lie before its receive time before it is out of the window", DefaultValueFactory = _ => 7 * 86400 };
+        var maxLead = new Option<double>("--max-timestamp-lead") { Description = "Seconds a frame's timestamp may lie after its receive time before it is out of the window", DefaultValueFactory = _ => 3600 };
+        var outOfWindow = new Option<OutOfWindowPolicy>("--out-of-window") { Description = "A frame outside the timestamp window: PartitionByReceiveTime (kept, under the receive date) or Refuse (dropped, counted)", DefaultValueFactory = _ => OutOfWindowPolicy.PartitionByReceiveTime };
+        var grace = new Option<double>("--shutdown-grace") { Description = "Seconds open connections get to finish at shutdown before they are closed; the raw log and image.bin are saved after", DefaultValueFactory = _ => 10 };
         var command = new Command("serve", "Collect rack/controller packets: raw log, live register images, queries; stops cleanly on SIGINT/SIGTERM.");
-        foreach (Option option in new Option[] { port, framing, extra, data, status, timeout, partitionIdle, metrics })
+        foreach (Option option in new Option[] { port, framing, extra, data, status, timeout, partitionIdle, metrics, maxConnections, idle, replyTimeout, maxSources, sources, maxAge, maxLead, outOfWindow, grace })
         {
             command.Options.Add(option);
         }
 
         command.SetAction(async (parse, token) =>
         {
-            if (parse.GetValue(partitionIdle) <= 0)
+            foreach ((string name, double seconds) in new[]
             {
-                Console.Error.WriteLine("pqflow serve: --partition-idle must be a positive number of seconds");
+                ("--partition-idle", parse.GetValue(partitionIdle)), ("--frame-timeout", parse.GetValue(timeout)), ("--idle-timeout", parse.GetValue(idle)),
+                ("--reply-timeout", parse.GetValue(replyTimeout)), ("--max-timestamp-age", parse.GetValue(maxAge)), ("--max-timestamp-lead", parse.GetValue(maxLead)),
+            })
+            {
+                if (!(seconds > 0 && seconds <= MaxSeconds))
+                {
+                    Console.Error.WriteLine($"pqflow serve: {name} must be a positive number of seconds, at most {MaxSeconds:0}");
+                    return 2;
+                }
+            }
+
+            if (parse.GetValue(maxConnections) < 1 || parse.GetValue(maxSources) < 1 || !(parse.GetValue(grace) >= 0))
+            {
+                Console.Error.WriteLine("pqflow serve: --max-connections and --max-sources must be at least 1, --shutdown-grace at least 0");
                 return 2;
             }
 
-            var listeners = new List<ListenerOptions> { new(parse.GetValue(port), parse.GetValue(framing)) };
-            foreach (string spec in parse.GetValue(extra) ?? [])
+            List<SourceRange>? allowed = null;
+            foreach (string spec in (parse.GetValue(sources) ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries)))
             {
-                string[] parts = spec.Split(':');
-                if (parts.Length != 2 || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int p) || !Enum.TryParse(parts[1], ignoreCase: true, out FramingKind f))
+                if (!SourceRange.TryParse(spec, out SourceRange range, out string? error))
                 {
-                    Console.Error.WriteLine($"pqflow serve: --listen {spec}: expected PORT:simple or PORT:packet");
+                    Console.Error.WriteLine($"pqflow serve: --sources {error}");
                     return 2;
                 }
 
-                listeners.Add(new ListenerOptions(p, f));
+                (allowed ??= []).Add(range);
+            }
+
+            var listeners = new List<ListenerOptions>();
+            string[] specs = parse.GetValue(extra) ?? [];
+            if (specs.Length == 0 || parse.GetResult(port) is { Implicit: false })
+            {
+                listeners.Add(new ListenerOptions(parse.GetValue(port), parse.GetValue(framing)));
+            }
+
+            foreach (string spec in specs)
+            {
+                if (!ListenerOptions.TryParse(spec, parse.GetValue(framing), out ListenerOptions? listener, out string? error))
+                {
+                    Console.Error.WriteLine($"pqflow serve: --listen {error}");
+                    return 2;
+                }
+
+                listeners.Add(listener!);
             }
 
             // Diagnostics go to stderr; stdout carries the listening lines and the status.
@@ -59,6 +105,15 @@ internal static class ServeCommand
                 FrameTimeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
                 MetricsPort = parse.GetValue(metrics),
                 PartitionIdleTimeout = TimeSpan.FromSeconds(parse.GetValue(partitionIdle)),
+                MaxConnections = parse.GetValue(maxConnections),
+                IdleTimeout = TimeSpan.FromSeconds(parse.GetValue(idle)),
+                ReplyTimeout = TimeSpan.FromSeconds(parse.GetValue(replyTimeout)),
+                MaxSources = parse.GetValue(maxSources),
+                AllowedSources = allowed,
+                MaxTimestampAge = TimeSpan.FromSeconds(parse.GetValue(maxAge)),
+                MaxTimestampLead = TimeSpan.FromSeconds(parse.GetValue(maxLead)),
+                OutOfWindow = parse.GetValue(outOfWindow),
+                ShutdownGrace = TimeSpan.FromSeconds(parse.GetValue(grace)),
                 Logger = logging.CreateLogger("collector"),
             });
             for (int i = 0; i < listeners.Count; i++)
@@ -99,6 +154,9 @@ internal static class ServeCommand
     private static string Status(CollectorServer server)
     {
         CollectorMetrics m = server.Metrics;
-        return string.Create(CultureInfo.InvariantCulture, $"connections {m.Connections}, frames {m.Frames}, registers {m.Registers}, bytes {m.Bytes}, rejected {m.Rejected}, gaps {server.Images.SequenceGaps}, queries {m.QueriesAnswered}, sources {server.Images.Sources.Count}");
+        string refused = m.ConnectionsRefused + m.SourcesRefused + m.TimestampsRefused + m.AcceptErrors + m.TimeoutsClosed > 0
+            ? $", refused connections {m.ConnectionsRefused}, refused frames {m.SourcesRefused + m.TimestampsRefused}, accept errors {m.AcceptErrors}, timeouts {m.TimeoutsClosed}"
+            : "";
+        return string.Create(CultureInfo.InvariantCulture, $"connections {m.Connections}, frames {m.Frames}, registers {m.Registers}, bytes {m.Bytes}, rejected {m.Rejected}, gaps {server.Images.SequenceGaps}, queries {m.QueriesAnswered}{refused}, sources {server.Images.Sources.Count}");
     }
 }
