@@ -25,10 +25,10 @@ internal static class CollectorCampaign
     private const int FramesPerBatch = 12;
     private const long Day = 86_400_000_000L;
 
-    // Source s sends times on day s after T0, frame n at T0 + s * Day + n microseconds. T0 is the midnight UTC two days
+    // Source s sends times on day s after s_t0, frame n at s_t0 + s * Day + n microseconds. s_t0 is the midnight UTC two days
     // before today (an hour ago, so today's times are never ahead of the clock): every time is inside the collector's
     // window (at most 7 days old, 1 hour ahead), and the oldest source's partition is one that gets no rows at restart.
-    private static readonly long T0 = ((DateTime.UtcNow.AddHours(-1).Date.AddDays(-2) - DateTime.UnixEpoch).Ticks / 10);
+    private static readonly long s_t0 = ((DateTime.UtcNow.AddHours(-1).Date.AddDays(-2) - DateTime.UnixEpoch).Ticks / 10);
 
     public static (Tally RawLog, Tally Image, Tally Parquet) Run(int cuts, int seed)
     {
@@ -124,7 +124,7 @@ internal static class CollectorCampaign
         int source = (int)(n % Sources);
         packet.SourceId = source + 1;
         packet.Sequence = (int)((n / Sources) & 0xFF);
-        packet.TimestampUs = T0 + (source * Day) + n;
+        packet.TimestampUs = s_t0 + (source * Day) + n;
         packet.SetCount(Registers);
         for (int k = 0; k < Registers; k++)
         {
@@ -135,7 +135,7 @@ internal static class CollectorCampaign
 
     private static ushort Offset(int source, int register) => (ushort)((register * 100) + source);
 
-    private static long FrameOf(long timeUs, int sourceId) => timeUs - T0 - ((sourceId - 1) * Day);
+    private static long FrameOf(long timeUs, int sourceId) => timeUs - s_t0 - ((sourceId - 1) * Day);
 
     private static void Check(Cut cut, Promise promise, Tally raw, Tally image, Tally parquet)
     {
@@ -156,18 +156,31 @@ internal static class CollectorCampaign
                 continue;
             }
 
+            // The durable frames come first, each once, in order; past them a torn unsynced write may leave a gap
+            // that the reader skipped, but a frame never comes out of order or twice.
             long frame = FrameOf(packet.TimestampUs, packet.SourceId);
-            if (frame != records.Count)
+            long due = records.Count == 0 ? 0 : records[^1].Frame + 1;
+            if (frame < due || (frame > due && due < promise.Frames))
             {
-                raw.AddAnomaly($"{cut}: raw-log frame {frame} where frame {records.Count} was due");
+                raw.AddAnomaly($"{cut}: raw-log frame {frame} where frame {due} was due");
+            }
+            else if (frame > due)
+            {
+                raw.Note("unpromised frames after a torn gap", 1);
             }
 
             records.Add((frame, RawLogReaderSequence(record.File), record.Offset, record.Offset + 20 + record.Frame.Length));
         }
 
-        long logged = records.Count;
-        raw.AddLost(Math.Max(0, promise.Frames - logged), $"{cut}: the raw log holds {logged} frames, {promise.Frames} were durable");
-        raw.Extra += Math.Max(0, logged - promise.Frames);
+        long prefix = 0;
+        while (prefix < records.Count && records[(int)prefix].Frame == prefix)
+        {
+            prefix++;
+        }
+
+        raw.AddLost(Math.Max(0, promise.Frames - prefix), $"{cut}: the raw log holds frames 0..{prefix - 1} in order, {promise.Frames} were durable");
+        raw.Extra += Math.Max(0, records.Count - promise.Frames);
+        var logged = new HashSet<long>(records.Select(r => r.Frame));
 
         // image.bin: exactly the replay of the raw log up to the position it records, never beyond the durable log.
         string imagePath = Path.Combine(cut.Directory, "image.bin");
@@ -180,8 +193,8 @@ internal static class CollectorCampaign
             }
             else
             {
-                long covered = records.Count(r => covers.Covers(r.File, r.Offset));
-                image.Promised += covered;
+                long[] covered = [.. records.Where(r => covers.Covers(r.File, r.Offset)).Select(r => r.Frame)];
+                image.Promised += covered.Length;
                 // Past the end of the last intact record, it would cover frames the durable raw log lacks (a record
                 // starts at byte 16 of a file at the earliest: (F, 16) covers nothing of file F).
                 RawLogPosition end = records.Count == 0 ? RawLogPosition.Start : new RawLogPosition(records[^1].File, records[^1].End);
@@ -198,7 +211,7 @@ internal static class CollectorCampaign
         var restarted = CollectorServer.Start(Options(cut.Directory, Durability.Storage.Default));
         try
         {
-            Compare(cut, image, "the restarted server's images", restarted.Images, logged);
+            Compare(cut, image, "the restarted server's images", restarted.Images, [.. records.Select(r => r.Frame)]);
         }
         finally
         {
@@ -208,15 +221,15 @@ internal static class CollectorCampaign
         CheckParquet(cut, promise, logged, parquet);
     }
 
-    /// <summary>Compares <paramref name="images"/> with what frames [0, <paramref name="frames"/>) make.</summary>
-    private static void Compare(Cut cut, Tally tally, string what, RegisterImages images, long frames)
+    /// <summary>Compares <paramref name="images"/> with what <paramref name="frames"/>, applied in order, make.</summary>
+    private static void Compare(Cut cut, Tally tally, string what, RegisterImages images, long[] frames)
     {
         ushort[] offsets = new ushort[Registers];
         ushort[] values = new ushort[Registers];
         for (int source = 0; source < Sources; source++)
         {
             // The last frame of this source below `frames` set its registers.
-            long last = frames - 1 - source < 0 ? -1 : source + (Sources * ((frames - 1 - source) / Sources));
+            long last = frames.Where(f => f % Sources == source).DefaultIfEmpty(-1).Max();
             for (int k = 0; k < Registers; k++)
             {
                 offsets[k] = Offset(source, k);
@@ -228,14 +241,14 @@ internal static class CollectorCampaign
                 ushort expected = last >= 0 ? (ushort)((last * Registers) + k) : (ushort)0;
                 if ((last >= 0 && !known) || values[k] != expected)
                 {
-                    tally.AddAnomaly($"{cut}: {what}: source {source + 1} register {offsets[k]} holds {values[k]}, a replay of {frames} frames gives {expected}");
+                    tally.AddAnomaly($"{cut}: {what}: source {source + 1} register {offsets[k]} holds {values[k]}, a replay of {frames.Length} frames gives {expected}");
                     return;
                 }
             }
         }
     }
 
-    private static void CheckParquet(Cut cut, Promise promise, long logged, Tally parquet)
+    private static void CheckParquet(Cut cut, Promise promise, HashSet<long> logged, Tally parquet)
     {
         string root = Path.Combine(cut.Directory, "parquet");
         string[] leftovers = Directory.Exists(root) ? Directory.GetFiles(root, "*.inprogress*", SearchOption.AllDirectories) : [];
@@ -288,7 +301,7 @@ internal static class CollectorCampaign
                 parquet.Extra += count;
             }
 
-            if (frame >= logged)
+            if (!logged.Contains(frame))
             {
                 parquet.Note("rows of frames the durable raw log lacks", count);
             }
