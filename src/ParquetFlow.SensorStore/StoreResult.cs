@@ -9,8 +9,8 @@ public enum StoreResult
     /// <summary>Success (0).</summary>
     Ok = 0,
 
-    /// <summary>-EIO: a disk read or write failed; the data stays in RAM and is retried. From an add: the disk refused
-    /// the index reservation (a meta write), so the record was not stored (counted as dropped); adds succeed again once
+    /// <summary>-EIO: a disk read or write failed; the data stays in RAM and is retried. From a consume: a read failed,
+    /// or the next records lie past the durable index reservation whose meta write failed; they are handed out once
     /// the disk takes the meta.</summary>
     IoError = -5,
 

@@ -7,8 +7,8 @@ namespace ParquetFlow.PowerCut;
 /// The sensor store: six sensors (time series and events) get records, a consumer takes and acknowledges batches
 /// (<see cref="Sensor.EraseAllPending"/>), the manager ticks, and <see cref="SensorStorage.FlushAll"/> returning Ok is
 /// the promise (every record added before it is durable, unless acknowledged). After the cut the store reopens on the
-/// disk: every promised record is returned, once, in order, intact, and no index handed out before the cut is handed
-/// out again (the uploader's idempotency key contains it).
+/// disk: every promised record is returned, once, in order, intact, and no index a consumer was given before the cut
+/// goes to a new record (the uploader's idempotency key contains it).
 /// </summary>
 internal static class StoreCampaign
 {
@@ -36,7 +36,7 @@ internal static class StoreCampaign
 
     private static uint ValueOf(int sensor, ulong index) => (uint)(((index + 1) * 2654435761UL) ^ ((ulong)sensor * 40503UL));
 
-    /// <summary>Per sensor: records below Floor were acknowledged (may be gone), those in [Floor, Tail) were promised; HandedOut is the highest index given out + 1.</summary>
+    /// <summary>Per sensor: records below Floor were acknowledged (may be gone), those in [Floor, Tail) were promised; HandedOut is the end of the indices a consumer was given (the uploader's idempotency keys).</summary>
     private sealed class Promise
     {
         public ulong[] Floor { get; } = new ulong[SensorCount];
@@ -75,7 +75,6 @@ internal static class StoreCampaign
                     {
                         ulong index = s.GetStats().TailIndex;
                         StoreResult r = s.Type == SensorType.Event ? s.AddEvent(ValueOf(i, index), index * 3) : s.AddTimeSeries(ValueOf(i, index));
-                        promise.HandedOut[i] = Math.Max(promise.HandedOut[i], s.GetStats().TailIndex);
                         if (r != StoreResult.Ok)
                         {
                             break;
@@ -85,8 +84,13 @@ internal static class StoreCampaign
                     if (random.Next(4) == 0)
                     {
                         int size = s.Type == SensorType.Event ? 12 : 4;
-                        if (s.ConsumeBatch(buffer.AsSpan(0, random.Next(1, 500) * size), out int count, out ulong first) == StoreResult.Ok
-                            && s.EraseAllPending() == StoreResult.Ok)
+                        if (s.ConsumeBatch(buffer.AsSpan(0, random.Next(1, 500) * size), out int count, out ulong first) != StoreResult.Ok)
+                        {
+                            continue;
+                        }
+
+                        promise.HandedOut[i] = Math.Max(promise.HandedOut[i], first + (ulong)count);
+                        if (s.EraseAllPending() == StoreResult.Ok)
                         {
                             // Acknowledged: the consumer has them, the store may forget them.
                             promise.Floor[i] = Math.Max(promise.Floor[i], first + (ulong)count);
@@ -134,7 +138,7 @@ internal static class StoreCampaign
             SensorStats stats = s.GetStats();
             if (stats.TailIndex < promise.HandedOut[i])
             {
-                tally.AddAnomaly($"{cut}: sensor {i} hands out index {stats.TailIndex} again after the restart (indices up to {promise.HandedOut[i] - 1} were given out before the cut)");
+                tally.AddAnomaly($"{cut}: sensor {i} gives index {stats.TailIndex} to a new record after the restart (a consumer had indices up to {promise.HandedOut[i] - 1} before the cut)");
             }
 
             var present = new HashSet<ulong>();
