@@ -52,6 +52,7 @@ public sealed class LogSink : IDisposable
     private volatile bool _stopping;
     private volatile bool _stopped;
     private volatile int _paused;
+    private readonly List<(string Temporary, string Final, int Journaled)> _abandoned = []; // writer thread only
     private volatile int _pauseAcknowledged;
     private int _disposed;
 
@@ -400,6 +401,7 @@ public sealed class LogSink : IDisposable
                 {
                     WriteRowGroup();
                     CloseFile();
+                    CompleteAbandoned();
                     return;
                 }
 
@@ -526,6 +528,8 @@ public sealed class LogSink : IDisposable
                     CloseFile();
                 }
 
+                // The disk takes writes again: files abandoned while it did not are completed now, not at the next start.
+                CompleteAbandoned();
                 return;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidBatchException)
@@ -614,7 +618,10 @@ public sealed class LogSink : IDisposable
             // Only the row groups whose journal entries were fsynced: the one that failed is written again elsewhere.
             if (ParquetRecovery.Recover(file.TemporaryPath, _storage, file.JournaledRowGroups).RowGroups == 0)
             {
+                // Nothing durable in it: neither the file nor its journal stays (each failed attempt on a full disk
+                // would otherwise leave an orphan journal behind).
                 _storage.DeleteDurably(file.TemporaryPath);
+                DurableParquetFile.TryDelete(_storage, DurableParquetFile.JournalPath(file.TemporaryPath));
                 return;
             }
 
@@ -624,6 +631,43 @@ public sealed class LogSink : IDisposable
         catch (Exception e) when (e is IOException or InvalidDataException or ParquetFormatException)
         {
             Fail(e);
+            _abandoned.Add((file.TemporaryPath, _finalPath!, file.JournaledRowGroups));
+        }
+    }
+
+    /// <summary>
+    /// Completes, from their journals, the files whose completion the disk refused when they were abandoned (a full
+    /// disk): retried after each row group the disk took and when the sink stops, so their durable rows reach the
+    /// dataset without a restart. What still fails stays in progress for start-up recovery.
+    /// </summary>
+    private void CompleteAbandoned()
+    {
+        for (int i = _abandoned.Count - 1; i >= 0; i--)
+        {
+            (string temporary, string final, int journaled) = _abandoned[i];
+            try
+            {
+                if (File.Exists(temporary))
+                {
+                    if (ParquetRecovery.Recover(temporary, _storage, journaled).RowGroups == 0)
+                    {
+                        _storage.DeleteDurably(temporary);
+                        DurableParquetFile.TryDelete(_storage, DurableParquetFile.JournalPath(temporary));
+                    }
+                    else
+                    {
+                        _storage.MoveDurably(temporary, final, overwrite: false);
+                        Volatile.Write(ref _files, _files + 1);
+                    }
+                }
+
+                _abandoned.RemoveAt(i);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or ParquetFormatException)
+            {
+                Fail(e);
+                return;
+            }
         }
     }
 
