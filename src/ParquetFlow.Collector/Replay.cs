@@ -8,7 +8,8 @@ namespace ParquetFlow.Collector;
 /// <summary>What a replay went through.</summary>
 /// <param name="Frames">Frames replayed.</param>
 /// <param name="Registers">Register values in the DIFF and FULL frames among them.</param>
-public readonly record struct ReplayResult(long Frames, long Registers);
+/// <param name="End">Just past the last record replayed (the position an image of the replay covers); null when there was none.</param>
+public readonly record struct ReplayResult(long Frames, long Registers, RawLogPosition? End = null);
 
 /// <summary>
 /// Rebuilds register images and/or the Parquet dataset from a raw log, frame by frame in the order the collector
@@ -40,8 +41,10 @@ public static class Replay
         var packet = new RackPacket();
         long frames = 0;
         long registers = 0;
+        RawLogPosition? end = null;
         foreach (RawLogRecord record in records)
         {
+            end = new RawLogPosition(RawLogReader.SequenceOf(record.File), record.Offset + RawLogWriter.RecordHeaderSize + record.Frame.Length + 4);
             var buffer = new System.Buffers.ReadOnlySequence<byte>(record.Frame);
             FrameStatus status = record.Framing == FramingKind.Simple
                 ? SimpleFraming.TryRead(ref buffer, packet, out string? error)
@@ -66,6 +69,6 @@ public static class Replay
             }
         }
 
-        return new ReplayResult(frames, registers);
+        return new ReplayResult(frames, registers, end);
     }
 }
