@@ -300,11 +300,29 @@ int  ss_get_unsent_count(const SensorStore* s, uint64_t* out_unsent);
 int  ss_diag_read_at(const SensorStore* s, uint64_t offset, void* out_rec);      /* 4 or 12 bytes */
 int  ss_consume_next(SensorStore* s, void* out_rec);             /* unsent -> pending; -EAGAIN when none */
 int  ss_consume_batch(SensorStore* s, void* out_buf, uint32_t max_records, uint32_t* out_n);
+/* The same, with the index of the (first) record consumed: a C uploader's idempotency key is gateway/source/sensor/index. */
+int  ss_consume_next_at(SensorStore* s, void* out_rec, uint64_t* out_index);
+int  ss_consume_batch_at(SensorStore* s, void* out_buf, uint32_t max_records, uint32_t* out_n, uint64_t* out_first_index);
 int  ss_erase_all_pending(SensorStore* s);                       /* forget what the cloud acknowledged */
 void ss_manager_tick(void);
 void ss_set_shutdown(uint8_t in_progress);
 int  ss_flush_for_shutdown(uint32_t budget_ms);                  /* 0 once everything is on disk */
 int  ss_dump_stats(uint8_t source, uint32_t sensor_id, char* buf, uint32_t len);
+
+/* The store's health: a full disk (healthy 0, write failures, a last error) and a slow one (healthy 1) no longer both
+ * read as -EAGAIN from ss_flush_for_shutdown. 48 bytes, the same layout on every CPU. */
+typedef struct ss_health {
+    uint32_t healthy;              /* 0 once disk writes failed repeatedly */
+    uint32_t spilling;             /* 1 while sealed sectors go to disk */
+    uint64_t disk_write_failures;
+    uint64_t disk_read_failures;   /* kept and read again later, never taken for corruption */
+    uint64_t disk_bytes_used;
+    uint64_t disk_quota_bytes;
+    uint32_t has_last_error;       /* ss_get_last_error has text */
+    uint32_t unrecovered_sensors;  /* found on disk, not recovered at open (files kept) */
+} ss_health;
+int  ss_get_health(ss_health* out);
+int  ss_get_last_error(char* buf, uint32_t len);                 /* "" when none; -ERANGE if len is too small */
 int  ss_shutdown_system(void);
 
 #ifdef __cplusplus

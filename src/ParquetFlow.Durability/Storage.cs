@@ -32,6 +32,12 @@ public abstract class Storage
     /// <summary>Fsyncs a directory, making the names created, renamed or deleted in it durable.</summary>
     public abstract void SyncDirectory(string directory);
 
+    /// <summary>Bytes an unprivileged writer can still write on the file system that holds <paramref name="directory"/> (statvfs).</summary>
+    public virtual long AvailableBytes(string directory) => new DriveInfo(Path.GetFullPath(directory)).AvailableFreeSpace;
+
+    /// <summary>Size of the file system that holds <paramref name="directory"/>.</summary>
+    public virtual long TotalBytes(string directory) => new DriveInfo(Path.GetFullPath(directory)).TotalSize;
+
     /// <summary>Creates one directory level whose parent exists (nothing when it exists); not durable until its parent is synced.</summary>
     protected abstract void CreateDirectoryEntry(string path);
 

@@ -9,8 +9,10 @@ namespace ParquetFlow.SensorStore;
 /// <summary>
 /// The single uploader of a <see cref="SensorStorage"/>. For each sensor in turn it consumes a batch (the
 /// records become pending), publishes it with QoS 1 and calls <see cref="Sensor.EraseAllPending"/> only when
-/// the broker's PUBACK reports success. A batch whose publish failed is kept and re-sent unchanged (same
-/// idempotency key) after reconnecting with exponential backoff; nothing unacknowledged is ever erased.
+/// the broker's PUBACK accepts it for delivery (MQTT 5 reason 0x00; any PUBACK in MQTT 3.1.1, which has no reasons).
+/// A batch whose publish failed or was refused — including 0x10 "no matching subscribers", which MQTTnet counts as a
+/// success although the broker discarded the message — is kept, counted by reason, and re-sent unchanged (same
+/// idempotency key) after an exponential backoff; nothing unacknowledged is ever erased.
 /// Run one instance per store; <see cref="RunAsync"/> is not re-entrant.
 /// </summary>
 public sealed class MqttUploader : IDisposable
@@ -24,6 +26,7 @@ public sealed class MqttUploader : IDisposable
     private long _records;
     private long _failures;
     private long _reconnects;
+    private readonly long[] _refusals = new long[256]; // by PUBACK reason code
 
     public MqttUploader(SensorStorage store, UploaderOptions options)
     {
@@ -35,11 +38,43 @@ public sealed class MqttUploader : IDisposable
         }
         _store = store;
         _options = options;
+        if (options.GatewayId is { } given)
+        {
+            GatewayId = GatewayIdentity.IsValid(given, out string? error) ? given : throw new ArgumentException(error, nameof(options));
+        }
+        else
+        {
+            GatewayId = store.Options.Directory is { } directory
+                ? GatewayIdentity.LoadOrCreate(directory, store.Options.Storage)
+                : throw new ArgumentException("a store without a directory (RAM only) needs an explicit GatewayId", nameof(options));
+        }
+
         _client = new MqttClientFactory().CreateMqttClient();
     }
 
+    /// <summary>The gateway id in use: the one given, or the one kept beside the store.</summary>
+    public string GatewayId { get; }
+
     public UploaderStats Stats => new(Interlocked.Read(ref _batches), Interlocked.Read(ref _records),
-        Interlocked.Read(ref _failures), Interlocked.Read(ref _reconnects), _client.IsConnected);
+        Interlocked.Read(ref _failures), Interlocked.Read(ref _reconnects), _client.IsConnected)
+    {
+        Refusals = Refused(),
+    };
+
+    private Dictionary<string, long> Refused()
+    {
+        var refused = new Dictionary<string, long>();
+        for (int code = 0; code < _refusals.Length; code++)
+        {
+            long n = Interlocked.Read(ref _refusals[code]);
+            if (n > 0)
+            {
+                refused[$"0x{code:X2} {(MqttClientPublishReasonCode)code}"] = n;
+            }
+        }
+
+        return refused;
+    }
 
     /// <summary>Uploads until cancelled. Returns normally on cancellation.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -62,7 +97,7 @@ public sealed class MqttUploader : IDisposable
                 break;
             }
             catch (Exception e) when (e is MqttCommunicationException or OperationCanceledException or IOException
-                or System.Net.Sockets.SocketException or InvalidOperationException)
+                or System.Net.Sockets.SocketException or InvalidOperationException or PublishRefusedException)
             {
                 Interlocked.Increment(ref _failures);
                 TimeSpan wait = backoff + TimeSpan.FromMilliseconds(_jitter.Next(0, (int)Math.Max(1, backoff.TotalMilliseconds / 4)));
@@ -90,8 +125,10 @@ public sealed class MqttUploader : IDisposable
     }
 
     /// <summary>
-    /// Publishes at most one batch per sensor; true when anything was sent. Throws when the broker is gone
-    /// (the batch stays in flight and pending, and is re-sent as is).
+    /// Publishes at most one batch per sensor; true when anything was sent. Throws when the broker is gone, or
+    /// <see cref="PublishRefusedException"/> when its PUBACK refuses a batch (the round stops there: a refusing broker
+    /// refuses the next one too; <see cref="RunAsync"/> counts it as a publish failure); the batch stays in flight and
+    /// pending, and is re-sent as is.
     /// </summary>
     public async Task<bool> UploadRoundAsync(CancellationToken cancellationToken)
     {
@@ -109,7 +146,7 @@ public sealed class MqttUploader : IDisposable
                 }
                 var payload = new UploadPayload
                 {
-                    GatewayId = _options.GatewayId,
+                    GatewayId = GatewayId,
                     Source = sensor.Source,
                     Type = sensor.Type,
                     SensorId = sensor.SensorId,
@@ -122,7 +159,7 @@ public sealed class MqttUploader : IDisposable
             }
             worked = true;
             MqttApplicationMessage message = new MqttApplicationMessageBuilder()
-                .WithTopic(UploadPayload.Topic(_options.TopicPrefix, _options.GatewayId, sensor.Source, sensor.SensorId))
+                .WithTopic(UploadPayload.Topic(_options.TopicPrefix, GatewayId, sensor.Source, sensor.SensorId))
                 .WithPayload(batch.Body)
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
                 .WithUserProperty("idempotency-key", new ReadOnlyMemory<byte>(Encoding.UTF8.GetBytes(batch.Payload.IdempotencyKey)))
@@ -130,13 +167,14 @@ public sealed class MqttUploader : IDisposable
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_options.PublishTimeout);
             MqttClientPublishResult result = await _client.PublishAsync(message, timeout.Token).ConfigureAwait(false);
-            if (!result.IsSuccess)
+            if (result.ReasonCode != MqttClientPublishReasonCode.Success)
             {
-                // The broker refused (not a lost connection): keep the batch pending and try again later.
-                Interlocked.Increment(ref _failures);
-                continue;
+                // Not accepted for delivery (0x10: nobody subscribed, the broker dropped it; 0x87: not authorized; ...):
+                // keep the batch pending and back off before the next attempt.
+                Interlocked.Increment(ref _refusals[(byte)result.ReasonCode]);
+                throw new PublishRefusedException(result.ReasonCode, result.ReasonString);
             }
-            // PUBACK received: the broker owns the batch now; only now may the store forget it.
+            // PUBACK with reason 0x00: the broker accepted the batch for delivery; only now may the store forget it.
             sensor.EraseAllPending();
             _inFlight.Remove(sensor);
             Interlocked.Increment(ref _batches);
@@ -153,7 +191,7 @@ public sealed class MqttUploader : IDisposable
         }
         MqttClientOptions options = new MqttClientOptionsBuilder()
             .WithTcpServer(_options.Host, _options.Port)
-            .WithClientId($"pqflow-uploader-{_options.GatewayId}")
+            .WithClientId($"pqflow-uploader-{GatewayId}")
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
             .WithCleanStart(true)
             .WithTimeout(TimeSpan.FromSeconds(5))

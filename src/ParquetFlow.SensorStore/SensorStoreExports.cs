@@ -187,6 +187,99 @@ public static unsafe class SensorStoreExports
         return (int)r;
     }
 
+    /// <summary>
+    /// <c>int ss_consume_batch_at(SensorStore *s, void *out_buf, uint32_t max_records, uint32_t *out_n, uint64_t *out_first_index)</c>:
+    /// <c>ss_consume_batch</c> that also gives the index of the batch's first record (the n records are consecutive), from
+    /// which a C uploader builds the batch's idempotency key.
+    /// </summary>
+    [UnmanagedCallersOnly(EntryPoint = "ss_consume_batch_at", CallConvs = [typeof(CallConvCdecl)])]
+    public static int ConsumeBatchAt(nint s, byte* buffer, uint maxRecords, uint* count, ulong* firstIndex)
+    {
+        if (Resolve(s) is not { } sensor || buffer == null || count == null || firstIndex == null || maxRecords > int.MaxValue / EventRecord.Size)
+        {
+            return (int)StoreResult.InvalidArgument;
+        }
+        int size = sensor.Type == SensorType.Event ? EventRecord.Size : sizeof(uint);
+        StoreResult r = sensor.ConsumeBatch(new Span<byte>(buffer, (int)maxRecords * size), out int n, out ulong first);
+        *count = (uint)n;
+        *firstIndex = first;
+        return (int)r;
+    }
+
+    /// <summary><c>int ss_consume_next_at(SensorStore *s, void *out_rec, uint64_t *out_index)</c>: <c>ss_consume_next</c> with the record's index.</summary>
+    [UnmanagedCallersOnly(EntryPoint = "ss_consume_next_at", CallConvs = [typeof(CallConvCdecl)])]
+    public static int ConsumeNextAt(nint s, byte* record, ulong* index)
+    {
+        if (Resolve(s) is not { } sensor || record == null || index == null)
+        {
+            return (int)StoreResult.InvalidArgument;
+        }
+        StoreResult r = sensor.ConsumeNext(out SensorRecord rec);
+        if (r == StoreResult.Ok)
+        {
+            Write(sensor.Type, rec, record);
+            *index = rec.Index;
+        }
+        return (int)r;
+    }
+
+    /// <summary>
+    /// <c>int ss_get_health(ss_health *out)</c>: the store's health (Linux profile: a full disk and a slow one no longer
+    /// both read as -EAGAIN from <c>ss_flush_for_shutdown</c>). The struct has explicit widths and no padding, the same
+    /// on 32- and 64-bit ARM.
+    /// </summary>
+    [UnmanagedCallersOnly(EntryPoint = "ss_get_health", CallConvs = [typeof(CallConvCdecl)])]
+    public static int GetHealth(Health* health)
+    {
+        SensorStorage? store = Volatile.Read(ref s_store);
+        if (store is null || health == null)
+        {
+            return (int)StoreResult.InvalidArgument;
+        }
+        StoreStats stats = store.GetStats();
+        *health = new Health
+        {
+            Healthy = stats.Healthy ? 1u : 0u,
+            Spilling = stats.Spilling ? 1u : 0u,
+            DiskWriteFailures = (ulong)stats.DiskWriteFailures,
+            DiskReadFailures = (ulong)stats.DiskReadFailures,
+            DiskBytesUsed = (ulong)stats.DiskBytesUsed,
+            DiskQuotaBytes = (ulong)stats.DiskQuotaBytes,
+            HasLastError = stats.LastDiskError is null ? 0u : 1u,
+            UnrecoveredSensors = (uint)stats.UnrecoveredSensors,
+        };
+        return 0;
+    }
+
+    /// <summary>
+    /// <c>int ss_get_last_error(char *buf, uint32_t len)</c>: the last disk failure in words (file, operation, error) as a
+    /// NUL-terminated UTF-8 string, empty when none happened; -ERANGE if <paramref name="length"/> is too small.
+    /// </summary>
+    [UnmanagedCallersOnly(EntryPoint = "ss_get_last_error", CallConvs = [typeof(CallConvCdecl)])]
+    public static int GetLastError(byte* buffer, uint length)
+    {
+        SensorStorage? store = Volatile.Read(ref s_store);
+        if (store is null || buffer == null)
+        {
+            return (int)StoreResult.InvalidArgument;
+        }
+        return CopyString(store.GetStats().LastDiskError ?? "", buffer, length);
+    }
+
+    /// <summary><c>ss_health</c>: 48 bytes, explicit widths, 8-byte fields on 8-byte offsets.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct Health
+    {
+        public uint Healthy;
+        public uint Spilling;
+        public ulong DiskWriteFailures;
+        public ulong DiskReadFailures;
+        public ulong DiskBytesUsed;
+        public ulong DiskQuotaBytes;
+        public uint HasLastError;
+        public uint UnrecoveredSensors;
+    }
+
     /// <summary><c>int ss_erase_all_pending(SensorStore *s)</c>.</summary>
     [UnmanagedCallersOnly(EntryPoint = "ss_erase_all_pending", CallConvs = [typeof(CallConvCdecl)])]
     public static int EraseAllPending(nint s) => Resolve(s) is { } sensor ? (int)sensor.EraseAllPending() : (int)StoreResult.InvalidArgument;
@@ -223,7 +316,13 @@ public static unsafe class SensorStoreExports
         {
             return (int)StoreResult.InvalidArgument;
         }
-        byte[] text = Encoding.UTF8.GetBytes(stats.ToString());
+        return CopyString(stats.ToString(), buffer, length);
+    }
+
+    /// <summary>Copies <paramref name="value"/> as NUL-terminated UTF-8; -ERANGE when it does not fit in <paramref name="length"/> bytes.</summary>
+    private static int CopyString(string value, byte* buffer, uint length)
+    {
+        byte[] text = Encoding.UTF8.GetBytes(value);
         if ((uint)text.Length + 1 > length)
         {
             return (int)StoreResult.OutOfRange;

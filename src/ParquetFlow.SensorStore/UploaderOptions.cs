@@ -7,8 +7,12 @@ public sealed record UploaderOptions
 
     public int Port { get; init; } = 1883;
 
-    /// <summary>This gateway's id: part of every topic and idempotency key.</summary>
-    public string GatewayId { get; init; } = Environment.MachineName;
+    /// <summary>
+    /// This gateway's id: part of every topic, idempotency key and the MQTT client id (<see cref="GatewayIdentity.IsValid"/>).
+    /// Null: the id generated once and kept beside the store (<see cref="GatewayIdentity.LoadOrCreate"/>); a RAM-only
+    /// store needs it given.
+    /// </summary>
+    public string? GatewayId { get; init; }
 
     public string TopicPrefix { get; init; } = "pqflow";
 

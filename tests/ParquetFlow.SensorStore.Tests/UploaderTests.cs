@@ -90,6 +90,53 @@ public sealed class UploaderTests
     }
 
     [Fact]
+    public async Task A_puback_saying_no_subscriber_got_it_erases_nothing_and_the_batches_are_retried_with_backoff()
+    {
+        using var broker = new MosquittoBroker();
+        broker.Start();
+        using var dir = new TempDirectory();
+        var (store, sensors) = OpenStore(dir.Path);
+        using (store)
+        {
+            foreach (Sensor s in sensors)
+            {
+                Write(s, 300);
+            }
+
+            using var uploader = new MqttUploader(store, new UploaderOptions
+            {
+                Port = broker.Port,
+                GatewayId = "gw-nosub",
+                BatchRecords = 100,
+                MinBackoff = TimeSpan.FromMilliseconds(200),
+                MaxBackoff = TimeSpan.FromMilliseconds(400),
+            });
+            using var cts = new CancellationTokenSource();
+            Task run = uploader.RunAsync(cts.Token);
+
+            // Nobody subscribes: the broker answers PUBACK 0x10 and drops the message, which MQTTnet calls a success.
+            const string NoSubscribers = "0x10 NoMatchingSubscribers";
+            await WaitUntil(() => uploader.Stats.Refusals.GetValueOrDefault(NoSubscribers) >= 3, TimeSpan.FromSeconds(30), () => uploader.Stats.ToString());
+            Assert.All(sensors, s => Assert.Equal(300, s.TotalRecords));
+            Assert.Equal(0, uploader.Stats.RecordsAcknowledged);
+
+            // Backed off, not a busy loop: at most one refused attempt per 200 ms (thousands a second before).
+            long before = uploader.Stats.Refusals[NoSubscribers];
+            await Task.Delay(1000);
+            Assert.InRange(uploader.Stats.Refusals[NoSubscribers] - before, 0, 10);
+
+            // A subscriber comes: every record arrives, and only then is it erased.
+            using var sub = new RecordingSubscriber(broker.Port);
+            await sub.StartAsync();
+            await WaitUntil(() => sensors.All(s => s.TotalRecords == 0), TimeSpan.FromSeconds(60), () => uploader.Stats.ToString());
+            await WaitUntil(() => sensors.All(s => sub.Received(s.Source, s.SensorId).Count == 300), TimeSpan.FromSeconds(30), () => "subscriber");
+            cts.Cancel();
+            await run;
+            AssertComplete(sub, sensors, 300);
+        }
+    }
+
+    [Fact]
     public async Task Broker_down_erases_nothing_and_a_restart_delivers_everything()
     {
         using var broker = new MosquittoBroker();

@@ -18,7 +18,7 @@ done
 [ "$(id -u)" -eq 0 ] || { echo "needs root (dpkg --root with chown, setpriv to the package's user)" >&2; exit 77; }
 work=$(mktemp -d)
 server_pid=""
-trap '[ -n "$server_pid" ] && kill -9 "$server_pid" 2>/dev/null; scripts/mosquitto.sh stop "$work/broker" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+trap '[ -n "$server_pid" ] && kill -9 "$server_pid" 2>/dev/null; { [ -z "${subscriber:-}" ] || kill "$subscriber" 2>/dev/null || true; }; scripts/mosquitto.sh stop "$work/broker" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 chmod 755 "$work"
 SECONDS=0
 
@@ -131,6 +131,14 @@ ls "$r"/var/lib/pqflow/collector/raw/log-*.bin > /dev/null && [ -s "$r/var/lib/p
 "${as_pqflow[@]}" "$r/usr/bin/pqflow" store simulate --dir "$r/var/lib/pqflow/store" --sensors 6 --records 500 --event-share 0 > "$work/simulate.out"
 grep -q "wrote 3000 records to 6 sensors" "$work/simulate.out" || { cat "$work/simulate.out"; exit 1; }
 broker_port=$(scripts/mosquitto.sh start "$work/broker")
+# The cloud side: a subscriber must be there, or the broker drops each batch (PUBACK 0x10) and the store keeps it.
+mosquitto_sub -p "$broker_port" -t 'pqflow/#' -q 1 -v > "$work/messages.txt" &
+subscriber=$!
+for _ in $(seq 1 100); do
+    mosquitto_pub -p "$broker_port" -t pqflow/probe -m probe -q 1
+    grep -q '^pqflow/probe' "$work/messages.txt" 2>/dev/null && break
+    sleep 0.1
+done
 upload=$(exec_start pqflow-upload.service upload.conf PQFLOW_UPLOAD_OPTIONS)
 echo "$upload" | grep -q -- "--port 1883 " || { echo "upload.conf does not name port 1883: $upload"; exit 1; }
 # shellcheck disable=SC2086
@@ -138,6 +146,8 @@ echo "$upload" | grep -q -- "--port 1883 " || { echo "upload.conf does not name 
     || { cat "$work/upload.out" "$work/upload.err"; echo "the upload unit's command failed"; exit 1; }
 grep -q "^uploaded 3000 records in " "$work/upload.out" || { cat "$work/upload.out"; exit 1; }
 "$r/usr/bin/pqflow" store stats --dir "$r/var/lib/pqflow/store" 2>/dev/null | grep -q "records retained 0, unsent 0" || { echo "store not empty after upload"; exit 1; }
+[ -s "$r/var/lib/pqflow/store/gateway-id" ] || { echo "the upload kept no gateway id beside the store"; exit 1; }
+kill "$subscriber"; wait "$subscriber" 2>/dev/null || true; subscriber=""
 scripts/mosquitto.sh stop "$work/broker"
 
 # --- remove (conffiles and data stay, units disabled), reinstall (enabled again), purge (nothing left)

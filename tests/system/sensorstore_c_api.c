@@ -2,8 +2,15 @@
  * restart of the Linux profile that finds every record again. Exit 0 = pass. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include "parquet_flow.h"
+
+/* ss_health is the C# SensorStoreExports.Health: the same 48 bytes on x64, arm64 and 32-bit ARM
+ * (tests/system/c_header_32bit.sh compiles this file with arm-linux-gnueabihf-gcc). */
+_Static_assert(sizeof(ss_health) == 48, "ss_health is 48 bytes");
+_Static_assert(offsetof(ss_health, disk_write_failures) == 8, "8-byte fields on 8-byte offsets");
+_Static_assert(offsetof(ss_health, has_last_error) == 40, "ss_health layout");
 
 #define CHECK(cond, ...) do { if (!(cond)) { fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); fprintf(stderr, __VA_ARGS__); fprintf(stderr, "\n"); return 1; } } while (0)
 
@@ -33,6 +40,21 @@ static int stm32(void) {
     CHECK(ss_consume_batch(ts, batch, 10, &n) == 0 && n == 10 && batch[0] == 1 && batch[9] == 10, "batch n=%u first=%u", n, batch[0]);
     CHECK(ss_erase_all_pending(ts) == 0, "erase batch");
     CHECK(ss_get_unsent_count(ts, &unsent) == 0 && unsent == 89, "unsent after two erases %llu", (unsigned long long)unsent);
+
+    /* What a C uploader needs: the index of each batch's first record (its idempotency key), the store's health. */
+    uint64_t first = 0;
+    CHECK(ss_consume_batch_at(ts, batch, 5, &n, &first) == 0 && n == 5 && first == 11 && batch[0] == 11, "batch_at n=%u first=%llu value=%u", n, (unsigned long long)first, batch[0]);
+    CHECK(ss_consume_batch_at(ts, batch, 5, &n, &first) == 0 && n == 5 && first == 16, "pending grows: next first=%llu", (unsigned long long)first);
+    CHECK(ss_erase_all_pending(ts) == 0, "erase batches");
+    uint64_t index = 0;
+    CHECK(ss_consume_next_at(ts, &v, &index) == 0 && index == 21 && v == 21, "next_at index=%llu value=%u", (unsigned long long)index, v);
+    CHECK(ss_erase_all_pending(ts) == 0, "erase next");
+    CHECK(ss_consume_batch_at(ts, batch, 5, &n, NULL) == -22, "NULL first index -> -EINVAL");
+    ss_health health;
+    CHECK(ss_get_health(&health) == 0 && health.healthy == 1 && health.disk_write_failures == 0 && health.has_last_error == 0, "health");
+    char error[256];
+    CHECK(ss_get_last_error(error, sizeof error) == 0 && error[0] == 0, "no last error yet");
+    CHECK(ss_get_health(NULL) == -22, "NULL health -> -EINVAL");
 
     ss_event_record e;
     CHECK(sizeof(ss_event_record) == 12, "event record is %zu bytes", sizeof(ss_event_record));

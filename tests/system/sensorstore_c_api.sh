@@ -5,7 +5,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/c-api.sh"
 
-publish_native ss_init_system ss_sensor_init ss_sensor_init_source ss_ts_add ss_evt_add ss_get_total_records ss_get_unsent_count ss_diag_read_at ss_consume_next ss_consume_batch ss_erase_all_pending ss_manager_tick ss_set_shutdown ss_flush_for_shutdown ss_dump_stats ss_shutdown_system
+publish_native ss_init_system ss_sensor_init ss_sensor_init_source ss_ts_add ss_evt_add ss_get_total_records ss_get_unsent_count ss_diag_read_at ss_consume_next ss_consume_batch ss_consume_next_at ss_consume_batch_at ss_erase_all_pending ss_manager_tick ss_set_shutdown ss_flush_for_shutdown ss_dump_stats ss_get_health ss_get_last_error ss_shutdown_system
 
 "$cc" -O2 -Wall -Wextra -Werror -I include tests/system/sensorstore_c_api.c -L "$native" -lparquetflow -Wl,-rpath,"$native" -o "$dir/ss"
 $on_target "$dir/ss" "$dir/store"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `pqflow store` end to end on the command line: simulate sensors into a Linux-profile store, read a record
 # back after a restart, upload everything to a private Mosquitto while mosquitto_sub counts the batches,
-# and check that the store is empty afterwards (every batch erased on its PUBACK).
+# and check that the store is empty afterwards (every batch erased on its PUBACK); then an upload with no subscriber
+# (PUBACK 0x10) keeps everything and exits 1.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 pqflow=src/pqflow/bin/Release/net10.0/pqflow.dll
@@ -36,4 +37,15 @@ done
 n=$(grep -c '^pqflow/cli/' "$work/messages.txt" || true)
 [ "$n" -eq 150 ] || { echo "subscriber saw $n batches, expected 150"; exit 1; }
 dotnet "$pqflow" store stats --dir "$work/store" | grep -q "records retained 0, unsent 0" || { echo "store not empty after upload"; exit 1; }
+
+# With nobody subscribed the broker answers PUBACK 0x10 and drops the message: the upload keeps every record, says why
+# and exits 1 (before, MQTTnet's "success" for 0x10 made it erase them).
+kill "$sub"; wait "$sub" 2>/dev/null || true; sub=""
+dotnet "$pqflow" store simulate --dir "$work/store2" --sensors 3 --records 100 --event-share 0 >/dev/null
+rc=0; dotnet "$pqflow" store upload --dir "$work/store2" --port "$port" --gateway cli2 --timeout 3 >"$work/upload2.txt" 2>"$work/upload2.err" || rc=$?
+[ $rc -eq 1 ] || { echo "upload to a broker with no subscriber exited $rc"; cat "$work/upload2.txt" "$work/upload2.err"; exit 1; }
+grep -q "^refused by the broker (kept, to be sent again): [0-9]* x PUBACK 0x10 NoMatchingSubscribers" "$work/upload2.txt" \
+    || { echo "the refusal was not reported"; cat "$work/upload2.txt"; exit 1; }
+grep -q "is a subscriber or a persistent session there" "$work/upload2.err" || { cat "$work/upload2.err"; exit 1; }
+dotnet "$pqflow" store stats --dir "$work/store2" | grep -q "records retained 300," || { echo "records were erased without delivery"; dotnet "$pqflow" store stats --dir "$work/store2" | tail -n 1; exit 1; }
 echo "sensorstore_cli: ok"

@@ -71,6 +71,9 @@ public sealed record CollectorOptions
     /// </summary>
     public TimeSpan PartitionIdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>What the collector deletes to keep running on a fixed disk (raw log and Parquet by age and free space); nothing by default.</summary>
+    public Retention.RetentionOptions Retention { get; init; } = new();
+
     /// <summary>Port of the Prometheus metrics endpoint (<c>GET /metrics</c>) on loopback; null for none, 0 for any free port.</summary>
     public int? MetricsPort { get; init; }
 

@@ -36,6 +36,9 @@ public sealed class CollectorServer : IAsyncDisposable
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Socket, byte> _sockets = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<SourceKey, byte> _admitted = new();
     private readonly Lock _admitLock = new();
+    private readonly Retention.DataRetention? _retention;
+    private long _lastRetention = long.MinValue;
+    private bool _watermarkMissed;
     private long _lastAcceptErrorLog = long.MinValue;
     private long _lastRefusalLog = long.MinValue;
     private bool _stopped;
@@ -108,6 +111,7 @@ public sealed class CollectorServer : IAsyncDisposable
             _accepting.Add(AcceptAsync(socket, listener.Framing));
         }
 
+        _retention = options.Retention.Enabled ? new Retention.DataRetention(options.DataDirectory, options.Retention, options.Storage, options.TimeProvider) : null;
         _flusher = FlushPeriodicallyAsync();
         if (options.MetricsPort is int metricsPort)
         {
@@ -146,6 +150,9 @@ public sealed class CollectorServer : IAsyncDisposable
         Metric("pqflow_collector_timestamps_refused_total", "counter", "Frames dropped: their timestamp is outside the window (policy refuse).", Metrics.TimestampsRefused);
         Metric("pqflow_collector_timestamps_out_of_window_total", "counter", "Frames outside the timestamp window filed under their receive date.", Metrics.TimestampsOutOfWindow);
         Metric("pqflow_collector_timeouts_total", "counter", "Connections closed for idling or for a query reply not taken in time.", Metrics.TimeoutsClosed);
+        Metric("pqflow_collector_retention_deleted_files_total", "counter", "Raw-log and Parquet files deleted by retention (age or free space).", _retention?.FilesDeleted ?? 0);
+        Metric("pqflow_collector_retention_deleted_bytes_total", "counter", "Bytes of the files retention deleted.", _retention?.BytesDeleted ?? 0);
+        Metric("pqflow_collector_disk_free_bytes", "gauge", "Bytes free on the data directory's file system.", DiskFree());
         Metric("pqflow_collector_aborted_at_shutdown_total", "counter", "Connections closed by shutdown after its grace period.", Metrics.AbortedAtShutdown);
         Metric("pqflow_collector_sources", "gauge", "Sources with a register image.", Images.Sources.Count);
         Metric("pqflow_collector_parquet_partitions_open", "gauge", "Parquet partitions with a file in progress.", _parquet?.OpenPartitions ?? 0);
@@ -154,6 +161,18 @@ public sealed class CollectorServer : IAsyncDisposable
 
     /// <summary>Frames of the raw log applied to the images at start, after what <c>image.bin</c> covered.</summary>
     public long ImageFramesReplayed { get; }
+
+    private long DiskFree()
+    {
+        try
+        {
+            return _options.Storage.AvailableBytes(_options.DataDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return -1;
+        }
+    }
 
     /// <summary>The live register images.</summary>
     public RegisterImages Images { get; } = new();
@@ -588,6 +607,7 @@ public sealed class CollectorServer : IAsyncDisposable
                 {
                     Flush();
                     CloseIdlePartitions();
+                    ApplyRetentionWhenDue();
                 }
                 catch (Exception e)
                 {
@@ -705,6 +725,32 @@ public sealed class CollectorServer : IAsyncDisposable
 
             return problems.Count == 0 ? null : string.Join("; ", problems);
         }
+    }
+
+    /// <summary>Runs the retention rules when <see cref="Retention.RetentionOptions.Interval"/> has passed since the last pass.</summary>
+    private void ApplyRetentionWhenDue()
+    {
+        if (_retention is null || !Every(ref _lastRetention, _options.Retention.Interval))
+        {
+            return;
+        }
+
+        Step("retention", () =>
+        {
+            Retention.RetentionResult result = _retention.Apply();
+            if (result.FilesByAge + result.FilesForSpace > 0)
+            {
+                _options.Logger.LogInformation(
+                    "retention deleted {ByAge} file(s) past their age and {ForSpace} for free space ({Bytes} bytes)", result.FilesByAge, result.FilesForSpace, result.Bytes);
+            }
+
+            if (!result.WatermarkMet && !_watermarkMissed)
+            {
+                _options.Logger.LogWarning("the disk stays below the free-space watermark of {Watermark} bytes with nothing left that retention may delete", _retention.Watermark());
+            }
+
+            _watermarkMissed = !result.WatermarkMet;
+        });
     }
 
     private void CloseIdlePartitions()

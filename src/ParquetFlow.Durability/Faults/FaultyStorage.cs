@@ -228,6 +228,13 @@ public sealed class FaultyStorage : Storage
         }
     }
 
+    /// <summary>When set, what <see cref="AvailableBytes"/> reports for a directory (a test's nearly full disk); otherwise the inner storage's answer.</summary>
+    public Func<string, long>? Available { get; set; }
+
+    public override long AvailableBytes(string directory) => Available is { } available ? available(directory) : _inner.AvailableBytes(directory);
+
+    public override long TotalBytes(string directory) => _inner.TotalBytes(directory);
+
     public override void Delete(string path)
     {
         string full = Path.GetFullPath(path);

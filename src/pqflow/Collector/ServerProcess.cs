@@ -24,14 +24,14 @@ internal sealed class ServerProcess : IAsyncDisposable
     /// <summary>The collector's listening port.</summary>
     public int Port { get; }
 
-    /// <summary>Starts <c>pqflow serve --data <paramref name="directory"/></c> and returns once it listens.</summary>
-    public static async Task<ServerProcess> StartAsync(string directory, CancellationToken token)
+    /// <summary>Starts <c>pqflow serve --data <paramref name="directory"/></c> (with <paramref name="options"/>) and returns once it listens.</summary>
+    public static async Task<ServerProcess> StartAsync(string directory, CancellationToken token, params string[] options)
     {
         int port = FreePort();
         int metricsPort = FreePort();
         ProcessStartInfo start = SelfProcess.StartInfo(
-            "serve", "--port", port.ToString(CultureInfo.InvariantCulture), "--data", directory, "--status-seconds", "3600",
-            "--metrics-port", metricsPort.ToString(CultureInfo.InvariantCulture));
+            ["serve", "--port", port.ToString(CultureInfo.InvariantCulture), "--data", directory, "--status-seconds", "3600",
+            "--metrics-port", metricsPort.ToString(CultureInfo.InvariantCulture), .. options]);
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start pqflow serve");
         var server = new ServerProcess(process, port, metricsPort);
         process.OutputDataReceived += (_, e) =>

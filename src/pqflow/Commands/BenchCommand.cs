@@ -118,7 +118,8 @@ internal static class BenchCommand
 
     private static async Task<int> IdleAsync(string directory, int count, CancellationToken token)
     {
-        await using ServerProcess server = await ServerProcess.StartAsync(directory, token);
+        // The server's connection limit (1,024 by default) would refuse most of them: the bench raises it to the count.
+        await using ServerProcess server = await ServerProcess.StartAsync(directory, token, "--max-connections", (count + 16).ToString(CultureInfo.InvariantCulture));
         long baseline = server.ResidentKb();
         var sockets = new List<Socket>(count);
         try

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using ParquetFlow.Collector.RawLog;
+using ParquetFlow.Collector.Retention;
 using ParquetFlow.Collector.Server;
 
 namespace ParquetFlow.Cli.Commands;
@@ -35,9 +36,11 @@ internal static class ServeCommand
         var maxAge = new Option<double>("--max-timestamp-age") { Description = "Seconds a frame's timestamp may lie before its receive time before it is out of the window", DefaultValueFactory = _ => 7 * 86400 };
         var maxLead = new Option<double>("--max-timestamp-lead") { Description = "Seconds a frame's timestamp may lie after its receive time before it is out of the window", DefaultValueFactory = _ => 3600 };
         var outOfWindow = new Option<OutOfWindowPolicy>("--out-of-window") { Description = "A frame outside the timestamp window: PartitionByReceiveTime (kept, under the receive date) or Refuse (dropped, counted)", DefaultValueFactory = _ => OutOfWindowPolicy.PartitionByReceiveTime };
+        var retentionDays = new Option<double?>("--retention-days") { Description = "Delete finished raw-log and Parquet files whose last write is older than this many days (default: keep)" };
+        var retentionFree = new Option<string?>("--retention-min-free") { Description = "While less is free on the data disk, delete the oldest finished raw-log and Parquet files: bytes (512M, 2G) or a share of the disk (10%); default: off" };
         var grace = new Option<double>("--shutdown-grace") { Description = "Seconds open connections get to finish at shutdown before they are closed; the raw log and image.bin are saved after", DefaultValueFactory = _ => 10 };
         var command = new Command("serve", "Collect rack/controller packets: raw log, live register images, queries; stops cleanly on SIGINT/SIGTERM.");
-        foreach (Option option in new Option[] { port, framing, extra, data, status, timeout, partitionIdle, metrics, maxConnections, idle, replyTimeout, maxSources, sources, maxAge, maxLead, outOfWindow, grace })
+        foreach (Option option in new Option[] { port, framing, extra, data, status, timeout, partitionIdle, metrics, maxConnections, idle, replyTimeout, maxSources, sources, maxAge, maxLead, outOfWindow, grace, retentionDays, retentionFree })
         {
             command.Options.Add(option);
         }
@@ -61,6 +64,24 @@ internal static class ServeCommand
             {
                 Console.Error.WriteLine("pqflow serve: --max-connections and --max-sources must be at least 1, --shutdown-grace at least 0");
                 return 2;
+            }
+
+            if (parse.GetValue(retentionDays) is { } days && !(days > 0 && days * 86400 <= MaxSeconds))
+            {
+                Console.Error.WriteLine("pqflow serve: --retention-days must be a positive number of days");
+                return 2;
+            }
+
+            var retention = new RetentionOptions { MaxAge = parse.GetValue(retentionDays) is { } d ? TimeSpan.FromDays(d) : null };
+            if (parse.GetValue(retentionFree) is { } free)
+            {
+                if (!TryParseFree(free, out long bytes, out double fraction))
+                {
+                    Console.Error.WriteLine($"pqflow serve: --retention-min-free {free}: expected bytes (e.g. 536870912, 512M, 2G) or a share of the disk (e.g. 10%)");
+                    return 2;
+                }
+
+                retention = retention with { MinFreeBytes = bytes, MinFreeFraction = fraction };
             }
 
             List<SourceRange>? allowed = null;
@@ -114,6 +135,7 @@ internal static class ServeCommand
                 MaxTimestampLead = TimeSpan.FromSeconds(parse.GetValue(maxLead)),
                 OutOfWindow = parse.GetValue(outOfWindow),
                 ShutdownGrace = TimeSpan.FromSeconds(parse.GetValue(grace)),
+                Retention = retention,
                 Logger = logging.CreateLogger("collector"),
             });
             for (int i = 0; i < listeners.Count; i++)
@@ -149,6 +171,29 @@ internal static class ServeCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Parses <c>10%</c> (a fraction of the disk) or a byte count with an optional K, M, G or T suffix (powers of 1,024).</summary>
+    private static bool TryParseFree(string text, out long bytes, out double fraction)
+    {
+        bytes = 0;
+        fraction = 0;
+        string t = text.Trim();
+        if (t.EndsWith('%'))
+        {
+            return double.TryParse(t[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out double percent) && percent > 0 && percent < 100
+                && (fraction = percent / 100) > 0;
+        }
+
+        int shift = t.Length > 0 ? char.ToUpperInvariant(t[^1]) switch { 'K' => 10, 'M' => 20, 'G' => 30, 'T' => 40, _ => 0 } : 0;
+        string number = shift > 0 ? t[..^1] : t;
+        if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(value > 0) || value * Math.Pow(2, shift) >= long.MaxValue)
+        {
+            return false;
+        }
+
+        bytes = (long)(value * Math.Pow(2, shift));
+        return bytes > 0;
     }
 
     private static string Status(CollectorServer server)

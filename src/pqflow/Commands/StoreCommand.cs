@@ -304,7 +304,7 @@ internal static class StoreCommand
         var dir = DirOption(required: true);
         var host = new Option<string>("--host") { Description = "MQTT broker host", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "MQTT broker port", DefaultValueFactory = _ => 1883 };
-        var gateway = new Option<string>("--gateway") { Description = "Gateway id (topic and idempotency key)", DefaultValueFactory = _ => Environment.MachineName };
+        var gateway = new Option<string?>("--gateway") { Description = "Gateway id (topics, idempotency keys, MQTT client id); default: generated once and kept in DIR/gateway-id" };
         var batch = new Option<int>("--batch") { Description = "Records per batch", DefaultValueFactory = _ => 1024 };
         var timeout = new Option<double>("--timeout") { Description = "Give up after this many seconds", DefaultValueFactory = _ => 60 };
         var command = new Command("upload", "Upload every unsent record over MQTT QoS 1, erasing each batch on its PUBACK, then exit.");
@@ -319,13 +319,19 @@ internal static class StoreCommand
             {
                 return 1;
             }
+            if (r.GetValue(gateway) is { } given && !GatewayIdentity.IsValid(given, out string? invalid))
+            {
+                Console.Error.WriteLine($"pqflow store upload: --gateway: {invalid}");
+                return 2;
+            }
             using var uploader = new MqttUploader(store, new UploaderOptions
             {
                 Host = r.GetValue(host)!,
                 Port = r.GetValue(port),
-                GatewayId = r.GetValue(gateway)!,
+                GatewayId = r.GetValue(gateway),
                 BatchRecords = Math.Max(1, r.GetValue(batch)),
             });
+            Console.WriteLine($"gateway id {uploader.GatewayId}" + (r.GetValue(gateway) is null ? $" (kept in {Path.Combine(store.Options.Directory!, GatewayIdentity.FileName)})" : ""));
             using var cts = new CancellationTokenSource();
             Task run = uploader.RunAsync(cts.Token);
             var clock = Stopwatch.StartNew();
@@ -354,6 +360,10 @@ internal static class StoreCommand
             UploaderStats u = uploader.Stats;
             bool flushed = store.FlushForShutdown(TimeSpan.FromSeconds(10)); // persist the erased cursors
             Console.WriteLine($"uploaded {u.RecordsAcknowledged} records in {u.BatchesAcknowledged} acknowledged batches ({u.PublishFailures} failed attempts) in {clock.Elapsed.TotalSeconds:F1} s");
+            if (u.Refusals.Count > 0)
+            {
+                Console.WriteLine("refused by the broker (kept, to be sent again): " + string.Join(", ", u.Refusals.Select(r => $"{r.Value} x PUBACK {r.Key}")));
+            }
             long remaining = 0;
             foreach (Sensor s in store.Sensors)
             {
@@ -362,7 +372,8 @@ internal static class StoreCommand
             var reasons = new List<string>();
             if (remaining > 0)
             {
-                reasons.Add($"{remaining} records not acknowledged within {limit.TotalSeconds:F0} s");
+                reasons.Add($"{remaining} records not acknowledged within {limit.TotalSeconds:F0} s"
+                    + (u.Refusals.Count > 0 ? $" (the broker refused: {string.Join(", ", u.Refusals.Keys)}; is a subscriber or a persistent session there?)" : ""));
             }
             if (!flushed)
             {
