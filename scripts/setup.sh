@@ -11,6 +11,8 @@ packages=(python3 python3-numpy mosquitto mosquitto-clients gcc)
 packages+=(clang qemu-user-static gcc-aarch64-linux-gnu g++-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
     gcc-arm-linux-gnueabihf g++-arm-linux-gnueabihf libc6-dev-armhf-cross systemd)
 packages+=(libc6:arm64 libstdc++6:arm64 libssl3:arm64)
+# The web view's browser test (tests/ParquetFlow.Web.Tests) drives a real headless Chromium through chromedriver.
+packages+=(chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -22,6 +22,8 @@ exclude=(
     -method- ParquetFlow.Sink.Tests.RingTests.Mpsc_ring_delivers_every_producers_records_in_its_order
     -method- ParquetFlow.Sink.Tests.RecoveryTests.Recovers_every_whole_row_group_after_truncation_at_every_offset
     -class- ParquetFlow.Ipc.Tests.ShmCommandTests
+    # Decides a client is stuck once frames stop for 300 ms: timing that emulation cannot keep (x64 runs it).
+    -method- ParquetFlow.Collector.Tests.BoundsTests.Shutdown_ends_within_its_grace_period_whatever_clients_do_and_still_saves_what_was_accepted
 )
 
 results="$root/artifacts/test-results/arm64"

@@ -1,4 +1,7 @@
 // Store and forward: unsent records -> pending batch -> MQTT QoS 1 publish -> PUBACK -> erase-all-pending.
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using MQTTnet;
 using MQTTnet.Exceptions;
@@ -27,6 +30,9 @@ public sealed class MqttUploader : IDisposable
     private long _failures;
     private long _reconnects;
     private readonly long[] _refusals = new long[256]; // by PUBACK reason code
+    private readonly X509Certificate2Collection? _trust;
+    private readonly X509Certificate2? _clientCertificate;
+    private string? _lastError;
 
     public MqttUploader(SensorStorage store, UploaderOptions options)
     {
@@ -38,6 +44,33 @@ public sealed class MqttUploader : IDisposable
         }
         _store = store;
         _options = options;
+        if (!options.UsesTls && !options.AllowPlaintext && !IsLoopback(options.Host))
+        {
+            throw new ArgumentException(
+                $"plaintext MQTT to {options.Host} is refused: anything answering there could acknowledge batches and make the store erase them; use TLS (a CA file) or allow plaintext explicitly",
+                nameof(options));
+        }
+
+        if ((options.ClientCertificateFile is null) != (options.ClientKeyFile is null) || (options.Password is not null && options.Username is null))
+        {
+            throw new ArgumentException("a client certificate needs its key (and a key its certificate), and a password needs a user name", nameof(options));
+        }
+
+        if (options.CaFile is { } caFile)
+        {
+            _trust = [];
+            _trust.ImportFromPemFile(caFile);
+            if (_trust.Count == 0)
+            {
+                throw new ArgumentException($"{caFile} holds no PEM certificate", nameof(options));
+            }
+        }
+
+        if (options.ClientCertificateFile is { } certificate)
+        {
+            _clientCertificate = X509Certificate2.CreateFromPemFile(certificate, options.ClientKeyFile);
+        }
+
         if (options.GatewayId is { } given)
         {
             GatewayId = GatewayIdentity.IsValid(given, out string? error) ? given : throw new ArgumentException(error, nameof(options));
@@ -59,6 +92,7 @@ public sealed class MqttUploader : IDisposable
         Interlocked.Read(ref _failures), Interlocked.Read(ref _reconnects), _client.IsConnected)
     {
         Refusals = Refused(),
+        LastError = Volatile.Read(ref _lastError),
     };
 
     private Dictionary<string, long> Refused()
@@ -100,6 +134,7 @@ public sealed class MqttUploader : IDisposable
                 or System.Net.Sockets.SocketException or InvalidOperationException or PublishRefusedException)
             {
                 Interlocked.Increment(ref _failures);
+                Volatile.Write(ref _lastError, e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message);
                 TimeSpan wait = backoff + TimeSpan.FromMilliseconds(_jitter.Next(0, (int)Math.Max(1, backoff.TotalMilliseconds / 4)));
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
                 try
@@ -158,12 +193,17 @@ public sealed class MqttUploader : IDisposable
                 _inFlight[sensor] = batch;
             }
             worked = true;
-            MqttApplicationMessage message = new MqttApplicationMessageBuilder()
+            MqttApplicationMessageBuilder builder = new MqttApplicationMessageBuilder()
                 .WithTopic(UploadPayload.Topic(_options.TopicPrefix, GatewayId, sensor.Source, sensor.SensorId))
                 .WithPayload(batch.Body)
-                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-                .WithUserProperty("idempotency-key", new ReadOnlyMemory<byte>(Encoding.UTF8.GetBytes(batch.Payload.IdempotencyKey)))
-                .Build();
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+            if (_options.Protocol == MqttProtocol.V500)
+            {
+                // MQTT 3.1.1 has no user properties; the key is in the payload either way (gateway, source, sensor, first index).
+                builder = builder.WithUserProperty("idempotency-key", new ReadOnlyMemory<byte>(Encoding.UTF8.GetBytes(batch.Payload.IdempotencyKey)));
+            }
+
+            MqttApplicationMessage message = builder.Build();
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_options.PublishTimeout);
             MqttClientPublishResult result = await _client.PublishAsync(message, timeout.Token).ConfigureAwait(false);
@@ -189,16 +229,73 @@ public sealed class MqttUploader : IDisposable
         {
             return;
         }
-        MqttClientOptions options = new MqttClientOptionsBuilder()
+        MqttClientOptionsBuilder builder = new MqttClientOptionsBuilder()
             .WithTcpServer(_options.Host, _options.Port)
             .WithClientId($"pqflow-uploader-{GatewayId}")
-            .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
+            .WithProtocolVersion(_options.Protocol == MqttProtocol.V311 ? MQTTnet.Formatter.MqttProtocolVersion.V311 : MQTTnet.Formatter.MqttProtocolVersion.V500)
             .WithCleanStart(true)
-            .WithTimeout(TimeSpan.FromSeconds(5))
-            .Build();
-        await _client.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+            .WithTimeout(TimeSpan.FromSeconds(5));
+        if (_options.Username is { } user)
+        {
+            builder = builder.WithCredentials(user, _options.Password);
+        }
+
+        if (_options.UsesTls)
+        {
+            builder = builder.WithTlsOptions(tls =>
+            {
+                tls.UseTls()
+                    .WithSslProtocols(System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13)
+                    .WithCertificateValidationHandler(e => ValidateBroker(e.Certificate, e.SslPolicyErrors));
+                if (_clientCertificate is not null)
+                {
+                    tls.WithClientCertificates([_clientCertificate]);
+                }
+            });
+        }
+
+        MqttClientOptions options = builder.Build();
+        MqttClientConnectResult connected = await _client.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+        if (connected.ResultCode != MqttClientConnectResultCode.Success)
+        {
+            // MQTTnet can return a refused CONNACK without throwing; the next publish would then only say "not connected".
+            throw new MqttCommunicationException(
+                $"the broker refused the connection: {connected.ResultCode}{(string.IsNullOrEmpty(connected.ReasonString) ? "" : $" ({connected.ReasonString})")}");
+        }
+
         Interlocked.Increment(ref _reconnects);
     }
 
-    public void Dispose() => _client.Dispose();
+    /// <summary>
+    /// The broker's certificate must name the host and chain to <see cref="UploaderOptions.CaFile"/>'s CA (or, without
+    /// one, to the system's roots): a broker with another certificate gets no batch, so it can acknowledge none.
+    /// </summary>
+    private bool ValidateBroker(X509Certificate? certificate, SslPolicyErrors errors)
+    {
+        if (certificate is null || (errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0)
+        {
+            return false;
+        }
+
+        if (_trust is null)
+        {
+            return errors == SslPolicyErrors.None;
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(_trust);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using X509Certificate2 server = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        return chain.Build(server);
+    }
+
+    private static bool IsLoopback(string host) =>
+        string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(host, out IPAddress? address) && IPAddress.IsLoopback(address));
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _clientCertificate?.Dispose();
+    }
 }

@@ -16,6 +16,36 @@ public sealed record UploaderOptions
 
     public string TopicPrefix { get; init; } = "pqflow";
 
+    /// <summary>MQTT 5 (reason codes on PUBACK) or 3.1.1, which many brokers and cloud IoT hubs speak only.</summary>
+    public MqttProtocol Protocol { get; init; } = MqttProtocol.V500;
+
+    /// <summary>TLS with the system's trust store (implied by <see cref="CaFile"/>).</summary>
+    public bool Tls { get; init; }
+
+    /// <summary>PEM file of the CA(s) the broker's certificate must chain to (instead of the system's); turns TLS on.</summary>
+    public string? CaFile { get; init; }
+
+    /// <summary>PEM client certificate (with <see cref="ClientKeyFile"/>) for brokers that authenticate gateways by certificate.</summary>
+    public string? ClientCertificateFile { get; init; }
+
+    /// <summary>PEM private key of <see cref="ClientCertificateFile"/>.</summary>
+    public string? ClientKeyFile { get; init; }
+
+    /// <summary>MQTT user name (with <see cref="Password"/>).</summary>
+    public string? Username { get; init; }
+
+    /// <summary>MQTT password.</summary>
+    public string? Password { get; init; }
+
+    /// <summary>
+    /// Plaintext MQTT to a host that is not loopback is refused unless this is set: without TLS, anything that can
+    /// answer on the broker's address can acknowledge batches and make the gateway erase them.
+    /// </summary>
+    public bool AllowPlaintext { get; init; }
+
+    /// <summary>Whether the connection uses TLS.</summary>
+    public bool UsesTls => Tls || CaFile is not null;
+
     /// <summary>Most records per published batch.</summary>
     public int BatchRecords { get; init; } = 1024;
 

@@ -21,9 +21,13 @@ internal sealed class RecordingSubscriber : IDisposable
     private readonly string _clientId = "sub-" + Guid.NewGuid().ToString("N");
     private Task? _keeper;
 
-    public RecordingSubscriber(int port)
+    private readonly string? _caFile;
+
+    /// <summary>A subscriber on <paramref name="port"/>; with <paramref name="caFile"/>, over TLS as user gateway (scripts/mosquitto.sh start-tls).</summary>
+    public RecordingSubscriber(int port, string? caFile = null)
     {
         _port = port;
+        _caFile = caFile;
         _client.ApplicationMessageReceivedAsync += e =>
         {
             try
@@ -114,13 +118,20 @@ internal sealed class RecordingSubscriber : IDisposable
 
     private async Task ConnectAsync()
     {
-        MqttClientOptions options = new MqttClientOptionsBuilder()
+        MqttClientOptionsBuilder builder = new MqttClientOptionsBuilder()
             .WithTcpServer("127.0.0.1", _port)
             .WithClientId(_clientId)
             .WithProtocolVersion(MQTTnet.Formatter.MqttProtocolVersion.V500)
             .WithCleanStart(false)
-            .WithSessionExpiryInterval(3600)
-            .Build();
+            .WithSessionExpiryInterval(3600);
+        if (_caFile is not null)
+        {
+            var trust = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+            trust.ImportFromPemFile(_caFile);
+            builder = builder.WithCredentials("gateway", "secret").WithTlsOptions(o => o.UseTls().WithTrustChain(trust));
+        }
+
+        MqttClientOptions options = builder.Build();
         MqttClientConnectResult result = await _client.ConnectAsync(options).ConfigureAwait(false);
         if (!result.IsSessionPresent)
         {

@@ -9,7 +9,7 @@ pqflow=src/pqflow/bin/Release/net10.0/pqflow.dll
 [ -f "$pqflow" ] || { echo "build the solution first ($pqflow missing)" >&2; exit 1; }
 [ -x /usr/sbin/mosquitto ] || { echo "mosquitto not installed: scripts/setup.sh" >&2; exit 77; }
 work=$(mktemp -d)
-trap 'scripts/mosquitto.sh stop "$work/broker" >/dev/null 2>&1 || true; kill "${sub:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'scripts/mosquitto.sh stop "$work/broker" >/dev/null 2>&1 || true; scripts/mosquitto.sh stop "$work/tls-broker" >/dev/null 2>&1 || true; kill "${sub:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 dotnet "$pqflow" store simulate --dir "$work/store" --sensors 30 --records 2500 --event-share 0 >"$work/simulate.txt"
 grep -q "wrote 75000 records to 30 sensors" "$work/simulate.txt" || { cat "$work/simulate.txt"; exit 1; }
@@ -48,4 +48,23 @@ grep -q "^refused by the broker (kept, to be sent again): [0-9]* x PUBACK 0x10 N
     || { echo "the refusal was not reported"; cat "$work/upload2.txt"; exit 1; }
 grep -q "is a subscriber or a persistent session there" "$work/upload2.err" || { cat "$work/upload2.err"; exit 1; }
 dotnet "$pqflow" store stats --dir "$work/store2" | grep -q "records retained 300," || { echo "records were erased without delivery"; dotnet "$pqflow" store stats --dir "$work/store2" | tail -n 1; exit 1; }
+
+# Over TLS with a password: a broker whose certificate chains to --ca-file gets everything; plaintext to a host that is
+# not loopback is refused before anything is sent.
+tls_port=$(scripts/mosquitto.sh start-tls "$work/tls-broker")
+printf 'secret\n' > "$work/password"
+mosquitto_sub -p "$tls_port" -h 127.0.0.1 --cafile "$work/tls-broker/tls/ca.pem" -u gateway -P secret -t 'pqflow/#' -q 1 -v >"$work/tls-messages.txt" &
+sub=$!
+for _ in $(seq 1 100); do
+    mosquitto_pub -p "$tls_port" -h 127.0.0.1 --cafile "$work/tls-broker/tls/ca.pem" -u gateway -P secret -t pqflow/probe -m probe -q 1
+    grep -q '^pqflow/probe' "$work/tls-messages.txt" 2>/dev/null && break
+    sleep 0.1
+done
+dotnet "$pqflow" store upload --dir "$work/store2" --port "$tls_port" --ca-file "$work/tls-broker/tls/ca.pem" --username gateway \
+    --password-file "$work/password" --timeout 30 >"$work/upload3.txt" || { cat "$work/upload3.txt"; exit 1; }
+grep -q "^uploaded 300 records in " "$work/upload3.txt" || { cat "$work/upload3.txt"; exit 1; }
+kill "$sub"; wait "$sub" 2>/dev/null || true; sub=""
+scripts/mosquitto.sh stop "$work/tls-broker"
+rc=0; dotnet "$pqflow" store upload --dir "$work/store2" --host 192.0.2.10 --timeout 1 >/dev/null 2>"$work/plain.err" || rc=$?
+[ $rc -eq 2 ] && grep -q "plaintext MQTT to 192.0.2.10 is refused" "$work/plain.err" || { echo "plaintext to a remote host: exit $rc"; cat "$work/plain.err"; exit 1; }
 echo "sensorstore_cli: ok"

@@ -183,6 +183,9 @@ public sealed class CollectorServer : IAsyncDisposable
     /// <summary>Counters.</summary>
     public CollectorMetrics Metrics { get; } = new();
 
+    /// <summary>Per-source activity since start (last seen, rates, gaps), for the operators' view.</summary>
+    public SourceActivity Activity { get; } = new();
+
     /// <summary>The bound end points, in listener order (port 0 in the options becomes the real port here).</summary>
     public IReadOnlyList<IPEndPoint> EndPoints => [.. _listeners.Select(l => (IPEndPoint)l.Socket.LocalEndPoint!)];
 
@@ -547,6 +550,7 @@ public sealed class CollectorServer : IAsyncDisposable
         {
             _rawLog.Append(bytes, framing, now, byReceiveTime);
             Images.Apply(packet);
+            Activity.Record(packet, now);
             _parquet?.Write(packet, byReceiveTime ? now : packet.TimestampUs);
         }
 

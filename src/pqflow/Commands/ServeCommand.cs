@@ -27,6 +27,7 @@ internal static class ServeCommand
         var status = new Option<double>("--status-seconds") { Description = "Seconds between status lines", DefaultValueFactory = _ => 5 };
         var timeout = new Option<double>("--frame-timeout") { Description = "Seconds a client may take to finish a frame it began", DefaultValueFactory = _ => 10 };
         var partitionIdle = new Option<double>("--partition-idle") { Description = "Seconds after which a Parquet partition nobody writes to gets its file completed", DefaultValueFactory = _ => 300 };
+        var http = new Option<string?>("--http") { Description = "Serve the web view (sources, live registers, /metrics, /healthz) at [ADDR:]PORT, loopback unless an address is given; port 0 picks a free one" };
         var metrics = new Option<int?>("--metrics-port") { Description = "Serve Prometheus metrics at http://127.0.0.1:PORT/metrics" };
         var maxConnections = new Option<int>("--max-connections") { Description = "Connections open at once; one past it is closed as soon as it is accepted", DefaultValueFactory = _ => 1024 };
         var idle = new Option<double>("--idle-timeout") { Description = "Seconds a connection may send nothing before it is closed", DefaultValueFactory = _ => 300 };
@@ -40,7 +41,7 @@ internal static class ServeCommand
         var retentionFree = new Option<string?>("--retention-min-free") { Description = "While less is free on the data disk, delete the oldest finished raw-log and Parquet files: bytes (512M, 2G) or a share of the disk (10%); default: off" };
         var grace = new Option<double>("--shutdown-grace") { Description = "Seconds open connections get to finish at shutdown before they are closed; the raw log and image.bin are saved after", DefaultValueFactory = _ => 10 };
         var command = new Command("serve", "Collect rack/controller packets: raw log, live register images, queries; stops cleanly on SIGINT/SIGTERM.");
-        foreach (Option option in new Option[] { port, framing, extra, data, status, timeout, partitionIdle, metrics, maxConnections, idle, replyTimeout, maxSources, sources, maxAge, maxLead, outOfWindow, grace, retentionDays, retentionFree })
+        foreach (Option option in new Option[] { port, framing, extra, data, status, timeout, partitionIdle, http, metrics, maxConnections, idle, replyTimeout, maxSources, sources, maxAge, maxLead, outOfWindow, grace, retentionDays, retentionFree })
         {
             command.Options.Add(option);
         }
@@ -114,6 +115,13 @@ internal static class ServeCommand
                 listeners.Add(listener!);
             }
 
+            System.Net.IPEndPoint? httpEndPoint = null;
+            if (parse.GetValue(http) is { } httpSpec && !ParquetFlow.Web.WebView.TryParseEndPoint(httpSpec, out httpEndPoint, out string? httpError))
+            {
+                Console.Error.WriteLine($"pqflow serve: --http {httpError}");
+                return 2;
+            }
+
             // Diagnostics go to stderr; stdout carries the listening lines and the status.
             using ILoggerFactory logging = LoggerFactory.Create(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).AddSimpleConsole(o => o.SingleLine = true));
             var stop = new TaskCompletionSource();
@@ -143,6 +151,23 @@ internal static class ServeCommand
                 Console.WriteLine($"listening on {server.EndPoints[i]} ({listeners[i].Framing.ToString().ToLowerInvariant()} framing), data in {Path.GetFullPath(parse.GetValue(data)!)}");
             }
 
+            ParquetFlow.Web.WebView? web = null;
+            if (httpEndPoint is not null)
+            {
+                try
+                {
+                    web = await ParquetFlow.Web.WebView.StartAsync(server, httpEndPoint, logging);
+                }
+                catch (IOException e)
+                {
+                    Console.Error.WriteLine($"pqflow serve: --http {httpEndPoint}: {e.Message}");
+                    await server.DisposeAsync();
+                    return 1;
+                }
+
+                Console.WriteLine($"listening on {web.Address} (web view, /metrics, /healthz)");
+            }
+
             if (server.MetricsEndPoint is { } endpoint)
             {
                 Console.WriteLine($"metrics at http://{endpoint}/metrics");
@@ -160,6 +185,11 @@ internal static class ServeCommand
             }
 
             Console.Error.WriteLine("stopping: no new connections; finishing open ones, fsyncing the raw log, writing image.bin");
+            if (web is not null)
+            {
+                await web.DisposeAsync();
+            }
+
             await server.DisposeAsync();
             Console.WriteLine("stopped: " + Status(server));
             if (server.NotStored is { } problem)

@@ -307,8 +307,16 @@ internal static class StoreCommand
         var gateway = new Option<string?>("--gateway") { Description = "Gateway id (topics, idempotency keys, MQTT client id); default: generated once and kept in DIR/gateway-id" };
         var batch = new Option<int>("--batch") { Description = "Records per batch", DefaultValueFactory = _ => 1024 };
         var timeout = new Option<double>("--timeout") { Description = "Give up after this many seconds", DefaultValueFactory = _ => 60 };
+        var mqtt = new Option<string>("--mqtt") { Description = "MQTT version: 5 or 3.1.1", DefaultValueFactory = _ => "5" };
+        var tls = new Option<bool>("--tls") { Description = "TLS, trusting the system's CAs (implied by --ca-file)" };
+        var caFile = new Option<string?>("--ca-file") { Description = "PEM CA the broker's certificate must chain to (TLS on)" };
+        var cert = new Option<string?>("--cert") { Description = "PEM client certificate (with --key)" };
+        var key = new Option<string?>("--key") { Description = "PEM key of --cert" };
+        var user = new Option<string?>("--username") { Description = "MQTT user name" };
+        var passwordFile = new Option<string?>("--password-file") { Description = "File whose first line is the MQTT password (kept off the command line)" };
+        var plaintext = new Option<bool>("--allow-plaintext") { Description = "Allow plaintext MQTT to a host that is not loopback (anything answering there could acknowledge batches)" };
         var command = new Command("upload", "Upload every unsent record over MQTT QoS 1, erasing each batch on its PUBACK, then exit.");
-        foreach (Option o in new Option[] { dir, host, port, gateway, batch, timeout })
+        foreach (Option o in new Option[] { dir, host, port, gateway, batch, timeout, mqtt, tls, caFile, cert, key, user, passwordFile, plaintext })
         {
             command.Options.Add(o);
         }
@@ -324,13 +332,38 @@ internal static class StoreCommand
                 Console.Error.WriteLine($"pqflow store upload: --gateway: {invalid}");
                 return 2;
             }
-            using var uploader = new MqttUploader(store, new UploaderOptions
+            MqttProtocol? protocol = r.GetValue(mqtt) switch { "5" or "5.0" => MqttProtocol.V500, "3.1.1" or "3" => MqttProtocol.V311, _ => null };
+            if (protocol is null)
             {
-                Host = r.GetValue(host)!,
-                Port = r.GetValue(port),
-                GatewayId = r.GetValue(gateway),
-                BatchRecords = Math.Max(1, r.GetValue(batch)),
-            });
+                Console.Error.WriteLine($"pqflow store upload: --mqtt {r.GetValue(mqtt)}: expected 5 or 3.1.1");
+                return 2;
+            }
+            string? password = r.GetValue(passwordFile) is { } file ? File.ReadLines(file).FirstOrDefault() ?? "" : null;
+            MqttUploader uploader;
+            try
+            {
+                uploader = new MqttUploader(store, new UploaderOptions
+                {
+                    Host = r.GetValue(host)!,
+                    Port = r.GetValue(port),
+                    GatewayId = r.GetValue(gateway),
+                    BatchRecords = Math.Max(1, r.GetValue(batch)),
+                    Protocol = protocol.Value,
+                    Tls = r.GetValue(tls),
+                    CaFile = r.GetValue(caFile),
+                    ClientCertificateFile = r.GetValue(cert),
+                    ClientKeyFile = r.GetValue(key),
+                    Username = r.GetValue(user),
+                    Password = password,
+                    AllowPlaintext = r.GetValue(plaintext),
+                });
+            }
+            catch (Exception e) when (e is ArgumentException or System.Security.Cryptography.CryptographicException)
+            {
+                Console.Error.WriteLine($"pqflow store upload: {e.Message}");
+                return 2;
+            }
+            using MqttUploader owned = uploader;
             Console.WriteLine($"gateway id {uploader.GatewayId}" + (r.GetValue(gateway) is null ? $" (kept in {Path.Combine(store.Options.Directory!, GatewayIdentity.FileName)})" : ""));
             using var cts = new CancellationTokenSource();
             Task run = uploader.RunAsync(cts.Token);
@@ -373,6 +406,7 @@ internal static class StoreCommand
             if (remaining > 0)
             {
                 reasons.Add($"{remaining} records not acknowledged within {limit.TotalSeconds:F0} s"
+                    + (u.LastError is { } lastError ? $" (last error: {lastError})" : "")
                     + (u.Refusals.Count > 0 ? $" (the broker refused: {string.Join(", ", u.Refusals.Keys)}; is a subscriber or a persistent session there?)" : ""));
             }
             if (!flushed)
