@@ -8,7 +8,8 @@ namespace ParquetFlow.Collector;
 /// <summary>What a replay went through.</summary>
 /// <param name="Frames">Frames replayed.</param>
 /// <param name="Registers">Register values in the DIFF and FULL frames among them.</param>
-public readonly record struct ReplayResult(long Frames, long Registers);
+/// <param name="End">Just past the last record replayed (the position an image of the replay covers); null when there was none.</param>
+public readonly record struct ReplayResult(long Frames, long Registers, RawLogPosition? End = null);
 
 /// <summary>
 /// Rebuilds register images and/or the Parquet dataset from a raw log, frame by frame in the order the collector
@@ -20,6 +21,10 @@ public static class Replay
     /// <summary>Applies every intact record under <paramref name="rawDirectory"/> to <paramref name="images"/>; returns the frames applied.</summary>
     public static long Images(string rawDirectory, RegisterImages images, RawLogReader reader) => Run(rawDirectory, reader, images, null).Frames;
 
+    /// <summary>Applies the intact records after <paramref name="after"/> (what an <c>image.bin</c> already covers) to <paramref name="images"/>; returns the frames applied.</summary>
+    public static long Images(string rawDirectory, RegisterImages images, RawLogReader reader, RawLogPosition after) =>
+        Run(reader.Read(rawDirectory, after), images, null).Frames;
+
     /// <summary>
     /// Replays every intact record under <paramref name="rawDirectory"/> into <paramref name="images"/> and/or
     /// <paramref name="parquet"/> (either may be null). Damaged records are skipped and reported in
@@ -28,11 +33,18 @@ public static class Replay
     public static ReplayResult Run(string rawDirectory, RawLogReader reader, RegisterImages? images, ParquetOutput? parquet)
     {
         ArgumentNullException.ThrowIfNull(reader);
+        return Run(reader.Read(rawDirectory), images, parquet);
+    }
+
+    private static ReplayResult Run(IEnumerable<RawLogRecord> records, RegisterImages? images, ParquetOutput? parquet)
+    {
         var packet = new RackPacket();
         long frames = 0;
         long registers = 0;
-        foreach (RawLogRecord record in reader.Read(rawDirectory))
+        RawLogPosition? end = null;
+        foreach (RawLogRecord record in records)
         {
+            end = new RawLogPosition(RawLogReader.SequenceOf(record.File), record.Offset + RawLogWriter.RecordHeaderSize + record.Frame.Length + 4);
             var buffer = new System.Buffers.ReadOnlySequence<byte>(record.Frame);
             FrameStatus status = record.Framing == FramingKind.Simple
                 ? SimpleFraming.TryRead(ref buffer, packet, out string? error)
@@ -57,6 +69,6 @@ public static class Replay
             }
         }
 
-        return new ReplayResult(frames, registers);
+        return new ReplayResult(frames, registers, end);
     }
 }

@@ -310,13 +310,24 @@ public sealed unsafe class MappedRing : IDisposable
         ulong read = ReadSeq;
         Volatile.Write(ref ReadSeq, read + 1);
         WriteMirrors();
-        if (FlushPolicy.Interval == 1)
+        try
         {
-            SyncFile();
+            if (FlushPolicy.Interval == 1)
+            {
+                SyncFile();
+            }
+            else
+            {
+                CountTowardsFlush();
+            }
         }
-        else
+        catch (IOException)
         {
-            CountTowardsFlush();
+            // The read throws, so its caller never took the record: it stays unread (in the mapping, hence in
+            // whatever reaches the disk), to come again, rather than vanish with a read nobody saw return.
+            Volatile.Write(ref ReadSeq, read);
+            WriteMirrors();
+            throw;
         }
     }
 

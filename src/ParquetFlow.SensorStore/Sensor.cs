@@ -315,6 +315,7 @@ public sealed unsafe class Sensor
         }
         lock (Gate)
         {
+            bool triedMeta = false;
             while (count < max)
             {
                 if (!LocateLocked(_pendingIndex, out Location loc))
@@ -325,7 +326,21 @@ public sealed unsafe class Sensor
                 {
                     break; // a gap: the next batch starts after it
                 }
-                int take = (int)Math.Min((ulong)(max - count), loc.End - loc.Start);
+                if (loc.Start >= _reservedTail)
+                {
+                    // Never hand out an index past the durable reservation (a power cut would give it out again): when
+                    // the meta that reserves it fails, these records wait in the store until a meta write succeeds.
+                    if (triedMeta || WriteMetaLocked() != StoreResult.Ok)
+                    {
+                        if (count == 0)
+                        {
+                            return StoreResult.IoError;
+                        }
+                        break;
+                    }
+                    triedMeta = true;
+                }
+                int take = (int)Math.Min(Math.Min((ulong)(max - count), loc.End - loc.Start), _reservedTail - loc.Start);
                 Span<byte> dest = destination.Slice(count * _recordSize, take * _recordSize);
                 if (loc.DiskIndex >= 0)
                 {
@@ -513,9 +528,10 @@ public sealed unsafe class Sensor
     {
         if (_next >= _writeLimit && WriteMetaLocked() != StoreResult.Ok)
         {
-            // The disk refuses the reservation: keep the data (losing it is worse) and retry a little later;
-            // the health flag is down and the manager retries every tick. Only a power cut before the disk
-            // recovers could then hand out an index twice.
+            // The disk refuses the reservation: keep the data (losing it is worse) and retry a little later; the
+            // health flag is down and the manager retries every tick. Records past the durable reservation are not
+            // handed to a consumer (ConsumeBatch stops at it) until a meta write makes it durable, so an index a power
+            // cut could give out again was never seen by anyone: no idempotency key is ever used twice.
             _writeLimit = _next + Math.Max(1, _store.Options.IndexReservation / 4);
         }
         Span<byte> tail = _pool.Sector(_tail);

@@ -187,22 +187,41 @@ public sealed class SensorStorage : IDisposable
     /// Sets the shutdown flag and runs manager passes until everything is on disk or the budget (default
     /// <see cref="SensorStoreOptions.ShutdownFlushBudget"/>) runs out. Returns <see cref="IsFlushedToDisk"/>.
     /// </summary>
+    /// <remarks>
+    /// A pass in which the disk failed is followed by a wait (10 ms, doubling up to 1 s, never past the budget) before
+    /// the next: a failing or full disk is retried for the whole budget without spinning a core on it.
+    /// </remarks>
     public bool FlushForShutdown(TimeSpan? budget = null)
     {
         SetShutdown(true);
         long start = Clock.GetTimestamp();
         TimeSpan limit = budget ?? Options.ShutdownFlushBudget;
+        TimeSpan backoff = TimeSpan.FromMilliseconds(10);
         do
         {
+            long failuresBefore = Interlocked.Read(ref _diskFailures);
             Tick();
             if (IsFlushedToDisk)
             {
                 return true;
             }
+
+            TimeSpan left = limit - Clock.GetElapsedTime(start);
+            if (Interlocked.Read(ref _diskFailures) != failuresBefore && left > TimeSpan.Zero)
+            {
+                ShutdownRetryWaits++;
+                using var wait = new ManualResetEventSlim(false);
+                using ITimer timer = Clock.CreateTimer(_ => wait.Set(), null, backoff < left ? backoff : left, Timeout.InfiniteTimeSpan);
+                wait.Wait();
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.TicksPerSecond));
+            }
         }
         while (Clock.GetElapsedTime(start) < limit);
         return IsFlushedToDisk;
     }
+
+    /// <summary>Waits <see cref="FlushForShutdown"/> made after a pass in which the disk failed (instead of retrying at once).</summary>
+    public long ShutdownRetryWaits { get; private set; }
 
     /// <summary>
     /// Moves every record held in RAM to disk now (sectors, then metas), without setting the shutdown flag.

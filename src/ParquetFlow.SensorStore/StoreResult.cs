@@ -9,7 +9,9 @@ public enum StoreResult
     /// <summary>Success (0).</summary>
     Ok = 0,
 
-    /// <summary>-EIO: a disk read or write failed; the data stays in RAM and is retried.</summary>
+    /// <summary>-EIO: a disk read or write failed; the data stays in RAM and is retried. From a consume: a read failed,
+    /// or the next records lie past the durable index reservation whose meta write failed; they are handed out once
+    /// the disk takes the meta.</summary>
     IoError = -5,
 
     /// <summary>-EAGAIN: nothing to do now, try later (for example: no unsent record to consume).</summary>

@@ -25,9 +25,19 @@ internal sealed class DurableParquetFile : IDisposable
     {
         TemporaryPath = temporaryPath;
         _storage = storage;
+        // A file that cannot be opened whole (a full disk, say) leaves nothing behind: no journal without its data
+        // file, no empty data file for start-up recovery to set aside. Nothing in them was durable yet.
         if (durable)
         {
-            _journal = RowGroupJournal.Create(JournalPath(temporaryPath), options.Compression, FooterTemplate(schema, options), storage);
+            try
+            {
+                _journal = RowGroupJournal.Create(JournalPath(temporaryPath), options.Compression, FooterTemplate(schema, options), storage);
+            }
+            catch
+            {
+                TryDelete(storage, JournalPath(temporaryPath));
+                throw;
+            }
         }
 
         try
@@ -37,6 +47,8 @@ internal sealed class DurableParquetFile : IDisposable
         catch
         {
             _journal?.Dispose();
+            TryDelete(storage, JournalPath(temporaryPath));
+            TryDelete(storage, temporaryPath);
             throw;
         }
 
@@ -54,10 +66,27 @@ internal sealed class DurableParquetFile : IDisposable
         {
             _file.Dispose();
             _journal?.Dispose();
+            TryDelete(storage, JournalPath(temporaryPath));
+            TryDelete(storage, temporaryPath);
             throw;
         }
 
         Opened = opened;
+    }
+
+    /// <summary>Deletes a file this instance created and gives up on it; a failure is left for start-up recovery.</summary>
+    internal static void TryDelete(Storage storage, string path)
+    {
+        try
+        {
+            storage.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
     }
 
     public string TemporaryPath { get; }

@@ -52,6 +52,7 @@ public sealed class LogSink : IDisposable
     private volatile bool _stopping;
     private volatile bool _stopped;
     private volatile int _paused;
+    private readonly List<(string Temporary, string Final, int Journaled)> _abandoned = []; // writer thread only
     private volatile int _pauseAcknowledged;
     private int _disposed;
 
@@ -239,10 +240,20 @@ public sealed class LogSink : IDisposable
     };
 
     /// <summary>
-    /// Recovers every <c>*.inprogress</c> file in <paramref name="directory"/> and renames it to its final name. A
-    /// leftover that cannot be recovered never stops a start: a damaged one is set aside under
-    /// <c>NAME.unrecoverable</c>, one the disk cannot read now is left for the next start; each is reported.
+    /// Recovers every <c>*.inprogress</c> file in <paramref name="directory"/> and renames it to its final name, as a
+    /// sink does at start; for owners of many sink directories (the collector's partitions) that must not wait for a
+    /// sink to open in each. A leftover that cannot be recovered never stops a start: a damaged one is set aside under
+    /// <c>NAME.unrecoverable</c>, one the disk cannot read now is left for the next start; each is reported in
+    /// <paramref name="problems"/>. Returns the final names of the files recovered. Never run it on a directory whose
+    /// sink is open.
     /// </summary>
+    public static IReadOnlyList<string> RecoverLeftovers(string directory, Storage? storage, out IReadOnlyList<string> problems)
+    {
+        (List<string> recovered, List<string> found) = RecoverDirectory(directory, storage ?? Storage.Default);
+        problems = found;
+        return recovered;
+    }
+
     private static (List<string> Recovered, List<string> Problems) RecoverDirectory(string directory, Storage storage)
     {
         var recovered = new List<string>();
@@ -390,6 +401,7 @@ public sealed class LogSink : IDisposable
                 {
                     WriteRowGroup();
                     CloseFile();
+                    CompleteAbandoned();
                     return;
                 }
 
@@ -516,6 +528,8 @@ public sealed class LogSink : IDisposable
                     CloseFile();
                 }
 
+                // The disk takes writes again: files abandoned while it did not are completed now, not at the next start.
+                CompleteAbandoned();
                 return;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidBatchException)
@@ -604,7 +618,10 @@ public sealed class LogSink : IDisposable
             // Only the row groups whose journal entries were fsynced: the one that failed is written again elsewhere.
             if (ParquetRecovery.Recover(file.TemporaryPath, _storage, file.JournaledRowGroups).RowGroups == 0)
             {
+                // Nothing durable in it: neither the file nor its journal stays (each failed attempt on a full disk
+                // would otherwise leave an orphan journal behind).
                 _storage.DeleteDurably(file.TemporaryPath);
+                DurableParquetFile.TryDelete(_storage, DurableParquetFile.JournalPath(file.TemporaryPath));
                 return;
             }
 
@@ -614,6 +631,43 @@ public sealed class LogSink : IDisposable
         catch (Exception e) when (e is IOException or InvalidDataException or ParquetFormatException)
         {
             Fail(e);
+            _abandoned.Add((file.TemporaryPath, _finalPath!, file.JournaledRowGroups));
+        }
+    }
+
+    /// <summary>
+    /// Completes, from their journals, the files whose completion the disk refused when they were abandoned (a full
+    /// disk): retried after each row group the disk took and when the sink stops, so their durable rows reach the
+    /// dataset without a restart. What still fails stays in progress for start-up recovery.
+    /// </summary>
+    private void CompleteAbandoned()
+    {
+        for (int i = _abandoned.Count - 1; i >= 0; i--)
+        {
+            (string temporary, string final, int journaled) = _abandoned[i];
+            try
+            {
+                if (File.Exists(temporary))
+                {
+                    if (ParquetRecovery.Recover(temporary, _storage, journaled).RowGroups == 0)
+                    {
+                        _storage.DeleteDurably(temporary);
+                        DurableParquetFile.TryDelete(_storage, DurableParquetFile.JournalPath(temporary));
+                    }
+                    else
+                    {
+                        _storage.MoveDurably(temporary, final, overwrite: false);
+                        Volatile.Write(ref _files, _files + 1);
+                    }
+                }
+
+                _abandoned.RemoveAt(i);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or ParquetFormatException)
+            {
+                Fail(e);
+                return;
+            }
         }
     }
 

@@ -124,6 +124,59 @@ public sealed class MappedRingDurabilityTests : IDisposable
     }
 
     [Fact]
+    public void A_read_whose_fsync_fails_throws_and_leaves_the_record_to_read_again()
+    {
+        foreach (FlushPolicy policy in new[] { FlushPolicy.EveryWrite, FlushPolicy.EveryN(3) })
+        {
+            using var dir = new TempDirectory();
+            var storage = new FaultyStorage(recordDurability: true);
+            string path = dir.File("ring.bin");
+            MappedRing ring = MappedRing.Create(path, Small(storage, policy));
+            for (byte i = 1; i <= 3; i++)
+            {
+                Assert.True(ring.TryWrite([i]));
+            }
+
+            Assert.Equal(3u, ring.DurableWrites);
+            var buffer = new byte[16];
+            storage.Fail(StorageFault.IOError, StorageOperation.Sync);
+            bool threw = false;
+            int returned = 0;
+            for (int r = 0; r < 3 && !threw; r++)
+            {
+                try
+                {
+                    Assert.Equal(MappedRingStatus.Ok, ring.Read(buffer, out _));
+                    returned++;
+                }
+                catch (FsyncFailedException)
+                {
+                    threw = true;
+                }
+            }
+
+            Assert.True(threw, $"{policy}: no read reached an fsync");
+            int unread = ring.GetStats().Count;
+            try
+            {
+                ring.Dispose();
+            }
+            catch (IOException)
+            {
+            }
+
+            // The power goes with the disk as it is (every write made it): the record whose read threw is still unread.
+            storage.ApplyPowerLoss(new PowerLossOptions { KeepUnsyncedProbability = 1 });
+            using MappedRing reopened = MappedRing.Open(path);
+            Assert.True(unread == 3 - returned, $"{policy}: {returned} reads returned, {unread} of 3 records unread: the read that threw consumed its record");
+            Assert.Equal(unread, reopened.GetStats().Count);
+            Assert.Equal(MappedRingStatus.Ok, reopened.Read(buffer, out int length));
+            Assert.Equal(1, length);
+            Assert.Equal(returned + 1, buffer[0]);
+        }
+    }
+
+    [Fact]
     public void After_a_power_cut_the_ring_holds_every_write_it_called_durable_and_opens_cleanly()
     {
         var storage = new FaultyStorage(recordDurability: true);

@@ -289,4 +289,92 @@ public sealed class DiskFaultTests
         using SensorStorage reopened = SensorStorage.Open(Small(root, Storage.Default));
         Assert.Equal(3000ul, ConsumeAll(reopened.Find(SensorSource.Host, 7)!, 0));
     }
+
+    [Fact]
+    public void Records_past_a_reservation_whose_meta_write_failed_wait_and_no_consumed_index_comes_twice_after_a_power_cut()
+    {
+        using var dir = new TempDirectory();
+        var storage = new FaultyStorage(recordDurability: true);
+        ulong consumedEnd = 0;
+        SensorStorage store = SensorStorage.Open(Small(dir.Path, storage) with { IndexReservation = 64 });
+        try
+        {
+            Sensor s = Write(store, 0, 10);
+
+            // Every meta write fails from now on: the durable reservation stays where it is, the data is kept.
+            storage.Fail(StorageFault.IOError, null, p => p.Contains(".meta", StringComparison.Ordinal), times: int.MaxValue);
+            for (ulong i = 10; i < 1_000; i++)
+            {
+                Assert.Equal(StoreResult.Ok, s.AddTimeSeries(ValueOf(i)));
+            }
+
+            var buffer = new uint[2_000];
+            StoreResult r;
+            while ((r = s.ConsumeBatch(buffer, out int n, out ulong first)) == StoreResult.Ok)
+            {
+                consumedEnd = first + (ulong)n;
+            }
+
+            // Handed out up to the reservation, then refused (IoError, retried) rather than past it.
+            Assert.Equal(StoreResult.IoError, r);
+            Assert.InRange(consumedEnd, 10ul, 999ul);
+            Assert.Equal(1_000, s.TotalRecords);
+            storage.CutPower();
+        }
+        finally
+        {
+            try
+            {
+                store.Dispose();
+            }
+            catch (IOException)
+            {
+            }
+        }
+
+        storage.ApplyPowerLoss();
+        using SensorStorage restarted = SensorStorage.Open(Small(dir.Path, Storage.Default));
+        Assert.Equal(StoreResult.Ok, restarted.InitSensor(SensorSource.Host, 1, SensorType.TimeSeries, out Sensor? again));
+        Assert.True(again!.GetStats().TailIndex >= consumedEnd, $"index {again.GetStats().TailIndex} comes again (a consumer had up to {consumedEnd - 1})");
+    }
+
+    [Fact]
+    public void Records_held_back_for_a_failed_reservation_are_handed_out_when_the_disk_takes_the_meta()
+    {
+        using var dir = new TempDirectory();
+        var storage = new FaultyStorage();
+        using SensorStorage store = SensorStorage.Open(Small(dir.Path, storage) with { IndexReservation = 64 });
+        Sensor s = Write(store, 0, 10);
+        storage.Fail(StorageFault.DiskFull, null, p => p.Contains(".meta", StringComparison.Ordinal), times: int.MaxValue);
+        for (ulong i = 10; i < 1_000; i++)
+        {
+            Assert.Equal(StoreResult.Ok, s.AddTimeSeries(ValueOf(i)));
+        }
+
+        var buffer = new uint[2_000];
+        while (s.ConsumeBatch(buffer, out _, out _) == StoreResult.Ok)
+        {
+        }
+
+        Assert.Equal(StoreResult.IoError, s.ConsumeBatch(buffer, out _, out _));
+        storage.ClearFaults();
+        Assert.Equal(StoreResult.Ok, s.ConsumeBatch(buffer, out int n, out ulong first));
+        Assert.Equal(1_000ul, first + (ulong)n);
+    }
+
+    [Fact]
+    public void Flush_for_shutdown_on_a_failing_disk_waits_between_passes_instead_of_spinning()
+    {
+        using var dir = new TempDirectory();
+        var storage = new FaultyStorage();
+        using SensorStorage store = SensorStorage.Open(Small(dir.Path, storage));
+        Write(store, 0, 3000);
+        storage.Fail(StorageFault.IOError, StorageOperation.Sync, IsData, times: int.MaxValue);
+        long before = storage.Calls;
+        Assert.False(store.FlushForShutdown(TimeSpan.FromSeconds(1)));
+
+        // Waits of 10, 20, 40 ... ms fill the second: about seven passes. A spinning loop made thousands.
+        Assert.InRange(store.ShutdownRetryWaits, 1, 12);
+        Assert.True(storage.Calls - before < 400, $"{storage.Calls - before} calls to a failing disk in one second");
+    }
 }

@@ -54,6 +54,42 @@ public sealed class StorageFaultTests
     }
 
     [Fact]
+    public void Failed_row_group_attempts_on_a_full_disk_leave_no_orphan_file_or_journal_and_the_sink_resumes_when_space_returns()
+    {
+        using var t = new TestSupport();
+        var faults = new FaultyStorage();
+        var options = new LogSinkOptions { FilePattern = t.PathOf("full-{seq}.parquet"), RowGroupRows = Batch, RowGroupTimeout = TimeSpan.FromHours(1), Storage = faults };
+        using (var sink = new LogSink(MarketOrder.Layout, options))
+        {
+            Log(sink, 0, Batch);
+            sink.Flush();
+            foreach (StorageOperation refused in new[] { StorageOperation.Write, StorageOperation.Open, StorageOperation.Sync })
+            {
+                faults.Fail(StorageFault.DiskFull, refused, times: int.MaxValue);
+                for (int attempt = 0; attempt < 3; attempt++)
+                {
+                    Log(sink, 0, Batch);
+                    Assert.Throws<IOException>(sink.Flush);
+                }
+
+                faults.ClearFaults();
+                string[] orphans = [.. Directory.GetFiles(t.Directory).Where(f => !f.EndsWith(".parquet", StringComparison.Ordinal) && !f.EndsWith(".inprogress", StringComparison.Ordinal) && !f.EndsWith(".inprogress.journal", StringComparison.Ordinal))];
+                Assert.True(orphans.Length == 0, $"{refused}: {string.Join(", ", orphans)}");
+                Assert.True(Directory.GetFiles(t.Directory, "*.journal").Length <= 1, $"{refused}: journals {string.Join(", ", Directory.GetFiles(t.Directory, "*.journal"))}");
+            }
+
+            // Space is back: the next batch is written without anyone restarting the sink.
+            Log(sink, Batch, Batch);
+            sink.Flush();
+            Assert.Equal(9 * Batch, sink.Statistics.Lost);
+        }
+
+        Assert.Empty(Directory.GetFiles(t.Directory, "*.journal"));
+        Assert.Empty(Directory.GetFiles(t.Directory, "*.inprogress"));
+        Assert.Equal(2 * Batch, Convert.ToInt64(TestSupport.Scalar("SELECT count(*) FROM read_parquet({f})", t.ParquetFiles())));
+    }
+
+    [Fact]
     public void A_torn_footer_is_never_trusted_while_a_journal_exists()
     {
         using var t = new TestSupport();

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using ParquetFlow.Collector.Framing;
+using ParquetFlow.Collector.RawLog;
 using ParquetFlow.Durability;
 using ParquetFlow.Sink;
 
@@ -15,7 +16,8 @@ namespace ParquetFlow.Collector.Images;
 public sealed class RegisterImages
 {
     private static ReadOnlySpan<byte> Magic => "PQFIMG01"u8;
-    private const int FileVersion = 1;
+    private const int FileVersion = 2;
+    private const int HeaderBytes = 32;
     private const int ImageBytes = RackPacket.MaxRegisters * sizeof(ushort);
 
     private readonly Lock _sourcesLock = new();
@@ -102,18 +104,31 @@ public sealed class RegisterImages
     /// <summary>
     /// Writes every image to <paramref name="path"/> with <see cref="Storage.ReplaceAtomically(string, Action{Stream}, bool)"/>
     /// (through <paramref name="storage"/>, the file system by default): a crash leaves either the old or the new file,
-    /// never a mix.
+    /// never a mix. <paramref name="covers"/> is the raw-log position the images hold every frame before (and none
+    /// after), stored with them; null when they come from elsewhere (a replay of part of a log).
     /// </summary>
-    public void Save(string path, Storage? storage = null) => (storage ?? Storage.Default).ReplaceAtomically(path, WriteTo);
+    public void Save(string path, Storage? storage = null, RawLogPosition? covers = null) =>
+        (storage ?? Storage.Default).ReplaceAtomically(path, file => WriteTo(file, covers));
 
-    private void WriteTo(Stream file)
+    /// <summary>The content <see cref="Save"/> writes, taken now (the caller holds the frames still while it runs).</summary>
+    public byte[] Snapshot(RawLogPosition? covers)
+    {
+        using var memory = new MemoryStream();
+        WriteTo(memory, covers);
+        return memory.ToArray();
+    }
+
+    private void WriteTo(Stream file, RawLogPosition? covers)
     {
         var crc = new Crc32();
         SourceKey[] sources = [.. Sources];
-        Span<byte> header = stackalloc byte[16];
+        Span<byte> header = stackalloc byte[HeaderBytes];
+        header.Clear();
         Magic.CopyTo(header);
         BinaryPrimitives.WriteInt32LittleEndian(header[8..], FileVersion);
         BinaryPrimitives.WriteInt32LittleEndian(header[12..], sources.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(header[16..], covers?.File ?? -1);
+        BinaryPrimitives.WriteInt64LittleEndian(header[24..], covers?.Offset ?? -1);
         Append(file, crc, header);
         byte[] copy = new byte[ImageBytes];
         Span<byte> entry = stackalloc byte[12];
@@ -139,14 +154,15 @@ public sealed class RegisterImages
     }
 
     /// <summary>
-    /// Loads images saved by <see cref="Save"/>. A missing file loads nothing; a damaged one throws
+    /// Loads images saved by <see cref="Save"/> and returns the raw-log position they cover (null when the file does
+    /// not say: version 1, or saved without one). A missing file loads nothing; a damaged one throws
     /// <see cref="InvalidDataException"/> naming the problem and leaves the images untouched.
     /// </summary>
-    public void Load(string path, Storage? storage = null)
+    public RawLogPosition? Load(string path, Storage? storage = null)
     {
         if (!File.Exists(path))
         {
-            return;
+            return null;
         }
 
         byte[] bytes = (storage ?? Storage.Default).ReadAllBytes(path);
@@ -157,8 +173,9 @@ public sealed class RegisterImages
 
         int version = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8));
         int count = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12));
-        long expected = 16 + ((long)count * (12 + ImageBytes)) + 4;
-        if (version != FileVersion || count < 0 || bytes.Length != expected)
+        int headerBytes = version == 1 ? 16 : HeaderBytes;
+        long expected = headerBytes + ((long)count * (12 + ImageBytes)) + 4;
+        if (version is not (1 or FileVersion) || count < 0 || bytes.Length != expected)
         {
             throw new InvalidDataException($"{path}: version {version}, {count} sources, {bytes.Length} bytes (expected {expected})");
         }
@@ -169,7 +186,13 @@ public sealed class RegisterImages
             throw new InvalidDataException($"{path}: checksum mismatch");
         }
 
-        int offset = 16;
+        RawLogPosition? covers = null;
+        if (version >= 2 && BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(16)) is int file and >= 0)
+        {
+            covers = new RawLogPosition(file, BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(24)));
+        }
+
+        int offset = headerBytes;
         for (int i = 0; i < count; i++)
         {
             var source = new SourceKey((SourceType)bytes[offset], BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(offset + 4)));
@@ -182,6 +205,8 @@ public sealed class RegisterImages
 
             offset += 12 + ImageBytes;
         }
+
+        return covers;
     }
 
     private Image GetOrCreate(SourceKey source)

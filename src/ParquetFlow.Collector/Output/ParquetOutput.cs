@@ -37,6 +37,43 @@ public sealed class ParquetOutput : IDisposable
         _rotateBytes = rotateBytes;
         _storage = storage ?? Storage.Default;
         _clock = clock ?? TimeProvider.System;
+        (RecoveredFiles, RecoveryProblems) = RecoverLeftovers(root, _storage);
+    }
+
+    /// <summary>Files a crash left in progress in any partition, recovered (cut back to their last whole row group) and renamed when this output opened.</summary>
+    public IReadOnlyList<string> RecoveredFiles { get; }
+
+    /// <summary>Leftovers that could not be recovered when this output opened (set aside, or left for the next start when the disk failed to read them).</summary>
+    public IReadOnlyList<string> RecoveryProblems { get; }
+
+    /// <summary>
+    /// Every partition's files in progress are recovered at start, not when the partition next gets a row: yesterday's
+    /// date or a source that went quiet would otherwise keep its durable rows out of the dataset for ever.
+    /// </summary>
+    private static (List<string> Recovered, List<string> Problems) RecoverLeftovers(string root, Storage storage)
+    {
+        var recovered = new List<string>();
+        var problems = new List<string>();
+        if (!Directory.Exists(root))
+        {
+            return (recovered, problems);
+        }
+
+        foreach (string source in Directory.EnumerateDirectories(root, "source=*"))
+        {
+            foreach (string date in Directory.EnumerateDirectories(source, "date=*"))
+            {
+                if (!Directory.EnumerateFiles(date, "*" + ParquetRecovery.InProgressSuffix + "*").Any())
+                {
+                    continue;
+                }
+
+                recovered.AddRange(LogSink.RecoverLeftovers(date, storage, out IReadOnlyList<string> found));
+                problems.AddRange(found);
+            }
+        }
+
+        return (recovered, problems);
     }
 
     /// <summary>The row layout: time as TIMESTAMP(MICROS, UTC), then five integers (offset and value unsigned 16-bit).</summary>

@@ -6,9 +6,9 @@ using ParquetFlow.Durability;
 namespace ParquetFlow.Collector.RawLog;
 
 /// <summary>
-/// Reads raw log files in order and yields every intact record. A record cut off at the end of a file (a crash while
-/// writing) ends that file quietly; a checksum mismatch anywhere ends the file too, since its length can no longer be
-/// trusted, and is reported through <see cref="Problems"/> with the file and offset.
+/// Reads raw log files in order and yields every intact record. Damage (a checksum mismatch, a length that cannot be
+/// right, a record cut off by a crash) does not end a file: the reader looks for the next intact record after it and
+/// goes on from there, and reports what it skipped through <see cref="Problems"/> with the file, offset and length.
 /// </summary>
 public sealed class RawLogReader
 {
@@ -34,13 +34,25 @@ public sealed class RawLogReader
     }
 
     /// <summary>Every intact record of every file in <paramref name="directory"/>, in the order they were written.</summary>
-    public IEnumerable<RawLogRecord> Read(string directory)
+    public IEnumerable<RawLogRecord> Read(string directory) => Read(directory, RawLogPosition.Start);
+
+    /// <summary>The intact records of <paramref name="directory"/> that <paramref name="after"/> does not cover, in order.</summary>
+    public IEnumerable<RawLogRecord> Read(string directory, RawLogPosition after)
     {
         foreach (string file in Files(directory))
         {
+            int sequence = SequenceOf(file);
+            if (sequence < after.File)
+            {
+                continue;
+            }
+
             foreach (RawLogRecord record in ReadFile(file))
             {
-                yield return record;
+                if (!after.Covers(sequence, record.Offset))
+                {
+                    yield return record;
+                }
             }
         }
     }
@@ -58,32 +70,49 @@ public sealed class RawLogReader
         long offset = RawLogWriter.FileHeaderSize;
         while (offset < bytes.Length)
         {
-            if (bytes.Length - offset < RawLogWriter.RecordHeaderSize + 4)
+            if (IntactAt(bytes, offset) is int length)
             {
-                _problems.Add($"{path}: record at byte {offset} is cut off (a crash while writing)");
-                yield break;
+                long receive = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan((int)offset + 4));
+                FramingKind framing = (FramingKind)bytes[(int)offset + 12];
+                bool byReceiveTime = (bytes[(int)offset + 13] & RawLogWriter.PartitionByReceiveTimeFlag) != 0;
+                yield return new RawLogRecord(bytes.AsMemory((int)offset + RawLogWriter.RecordHeaderSize, length), framing, receive, path, offset, byReceiveTime);
+                offset += RawLogWriter.RecordHeaderSize + length + 4;
+                continue;
             }
 
-            int length = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan((int)offset));
-            if (length < 0 || offset + RawLogWriter.RecordHeaderSize + length + 4 > bytes.Length)
+            // Damage: resynchronize at the next offset where an intact record starts (its checksum, framing byte and
+            // reserved bytes all agree), so one bad record never hides the good ones after it.
+            long damaged = offset;
+            offset++;
+            while (offset < bytes.Length && IntactAt(bytes, offset) is null)
             {
-                _problems.Add($"{path}: record at byte {offset} is cut off or its length {length} is damaged");
-                yield break;
+                offset++;
             }
 
-            ReadOnlySpan<byte> covered = bytes.AsSpan((int)offset + 4, RawLogWriter.RecordHeaderSize - 4 + length);
-            uint stored = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan((int)(offset + RawLogWriter.RecordHeaderSize + length)));
-            if (Crc32.HashToUInt32(covered) != stored)
-            {
-                _problems.Add($"{path}: checksum mismatch in the record at byte {offset}; the rest of the file is skipped");
-                yield break;
-            }
-
-            long receive = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan((int)offset + 4));
-            FramingKind framing = (FramingKind)bytes[(int)offset + 12];
-            bool byReceiveTime = (bytes[(int)offset + 13] & RawLogWriter.PartitionByReceiveTimeFlag) != 0;
-            yield return new RawLogRecord(bytes.AsMemory((int)offset + RawLogWriter.RecordHeaderSize, length), framing, receive, path, offset, byReceiveTime);
-            offset += RawLogWriter.RecordHeaderSize + length + 4;
+            _problems.Add(offset < bytes.Length
+                ? $"{path}: {offset - damaged} damaged bytes at byte {damaged} skipped; reading resumed at the intact record at byte {offset}"
+                : $"{path}: {offset - damaged} bytes at byte {damaged} to the end are no intact record (cut off by a crash, or damaged); skipped");
         }
+    }
+
+    /// <summary>The frame length of the intact record starting at <paramref name="offset"/>, or null when none starts there.</summary>
+    private static int? IntactAt(byte[] bytes, long offset)
+    {
+        if (bytes.Length - offset < RawLogWriter.RecordHeaderSize + 4)
+        {
+            return null;
+        }
+
+        ReadOnlySpan<byte> header = bytes.AsSpan((int)offset, RawLogWriter.RecordHeaderSize);
+        int length = BinaryPrimitives.ReadInt32LittleEndian(header);
+        if (length < 0 || offset + RawLogWriter.RecordHeaderSize + length + 4 > bytes.Length
+            || header[12] > (byte)FramingKind.Packet || (header[13] & ~RawLogWriter.PartitionByReceiveTimeFlag) != 0 || header[14] != 0 || header[15] != 0)
+        {
+            return null;
+        }
+
+        ReadOnlySpan<byte> covered = bytes.AsSpan((int)offset + 4, RawLogWriter.RecordHeaderSize - 4 + length);
+        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan((int)(offset + RawLogWriter.RecordHeaderSize + length)));
+        return Crc32.HashToUInt32(covered) == stored ? length : null;
     }
 }

@@ -30,6 +30,8 @@ public sealed class RawLogWriter : IDisposable
     private long _written;
     private int _sequence;
     private long _framesAtRisk;
+    private long _framesDurable;
+    private bool _holed;
     private string? _syncFailure;
 
     /// <summary>Opens a writer that starts a new file in <paramref name="directory"/> after the highest existing number.</summary>
@@ -44,6 +46,21 @@ public sealed class RawLogWriter : IDisposable
 
     /// <summary>Frames appended since the writer opened.</summary>
     public long Frames { get; private set; }
+
+    /// <summary>
+    /// Just past the last record appended: every frame appended so far is covered by it, and a <see cref="Flush"/>
+    /// that returns after it was read made all of them durable.
+    /// </summary>
+    public RawLogPosition Position
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _file is { } file ? new RawLogPosition(_sequence, file.Stream.Position) : new RawLogPosition(_sequence + 1, 0);
+            }
+        }
+    }
 
     /// <summary>Record flag: the frame's timestamp was outside the collector's window, so its rows go under the receive date.</summary>
     internal const byte PartitionByReceiveTimeFlag = 1;
@@ -110,6 +127,13 @@ public sealed class RawLogWriter : IDisposable
         }
     }
 
+    /// <summary>
+    /// Of the frames appended since the writer opened, how many are durable with every frame before them: raised by a
+    /// <see cref="Flush"/> that returns, and frozen for good once an fsync failed (the frames at risk leave a hole that
+    /// no later fsync fills). A power cut keeps at least this many frames of this run, in order.
+    /// </summary>
+    public long FramesDurable => Interlocked.Read(ref _framesDurable);
+
     /// <summary>Frames that may not have reached the disk because an fsync of their file failed (reported by <see cref="Flush"/>).</summary>
     public long FramesAtRisk => Interlocked.Read(ref _framesAtRisk);
 
@@ -122,9 +146,11 @@ public sealed class RawLogWriter : IDisposable
         lock (_syncLock)
         {
             LogFile? current;
+            long frames;
             lock (_lock)
             {
                 // The stream's buffer is written under the append lock: outside it, the stream belongs to the appenders.
+                frames = Frames;
                 current = _file;
                 if (current is not null)
                 {
@@ -145,6 +171,12 @@ public sealed class RawLogWriter : IDisposable
             if (Interlocked.Exchange(ref _syncFailure, null) is { } failure)
             {
                 throw new IOException(failure);
+            }
+
+            if (!Volatile.Read(ref _holed))
+            {
+                // Every frame appended before this flush began is in a file whose fsync since returned.
+                Interlocked.Exchange(ref _framesDurable, Math.Max(Interlocked.Read(ref _framesDurable), frames));
             }
         }
     }
@@ -177,6 +209,7 @@ public sealed class RawLogWriter : IDisposable
             }
 
             Interlocked.Add(ref _framesAtRisk, frames);
+            Volatile.Write(ref _holed, true);
             _syncFailure = $"raw log {file.File.Path}: fsync failed; up to {frames} frames written since its last good fsync may not be on disk, and later frames go to a new file ({e.Message})";
             return;
         }

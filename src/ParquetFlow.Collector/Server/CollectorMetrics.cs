@@ -17,6 +17,10 @@ public sealed class CollectorMetrics
     internal long ReceiveTimePartitioned;
     internal long TimedOut;
     internal long Aborted;
+    internal long DurableFrames;
+    internal long DurableRows;
+    internal long FailedFlushes;
+    private volatile string? _lastError;
 
     /// <summary>Connections open now.</summary>
     public long Connections => Interlocked.Read(ref ConnectionsOpen);
@@ -59,4 +63,39 @@ public sealed class CollectorMetrics
 
     /// <summary>Connections closed by shutdown after its grace period.</summary>
     public long AbortedAtShutdown => Interlocked.Read(ref Aborted);
+
+    /// <summary>
+    /// The promise of the raw log: of the frames accepted since start (<see cref="Frames"/>), how many a returned
+    /// raw-log fsync made durable. Never goes down; after a power cut every one of them is in the raw log.
+    /// </summary>
+    public long FramesDurable => Interlocked.Read(ref DurableFrames);
+
+    /// <summary>The promise of the Parquet output: of the rows handed to it since start, how many a returned flush made durable.</summary>
+    public long RowsDurable => Interlocked.Read(ref DurableRows);
+
+    /// <summary>Flush steps (raw-log fsync, <c>image.bin</c>, Parquet flush) that failed since start.</summary>
+    public long FlushFailures => Interlocked.Read(ref FailedFlushes);
+
+    /// <summary>The last flush step that failed and why (null when none has).</summary>
+    public string? LastError
+    {
+        get => _lastError;
+        internal set => _lastError = value;
+    }
+
+    /// <summary>Raises a durable counter to <paramref name="value"/> (flushes may finish out of order).</summary>
+    internal static void Durable(ref long counter, long value)
+    {
+        long seen = Interlocked.Read(ref counter);
+        while (value > seen)
+        {
+            long was = Interlocked.CompareExchange(ref counter, value, seen);
+            if (was == seen)
+            {
+                return;
+            }
+
+            seen = was;
+        }
+    }
 }

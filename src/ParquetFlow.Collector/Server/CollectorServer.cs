@@ -51,16 +51,33 @@ public sealed class CollectorServer : IAsyncDisposable
         _options = options;
         options.Storage.CreateDirectory(options.DataDirectory);
         _imagePath = Path.Combine(options.DataDirectory, "image.bin");
+        string rawDirectory = Path.Combine(options.DataDirectory, "raw");
+
+        // Without an image, the images start empty and the whole raw log is theirs to replay.
+        RawLogPosition? covered = RawLogPosition.Start;
         try
         {
-            Images.Load(_imagePath, options.Storage);
+            covered = File.Exists(_imagePath) ? Images.Load(_imagePath, options.Storage) : RawLogPosition.Start;
         }
         catch (InvalidDataException e)
         {
             // A damaged image is set aside, never trusted and never fatal: the raw log still holds the history.
             string aside = _imagePath + ".damaged";
             options.Storage.MoveDurably(_imagePath, aside, overwrite: true);
-            options.Logger.LogError("image.bin is damaged ({Reason}); moved to {Aside}, starting with empty images", e.Message, aside);
+            options.Logger.LogError("image.bin is damaged ({Reason}); moved to {Aside}, rebuilding the images from the raw log", e.Message, aside);
+        }
+
+        if (covered is { } from)
+        {
+            // image.bin is saved only after the raw log's fsync covering it, so the durable log holds everything the
+            // image does; the frames logged after it (accepted between that save and the stop or crash) are applied
+            // now, and the images are what a replay of the raw log makes.
+            var reader = new RawLogReader(options.Storage);
+            ImageFramesReplayed = Replay.Images(rawDirectory, Images, reader, from);
+            foreach (string problem in reader.Problems)
+            {
+                options.Logger.LogWarning("raw log: {Problem}", problem);
+            }
         }
 
         foreach (SourceKey known in Images.Sources)
@@ -71,8 +88,15 @@ public sealed class CollectorServer : IAsyncDisposable
             }
         }
 
-        _rawLog = new RawLogWriter(Path.Combine(options.DataDirectory, "raw"), options.RawLogRotateBytes, options.Storage);
+        _rawLog = new RawLogWriter(rawDirectory, options.RawLogRotateBytes, options.Storage);
         _parquet = options.WriteParquet ? new ParquetOutput(Path.Combine(options.DataDirectory, "parquet"), options.ParquetRotateBytes, options.Storage, options.TimeProvider) : null;
+        if (_parquet is not null)
+        {
+            foreach (string problem in _parquet.RecoveryProblems)
+            {
+                options.Logger.LogError("Parquet recovery: {Problem}", problem);
+            }
+        }
         foreach (ListenerOptions listener in options.Listeners)
         {
             var socket = new Socket(listener.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -110,6 +134,9 @@ public sealed class CollectorServer : IAsyncDisposable
         Metric("pqflow_collector_connections", "gauge", "Connections open now.", Metrics.Connections);
         Metric("pqflow_collector_connections_total", "counter", "Connections accepted.", Metrics.ConnectionsSinceStart);
         Metric("pqflow_collector_frames_total", "counter", "Frames accepted (raw-logged and applied).", Metrics.Frames);
+        Metric("pqflow_collector_frames_durable", "gauge", "Frames accepted since start that a returned raw-log fsync made durable.", Metrics.FramesDurable);
+        Metric("pqflow_collector_rows_durable", "gauge", "Rows handed to Parquet since start that a returned flush made durable.", Metrics.RowsDurable);
+        Metric("pqflow_collector_flush_failures_total", "counter", "Flush steps (raw-log fsync, image.bin, Parquet) that failed.", Metrics.FlushFailures);
         Metric("pqflow_collector_bytes_total", "counter", "Bytes of accepted frames.", Metrics.Bytes);
         Metric("pqflow_collector_registers_total", "counter", "Register values in accepted DIFF and FULL frames.", Metrics.Registers);
         Metric("pqflow_collector_rows_total", "counter", "Rows handed to Parquet.", ParquetRows);
@@ -131,6 +158,9 @@ public sealed class CollectorServer : IAsyncDisposable
         Metric("pqflow_collector_parquet_partitions_open", "gauge", "Parquet partitions with a file in progress.", _parquet?.OpenPartitions ?? 0);
         return text.ToString();
     }
+
+    /// <summary>Frames of the raw log applied to the images at start, after what <c>image.bin</c> covered.</summary>
+    public long ImageFramesReplayed { get; }
 
     private long DiskFree()
     {
@@ -594,25 +624,72 @@ public sealed class CollectorServer : IAsyncDisposable
         TaskCreationOptions.LongRunning,
         TaskScheduler.Default);
 
-    /// <summary>Fsyncs the raw log, rewrites <c>image.bin</c> atomically and flushes Parquet; a step that fails is logged and the others still run.</summary>
+    /// <summary>
+    /// Fsyncs the raw log, rewrites <c>image.bin</c> atomically and flushes Parquet; a step that fails is logged and
+    /// counted, and the others still run. When it returns, <see cref="CollectorMetrics.FramesDurable"/> and
+    /// <see cref="CollectorMetrics.RowsDurable"/> say what it made durable.
+    /// </summary>
+    /// <remarks>
+    /// The images are copied with the raw-log position they cover while no frame is being accepted, and saved only
+    /// after the raw log's fsync past that position returned: <c>image.bin</c> never holds a frame the durable raw log
+    /// lacks, so a restart (the image, then the log after its position) rebuilds what the live run had.
+    /// </remarks>
     public void Flush()
     {
-        Step("raw log fsync", _rawLog.Flush);
-        Step("image.bin", () => Images.Save(_imagePath, _options.Storage));
-        if (_parquet is not null)
+        long rows = ParquetRows;
+        RawLogPosition position;
+        byte[] image;
+        long frames;
+        foreach (Lock stripe in _acceptLocks)
         {
-            Step("Parquet flush", _parquet.Flush);
+            stripe.Enter();
+        }
+
+        try
+        {
+            frames = _rawLog.Frames;
+            position = _rawLog.Position;
+            image = Images.Snapshot(position);
+        }
+        finally
+        {
+            foreach (Lock stripe in _acceptLocks)
+            {
+                stripe.Exit();
+            }
+        }
+
+        bool logged = Step("raw log fsync", _rawLog.Flush);
+        CollectorMetrics.Durable(ref Metrics.DurableFrames, _rawLog.FramesDurable);
+        if (logged && _rawLog.FramesDurable >= frames)
+        {
+            Step("image.bin", () => _options.Storage.ReplaceAtomically(_imagePath, image));
+        }
+        else
+        {
+            // After a failed raw-log fsync the log has a hole: image.bin stays at the last position the durable log
+            // covers, and a restart replays the log from there.
+            Step("image.bin", () => throw new IOException("not rewritten: the raw log it would cover is not all durable (an fsync failed); a restart replays the log after the last image"));
+        }
+
+        // A row lost to a write error leaves a hole no later flush fills: the promise stops rising for the run.
+        if (_parquet is not null && Step("Parquet flush", _parquet.Flush) && _parquet.Lost + _parquet.Dropped == 0)
+        {
+            CollectorMetrics.Durable(ref Metrics.DurableRows, rows);
         }
     }
 
-    private void Step(string what, Action action)
+    private bool Step(string what, Action action)
     {
         try
         {
             action();
+            return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException or AggregateException)
         {
+            Interlocked.Increment(ref Metrics.FailedFlushes);
+            Metrics.LastError = $"{what} failed: {e.Message}";
             _options.Logger.LogError("{What} failed: {Reason}", what, e.Message);
             if (_stopped)
             {
@@ -621,6 +698,8 @@ public sealed class CollectorServer : IAsyncDisposable
                     _shutdownFailures.Add($"{what} failed: {e.Message}");
                 }
             }
+
+            return false;
         }
     }
 

@@ -65,7 +65,7 @@ internal static class ReplayCommand
                 Console.WriteLine($"replayed {result.Frames:N0} frames ({result.Registers:N0} register values)");
                 if (images is not null)
                 {
-                    images.Save(output);
+                    images.Save(output, covers: result.End);
                     Console.WriteLine($"images: {images.Sources.Count} source(s), {images.SequenceGaps} sequence gap(s); wrote {Path.GetFullPath(output)}");
                 }
 

@@ -232,6 +232,7 @@ internal static class ServeCommand
         string refused = m.ConnectionsRefused + m.SourcesRefused + m.TimestampsRefused + m.AcceptErrors + m.TimeoutsClosed > 0
             ? $", refused connections {m.ConnectionsRefused}, refused frames {m.SourcesRefused + m.TimestampsRefused}, accept errors {m.AcceptErrors}, timeouts {m.TimeoutsClosed}"
             : "";
-        return string.Create(CultureInfo.InvariantCulture, $"connections {m.Connections}, frames {m.Frames}, registers {m.Registers}, bytes {m.Bytes}, rejected {m.Rejected}, gaps {server.Images.SequenceGaps}, queries {m.QueriesAnswered}{refused}, sources {server.Images.Sources.Count}");
+        string failing = m.FlushFailures > 0 ? $", flush failures {m.FlushFailures} (last: {m.LastError})" : "";
+        return string.Create(CultureInfo.InvariantCulture, $"connections {m.Connections}, frames {m.Frames}, registers {m.Registers}, durable frames {m.FramesDurable}, durable rows {m.RowsDurable}, bytes {m.Bytes}, rejected {m.Rejected}, gaps {server.Images.SequenceGaps}, queries {m.QueriesAnswered}{refused}{failing}, sources {server.Images.Sources.Count}");
     }
 }
