@@ -46,6 +46,12 @@ public sealed record LogicalType
     /// <summary>A 16-byte UUID (FIXED_LEN_BYTE_ARRAY(16)).</summary>
     public static LogicalType Uuid() => new(LogicalTypeKind.Uuid);
 
+    /// <summary>
+    /// An annotation without parameters that the footer reader describes but the writer does not write (MAP, LIST,
+    /// UNKNOWN, BSON, FLOAT16): a schema holding one is refused by <see cref="Schema.ParquetSchema"/> validation.
+    /// </summary>
+    internal static LogicalType Annotation(LogicalTypeKind kind) => new(kind);
+
     /// <summary>An instant or local time since the epoch (INT64).</summary>
     public static LogicalType Timestamp(TimeUnit unit, bool isAdjustedToUtc = true) =>
         new(LogicalTypeKind.Timestamp) { Unit = unit, IsAdjustedToUtc = isAdjustedToUtc };

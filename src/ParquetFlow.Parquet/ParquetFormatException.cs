@@ -19,4 +19,7 @@ public sealed class ParquetFormatException : Exception
 
     /// <summary>Byte offset of the problem within the data being read, or -1.</summary>
     public long Offset { get; }
+
+    /// <summary>True when the data ended where more was needed: a reader that had only part of the bytes may read more and retry.</summary>
+    internal bool RanOutOfData { get; init; }
 }

@@ -39,8 +39,8 @@ public static class ParquetRecovery
         RowGroupJournal.Contents? journal = RowGroupJournal.Read(journalPath, storage);
         if (journal is null)
         {
-            ParquetFooter footer = ReadTrustedFooter(path, storage)
-                ?? throw new InvalidDataException($"{path} has no valid footer and no readable journal ({journalPath}); it was not written by a ParquetFlow sink, or never held a durable row group");
+            ParquetFooter footer = ReadTrustedFooter(path, storage, out string? reason)
+                ?? throw new InvalidDataException($"{path} has no valid footer ({reason}) and no readable journal ({journalPath}); it was not written by a ParquetFlow sink, or never held a durable row group");
             if (File.Exists(journalPath))
             {
                 storage.DeleteDurably(journalPath);
@@ -100,9 +100,13 @@ public static class ParquetRecovery
         return new RecoveryResult(false, groups.Count, groups.Sum(g => g.NumRows), Math.Max(0, length - keep));
     }
 
-    /// <summary>The footer of a file without a journal, when it parses and describes the file (a schema, row groups inside the file whose rows add up); else null.</summary>
-    private static ParquetFooter? ReadTrustedFooter(string path, Storage storage)
+    /// <summary>
+    /// The footer of a file without a journal, when it parses and describes the file (a schema, row groups inside the
+    /// file whose rows add up); else null, with <paramref name="reason"/> saying why.
+    /// </summary>
+    private static ParquetFooter? ReadTrustedFooter(string path, Storage storage, out string? reason)
     {
+        reason = null;
         try
         {
             using StorageFile file = storage.Open(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
@@ -112,8 +116,9 @@ public static class ParquetRecovery
             long rows = 0;
             foreach (RowGroup group in metadata.RowGroups)
             {
-                if (group.NumRows < 0 || group.Columns.Count != metadata.Schema.Count - 1)
+                if (group.NumRows < 0 || group.Columns.Count != footer.SchemaTree.Leaves.Count)
                 {
+                    reason = "a row group does not match the schema";
                     return null;
                 }
 
@@ -121,8 +126,9 @@ public static class ParquetRecovery
                 {
                     ColumnMetaData meta = chunk.MetaData;
                     long start = Math.Min(meta.DictionaryPageOffset ?? long.MaxValue, meta.DataPageOffset);
-                    if (start < 4 || meta.TotalCompressedSize < 0 || start + meta.TotalCompressedSize > file.Length)
+                    if (start < 4 || meta.TotalCompressedSize < 0 || meta.TotalCompressedSize > file.Length - start)
                     {
+                        reason = $"column chunk '{string.Join('.', meta.PathInSchema)}' lies outside the file";
                         return null;
                     }
                 }
@@ -130,18 +136,17 @@ public static class ParquetRecovery
                 rows += group.NumRows;
             }
 
-            return metadata.Schema.Count >= 1 && rows == metadata.NumRows ? footer : null;
+            if (rows != metadata.NumRows)
+            {
+                reason = $"its row groups hold {rows} rows, its num_rows says {metadata.NumRows}";
+                return null;
+            }
+
+            return footer;
         }
-        catch (ParquetFormatException)
+        catch (Exception e) when (e is ParquetFormatException or InvalidDataException or EndOfStreamException)
         {
-            return null;
-        }
-        catch (InvalidDataException)
-        {
-            return null;
-        }
-        catch (EndOfStreamException)
-        {
+            reason = e.Message;
             return null;
         }
     }

@@ -149,6 +149,10 @@ public sealed class ThriftCompactTests
             var w = new ThriftCompactWriter(b);
             w.StructBegin();
             w.FieldI32(1, 2);
+            w.FieldListBegin(2, CompactType.Struct, 1);
+            w.StructBegin();
+            w.FieldString(4, "schema");
+            w.StructEnd();
             w.FieldStructBegin(50);
             w.FieldString(1, "future");
             w.FieldListBegin(2, CompactType.I64, 2);
@@ -157,6 +161,7 @@ public sealed class ThriftCompactTests
             w.StructEnd();
             w.FieldDouble(51, 1.5);
             w.FieldI64(3, 42);
+            w.FieldListBegin(4, CompactType.Struct, 0);
             w.StructEnd();
         });
         FileMetaData meta = FileMetaData.Read(bytes);

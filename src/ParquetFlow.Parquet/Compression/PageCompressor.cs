@@ -21,8 +21,7 @@ internal sealed class PageCompressor : IDisposable
 
     public PageCompressor(CompressionCodec codec, int level)
     {
-        if (codec is not (CompressionCodec.Uncompressed or CompressionCodec.Snappy or CompressionCodec.Gzip
-            or CompressionCodec.Zstd or CompressionCodec.Lz4Raw))
+        if (!CompressionCodecs.CanWrite(codec))
         {
             throw new NotSupportedException($"compression codec {codec} is not supported for writing; use SNAPPY, GZIP, ZSTD, LZ4_RAW or UNCOMPRESSED");
         }

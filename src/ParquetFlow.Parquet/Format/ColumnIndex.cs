@@ -49,40 +49,45 @@ public sealed class ColumnIndex
     internal static ColumnIndex Read(ref ThriftCompactReader r)
     {
         var index = new ColumnIndex();
+        int seen = 0;
         r.StructBegin();
         while (r.NextField(out short id, out CompactType type))
         {
             switch (id)
             {
-                case 1:
-                    r.ReadListHeader(out _, out int nulls);
+                case 1 when type == CompactType.List:
+                    int nulls = r.ReadListHeader(CompactType.BooleanTrue);
                     for (int i = 0; i < nulls; i++)
                     {
                         index.NullPages.Add(r.ReadBool());
                     }
 
+                    seen |= 1;
                     break;
-                case 2:
-                    r.ReadListHeader(out _, out int mins);
+                case 2 when type == CompactType.List:
+                    int mins = r.ReadListHeader(CompactType.Binary);
                     for (int i = 0; i < mins; i++)
                     {
                         index.MinValues.Add(r.ReadBinary().ToArray());
                     }
 
+                    seen |= 2;
                     break;
-                case 3:
-                    r.ReadListHeader(out _, out int maxes);
+                case 3 when type == CompactType.List:
+                    int maxes = r.ReadListHeader(CompactType.Binary);
                     for (int i = 0; i < maxes; i++)
                     {
                         index.MaxValues.Add(r.ReadBinary().ToArray());
                     }
 
+                    seen |= 4;
                     break;
-                case 4:
+                case 4 when type == CompactType.I32:
                     index.BoundaryOrder = (BoundaryOrder)r.ReadI32();
+                    seen |= 8;
                     break;
-                case 5:
-                    r.ReadListHeader(out _, out int counts);
+                case 5 when type == CompactType.List:
+                    int counts = r.ReadListHeader(CompactType.I64);
                     for (int i = 0; i < counts; i++)
                     {
                         index.NullCounts.Add(r.ReadI64());
@@ -96,6 +101,13 @@ public sealed class ColumnIndex
         }
 
         r.StructEnd();
-        return index;
+        return seen switch
+        {
+            15 => index,
+            _ when (seen & 1) == 0 => throw r.Missing("ColumnIndex", "null_pages", 1),
+            _ when (seen & 2) == 0 => throw r.Missing("ColumnIndex", "min_values", 2),
+            _ when (seen & 4) == 0 => throw r.Missing("ColumnIndex", "max_values", 3),
+            _ => throw r.Missing("ColumnIndex", "boundary_order", 4),
+        };
     }
 }

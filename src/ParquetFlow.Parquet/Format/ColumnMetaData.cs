@@ -92,34 +92,38 @@ public sealed class ColumnMetaData
     internal static ColumnMetaData Read(ref ThriftCompactReader r)
     {
         var m = new ColumnMetaData();
+        // The required fields, as bits by field id: type, encodings, path_in_schema, codec, num_values,
+        // total_uncompressed_size, total_compressed_size, data_page_offset.
+        const int required = (1 << 1) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 9);
+        int seen = 0;
         r.StructBegin();
         while (r.NextField(out short id, out CompactType type))
         {
             switch (id)
             {
-                case 1: m.Type = (PhysicalType)r.ReadI32(); break;
-                case 2:
-                    r.ReadListHeader(out _, out int encodings);
+                case 1 when type == CompactType.I32: m.Type = (PhysicalType)r.ReadI32(); break;
+                case 2 when type == CompactType.List:
+                    int encodings = r.ReadListHeader(CompactType.I32);
                     for (int i = 0; i < encodings; i++)
                     {
                         m.Encodings.Add((ParquetEncoding)r.ReadI32());
                     }
 
                     break;
-                case 3:
-                    r.ReadListHeader(out _, out int parts);
+                case 3 when type == CompactType.List:
+                    int parts = r.ReadListHeader(CompactType.Binary);
                     for (int i = 0; i < parts; i++)
                     {
                         m.PathInSchema.Add(r.ReadString());
                     }
 
                     break;
-                case 4: m.Codec = (CompressionCodec)r.ReadI32(); break;
-                case 5: m.NumValues = r.ReadI64(); break;
-                case 6: m.TotalUncompressedSize = r.ReadI64(); break;
-                case 7: m.TotalCompressedSize = r.ReadI64(); break;
-                case 8:
-                    r.ReadListHeader(out _, out int kvs);
+                case 4 when type == CompactType.I32: m.Codec = (CompressionCodec)r.ReadI32(); break;
+                case 5 when type == CompactType.I64: m.NumValues = r.ReadI64(); break;
+                case 6 when type == CompactType.I64: m.TotalUncompressedSize = r.ReadI64(); break;
+                case 7 when type == CompactType.I64: m.TotalCompressedSize = r.ReadI64(); break;
+                case 8 when type == CompactType.List:
+                    int kvs = r.ReadListHeader(CompactType.Struct);
                     m.KeyValueMetadata = new List<KeyValue>(kvs);
                     for (int i = 0; i < kvs; i++)
                     {
@@ -127,12 +131,12 @@ public sealed class ColumnMetaData
                     }
 
                     break;
-                case 9: m.DataPageOffset = r.ReadI64(); break;
-                case 10: m.IndexPageOffset = r.ReadI64(); break;
-                case 11: m.DictionaryPageOffset = r.ReadI64(); break;
-                case 12: m.Statistics = Statistics.Read(ref r); break;
-                case 13:
-                    r.ReadListHeader(out _, out int stats);
+                case 9 when type == CompactType.I64: m.DataPageOffset = r.ReadI64(); break;
+                case 10 when type == CompactType.I64: m.IndexPageOffset = r.ReadI64(); break;
+                case 11 when type == CompactType.I64: m.DictionaryPageOffset = r.ReadI64(); break;
+                case 12 when type == CompactType.Struct: m.Statistics = Statistics.Read(ref r); break;
+                case 13 when type == CompactType.List:
+                    int stats = r.ReadListHeader(CompactType.Struct);
                     m.EncodingStats = new List<PageEncodingStats>(stats);
                     for (int i = 0; i < stats; i++)
                     {
@@ -140,11 +144,34 @@ public sealed class ColumnMetaData
                     }
 
                     break;
-                default: r.Skip(type); break;
+                default:
+                    r.Skip(type);
+                    continue;
             }
+
+            seen |= 1 << id;
         }
 
         r.StructEnd();
+        if ((seen & required) != required)
+        {
+            int missing = required & ~seen;
+            short first = (short)System.Numerics.BitOperations.TrailingZeroCount(missing);
+            throw r.Missing("ColumnMetaData", FieldName(first), first);
+        }
+
         return m;
     }
+
+    private static string FieldName(short id) => id switch
+    {
+        1 => "type",
+        2 => "encodings",
+        3 => "path_in_schema",
+        4 => "codec",
+        5 => "num_values",
+        6 => "total_uncompressed_size",
+        7 => "total_compressed_size",
+        _ => "data_page_offset",
+    };
 }

@@ -34,21 +34,29 @@ public sealed class DataPageHeader
     internal static DataPageHeader Read(ref ThriftCompactReader r)
     {
         var h = new DataPageHeader();
+        int seen = 0;
         r.StructBegin();
         while (r.NextField(out short id, out CompactType type))
         {
             switch (id)
             {
-                case 1: h.NumValues = r.ReadI32(); break;
-                case 2: h.Encoding = (ParquetEncoding)r.ReadI32(); break;
-                case 3: h.DefinitionLevelEncoding = (ParquetEncoding)r.ReadI32(); break;
-                case 4: h.RepetitionLevelEncoding = (ParquetEncoding)r.ReadI32(); break;
-                case 5: h.Statistics = Statistics.Read(ref r); break;
+                case 1 when type == CompactType.I32: h.NumValues = r.ReadI32(); seen |= 1; break;
+                case 2 when type == CompactType.I32: h.Encoding = (ParquetEncoding)r.ReadI32(); seen |= 2; break;
+                case 3 when type == CompactType.I32: h.DefinitionLevelEncoding = (ParquetEncoding)r.ReadI32(); seen |= 4; break;
+                case 4 when type == CompactType.I32: h.RepetitionLevelEncoding = (ParquetEncoding)r.ReadI32(); seen |= 8; break;
+                case 5 when type == CompactType.Struct: h.Statistics = Statistics.Read(ref r); break;
                 default: r.Skip(type); break;
             }
         }
 
         r.StructEnd();
-        return h;
+        return seen switch
+        {
+            15 => h,
+            _ when (seen & 1) == 0 => throw r.Missing("DataPageHeader", "num_values", 1),
+            _ when (seen & 2) == 0 => throw r.Missing("DataPageHeader", "encoding", 2),
+            _ when (seen & 4) == 0 => throw r.Missing("DataPageHeader", "definition_level_encoding", 3),
+            _ => throw r.Missing("DataPageHeader", "repetition_level_encoding", 4),
+        };
     }
 }

@@ -43,24 +43,34 @@ public sealed class DataPageHeaderV2
     internal static DataPageHeaderV2 Read(ref ThriftCompactReader r)
     {
         var h = new DataPageHeaderV2();
+        int seen = 0;
         r.StructBegin();
         while (r.NextField(out short id, out CompactType type))
         {
             switch (id)
             {
-                case 1: h.NumValues = r.ReadI32(); break;
-                case 2: h.NumNulls = r.ReadI32(); break;
-                case 3: h.NumRows = r.ReadI32(); break;
-                case 4: h.Encoding = (ParquetEncoding)r.ReadI32(); break;
-                case 5: h.DefinitionLevelsByteLength = r.ReadI32(); break;
-                case 6: h.RepetitionLevelsByteLength = r.ReadI32(); break;
-                case 7: h.IsCompressed = r.ReadBool(); break;
-                case 8: h.Statistics = Statistics.Read(ref r); break;
+                case 1 when type == CompactType.I32: h.NumValues = r.ReadI32(); seen |= 1; break;
+                case 2 when type == CompactType.I32: h.NumNulls = r.ReadI32(); seen |= 2; break;
+                case 3 when type == CompactType.I32: h.NumRows = r.ReadI32(); seen |= 4; break;
+                case 4 when type == CompactType.I32: h.Encoding = (ParquetEncoding)r.ReadI32(); seen |= 8; break;
+                case 5 when type == CompactType.I32: h.DefinitionLevelsByteLength = r.ReadI32(); seen |= 16; break;
+                case 6 when type == CompactType.I32: h.RepetitionLevelsByteLength = r.ReadI32(); seen |= 32; break;
+                case 7 when ThriftCompactReader.IsBool(type): h.IsCompressed = r.ReadBool(); break;
+                case 8 when type == CompactType.Struct: h.Statistics = Statistics.Read(ref r); break;
                 default: r.Skip(type); break;
             }
         }
 
         r.StructEnd();
-        return h;
+        return seen switch
+        {
+            63 => h,
+            _ when (seen & 1) == 0 => throw r.Missing("DataPageHeaderV2", "num_values", 1),
+            _ when (seen & 2) == 0 => throw r.Missing("DataPageHeaderV2", "num_nulls", 2),
+            _ when (seen & 4) == 0 => throw r.Missing("DataPageHeaderV2", "num_rows", 3),
+            _ when (seen & 8) == 0 => throw r.Missing("DataPageHeaderV2", "encoding", 4),
+            _ when (seen & 16) == 0 => throw r.Missing("DataPageHeaderV2", "definition_levels_byte_length", 5),
+            _ => throw r.Missing("DataPageHeaderV2", "repetition_levels_byte_length", 6),
+        };
     }
 }

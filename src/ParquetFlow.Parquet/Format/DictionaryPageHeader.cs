@@ -27,19 +27,25 @@ public sealed class DictionaryPageHeader
     internal static DictionaryPageHeader Read(ref ThriftCompactReader r)
     {
         var h = new DictionaryPageHeader();
+        int seen = 0;
         r.StructBegin();
         while (r.NextField(out short id, out CompactType type))
         {
             switch (id)
             {
-                case 1: h.NumValues = r.ReadI32(); break;
-                case 2: h.Encoding = (ParquetEncoding)r.ReadI32(); break;
-                case 3: h.IsSorted = r.ReadBool(); break;
+                case 1 when type == CompactType.I32: h.NumValues = r.ReadI32(); seen |= 1; break;
+                case 2 when type == CompactType.I32: h.Encoding = (ParquetEncoding)r.ReadI32(); seen |= 2; break;
+                case 3 when ThriftCompactReader.IsBool(type): h.IsSorted = r.ReadBool(); break;
                 default: r.Skip(type); break;
             }
         }
 
         r.StructEnd();
-        return h;
+        return seen switch
+        {
+            3 => h,
+            _ when (seen & 1) == 0 => throw r.Missing("DictionaryPageHeader", "num_values", 1),
+            _ => throw r.Missing("DictionaryPageHeader", "encoding", 2),
+        };
     }
 }

@@ -18,6 +18,9 @@ public sealed class FileMetaData
 
     public string? CreatedBy { get; set; }
 
+    /// <summary>True when the footer names an encryption algorithm: a plaintext footer over encrypted columns.</summary>
+    public bool HasEncryptedColumns { get; internal set; }
+
     /// <summary>One entry per leaf column: true when its statistics follow the type-defined sort order.</summary>
     public List<bool> ColumnOrders { get; } = [];
 
@@ -77,44 +80,58 @@ public sealed class FileMetaData
         w.StructEnd();
     }
 
-    /// <summary>Parses a serialized footer; throws <see cref="ParquetFormatException"/> when malformed.</summary>
+    /// <summary>
+    /// Parses a serialized footer; throws <see cref="ParquetFormatException"/> when it is malformed or lacks a required
+    /// field (version, schema, num_rows, row_groups: a zeroed or cut footer is refused, not read as an empty file).
+    /// </summary>
     public static FileMetaData Read(ReadOnlySpan<byte> footer)
     {
-        var r = new ThriftCompactReader(footer, stackalloc short[64]);
+        var r = new ThriftCompactReader(footer, stackalloc short[ThriftCompactReader.MaxDepth]);
         var m = new FileMetaData();
+        bool version = false, schema = false, rows = false, groups = false;
         r.StructBegin();
         while (r.NextField(out short id, out CompactType type))
         {
             switch (id)
             {
-                case 1: m.Version = r.ReadI32(); break;
-                case 2:
-                    r.ReadListHeader(out _, out int elements);
+                case 1 when type == CompactType.I32:
+                    m.Version = r.ReadI32();
+                    version = true;
+                    break;
+                case 2 when type == CompactType.List:
+                    int elements = r.ReadListHeader(CompactType.Struct);
                     for (int i = 0; i < elements; i++)
                     {
                         m.Schema.Add(SchemaElement.Read(ref r));
                     }
 
+                    schema = true;
                     break;
-                case 3: m.NumRows = r.ReadI64(); break;
-                case 4:
-                    r.ReadListHeader(out _, out int groups);
-                    for (int i = 0; i < groups; i++)
+                case 3 when type == CompactType.I64:
+                    m.NumRows = r.ReadI64();
+                    rows = true;
+                    break;
+                case 4 when type == CompactType.List:
+                    int count = r.ReadListHeader(CompactType.Struct);
+                    for (int i = 0; i < count; i++)
                     {
                         m.RowGroups.Add(RowGroup.Read(ref r));
                     }
 
+                    groups = true;
                     break;
-                case 5:
-                    r.ReadListHeader(out _, out int kvs);
+                case 5 when type == CompactType.List:
+                    int kvs = r.ReadListHeader(CompactType.Struct);
                     for (int i = 0; i < kvs; i++)
                     {
                         m.KeyValueMetadata.Add(KeyValue.Read(ref r));
                     }
 
                     break;
-                case 6: m.CreatedBy = r.ReadString(); break;
-                case 7:
+                case 6 when type == CompactType.Binary:
+                    m.CreatedBy = r.ReadString();
+                    break;
+                case 7 when type == CompactType.List:
                     r.ReadListHeader(out CompactType orderType, out int orders);
                     for (int i = 0; i < orders; i++)
                     {
@@ -123,11 +140,38 @@ public sealed class FileMetaData
                     }
 
                     break;
-                default: r.Skip(type); break;
+                case 8 when type == CompactType.Struct:
+                    // encryption_algorithm: the footer is plaintext but columns are encrypted (modular encryption).
+                    r.Skip(type);
+                    m.HasEncryptedColumns = true;
+                    break;
+                default:
+                    r.Skip(type);
+                    break;
             }
         }
 
         r.StructEnd();
+        if (!version)
+        {
+            throw r.Missing("FileMetaData", "version", 1);
+        }
+
+        if (!schema)
+        {
+            throw r.Missing("FileMetaData", "schema", 2);
+        }
+
+        if (!rows)
+        {
+            throw r.Missing("FileMetaData", "num_rows", 3);
+        }
+
+        if (!groups)
+        {
+            throw r.Missing("FileMetaData", "row_groups", 4);
+        }
+
         return m;
     }
 }

@@ -19,20 +19,20 @@ public sealed record KeyValue(string Key, string? Value)
 
     internal static KeyValue Read(ref ThriftCompactReader r)
     {
-        string key = string.Empty;
+        string? key = null;
         string? value = null;
         r.StructBegin();
         while (r.NextField(out short id, out CompactType type))
         {
             switch (id)
             {
-                case 1: key = r.ReadString(); break;
-                case 2: value = r.ReadString(); break;
+                case 1 when type == CompactType.Binary: key = r.ReadString(); break;
+                case 2 when type == CompactType.Binary: value = r.ReadString(); break;
                 default: r.Skip(type); break;
             }
         }
 
         r.StructEnd();
-        return new KeyValue(key, value);
+        return new KeyValue(key ?? throw r.Missing("KeyValue", "key", 1), value);
     }
 }

@@ -51,6 +51,11 @@ internal static class LogicalTypeCodec
                 case LogicalTypeKind.Json: r.Skip(type); result = LogicalType.Json(); break;
                 case LogicalTypeKind.Enum: r.Skip(type); result = LogicalType.Enum(); break;
                 case LogicalTypeKind.Uuid: r.Skip(type); result = LogicalType.Uuid(); break;
+                case LogicalTypeKind.Map or LogicalTypeKind.List or LogicalTypeKind.Unknown or LogicalTypeKind.Bson or LogicalTypeKind.Float16:
+                    // Annotations this library never writes but describes when it reads them (nested groups, ...).
+                    r.Skip(type);
+                    result = LogicalType.Annotation((LogicalTypeKind)id);
+                    break;
                 case LogicalTypeKind.Decimal: result = ReadDecimal(ref r); break;
                 case LogicalTypeKind.Integer: result = ReadInteger(ref r); break;
                 case LogicalTypeKind.Time: result = ReadTime(ref r, isTimestamp: false); break;
@@ -72,8 +77,8 @@ internal static class LogicalTypeCodec
         {
             switch (id)
             {
-                case 1: scale = r.ReadI32(); break;
-                case 2: precision = r.ReadI32(); break;
+                case 1 when type == CompactType.I32: scale = r.ReadI32(); break;
+                case 2 when type == CompactType.I32: precision = r.ReadI32(); break;
                 default: r.Skip(type); break;
             }
         }
@@ -91,8 +96,8 @@ internal static class LogicalTypeCodec
         {
             switch (id)
             {
-                case 1: bits = r.ReadI8(); break;
-                case 2: signed = r.ReadBool(); break;
+                case 1 when type == CompactType.Byte: bits = r.ReadI8(); break;
+                case 2 when ThriftCompactReader.IsBool(type): signed = r.ReadBool(); break;
                 default: r.Skip(type); break;
             }
         }
@@ -108,7 +113,7 @@ internal static class LogicalTypeCodec
         r.StructBegin();
         while (r.NextField(out short id, out CompactType type))
         {
-            if (id == 1)
+            if (id == 1 && ThriftCompactReader.IsBool(type))
             {
                 utc = r.ReadBool();
             }

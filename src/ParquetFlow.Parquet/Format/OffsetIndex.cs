@@ -22,16 +22,19 @@ public sealed class OffsetIndex
     internal static OffsetIndex Read(ref ThriftCompactReader r)
     {
         var index = new OffsetIndex();
+        bool locations = false;
         r.StructBegin();
         while (r.NextField(out short id, out CompactType type))
         {
             if (id == 1 && type == CompactType.List)
             {
-                r.ReadListHeader(out _, out int count);
+                int count = r.ReadListHeader(CompactType.Struct);
                 for (int i = 0; i < count; i++)
                 {
                     index.PageLocations.Add(PageLocation.Read(ref r));
                 }
+
+                locations = true;
             }
             else
             {
@@ -40,6 +43,6 @@ public sealed class OffsetIndex
         }
 
         r.StructEnd();
-        return index;
+        return locations ? index : throw r.Missing("OffsetIndex", "page_locations", 1);
     }
 }

@@ -19,19 +19,26 @@ public sealed record PageEncodingStats(PageType PageType, ParquetEncoding Encodi
         PageType pageType = PageType.DataPage;
         ParquetEncoding encoding = ParquetEncoding.Plain;
         int count = 0;
+        int seen = 0;
         r.StructBegin();
         while (r.NextField(out short id, out CompactType type))
         {
             switch (id)
             {
-                case 1: pageType = (PageType)r.ReadI32(); break;
-                case 2: encoding = (ParquetEncoding)r.ReadI32(); break;
-                case 3: count = r.ReadI32(); break;
+                case 1 when type == CompactType.I32: pageType = (PageType)r.ReadI32(); seen |= 1; break;
+                case 2 when type == CompactType.I32: encoding = (ParquetEncoding)r.ReadI32(); seen |= 2; break;
+                case 3 when type == CompactType.I32: count = r.ReadI32(); seen |= 4; break;
                 default: r.Skip(type); break;
             }
         }
 
         r.StructEnd();
-        return new PageEncodingStats(pageType, encoding, count);
+        return seen switch
+        {
+            7 => new PageEncodingStats(pageType, encoding, count),
+            _ when (seen & 1) == 0 => throw r.Missing("PageEncodingStats", "page_type", 1),
+            _ when (seen & 2) == 0 => throw r.Missing("PageEncodingStats", "encoding", 2),
+            _ => throw r.Missing("PageEncodingStats", "count", 3),
+        };
     }
 }

@@ -54,23 +54,48 @@ public sealed class PageHeader
     internal static PageHeader Read(ref ThriftCompactReader r)
     {
         var h = new PageHeader();
+        bool pageType = false, uncompressed = false, compressed = false;
         r.StructBegin();
         while (r.NextField(out short id, out CompactType type))
         {
             switch (id)
             {
-                case 1: h.Type = (PageType)r.ReadI32(); break;
-                case 2: h.UncompressedPageSize = r.ReadI32(); break;
-                case 3: h.CompressedPageSize = r.ReadI32(); break;
-                case 4: h.Crc = r.ReadI32(); break;
-                case 5: h.DataPageHeader = DataPageHeader.Read(ref r); break;
-                case 7: h.DictionaryPageHeader = DictionaryPageHeader.Read(ref r); break;
-                case 8: h.DataPageHeaderV2 = DataPageHeaderV2.Read(ref r); break;
+                case 1 when type == CompactType.I32:
+                    h.Type = (PageType)r.ReadI32();
+                    pageType = true;
+                    break;
+                case 2 when type == CompactType.I32:
+                    h.UncompressedPageSize = r.ReadI32();
+                    uncompressed = true;
+                    break;
+                case 3 when type == CompactType.I32:
+                    h.CompressedPageSize = r.ReadI32();
+                    compressed = true;
+                    break;
+                case 4 when type == CompactType.I32: h.Crc = r.ReadI32(); break;
+                case 5 when type == CompactType.Struct: h.DataPageHeader = DataPageHeader.Read(ref r); break;
+                case 7 when type == CompactType.Struct: h.DictionaryPageHeader = DictionaryPageHeader.Read(ref r); break;
+                case 8 when type == CompactType.Struct: h.DataPageHeaderV2 = DataPageHeaderV2.Read(ref r); break;
                 default: r.Skip(type); break;
             }
         }
 
         r.StructEnd();
+        if (!pageType)
+        {
+            throw r.Missing("PageHeader", "type", 1);
+        }
+
+        if (!uncompressed)
+        {
+            throw r.Missing("PageHeader", "uncompressed_page_size", 2);
+        }
+
+        if (!compressed)
+        {
+            throw r.Missing("PageHeader", "compressed_page_size", 3);
+        }
+
         return h;
     }
 }

@@ -19,19 +19,26 @@ public readonly record struct PageLocation(long Offset, int CompressedPageSize, 
         long offset = 0;
         int size = 0;
         long first = 0;
+        int seen = 0;
         r.StructBegin();
         while (r.NextField(out short id, out CompactType type))
         {
             switch (id)
             {
-                case 1: offset = r.ReadI64(); break;
-                case 2: size = r.ReadI32(); break;
-                case 3: first = r.ReadI64(); break;
+                case 1 when type == CompactType.I64: offset = r.ReadI64(); seen |= 1; break;
+                case 2 when type == CompactType.I32: size = r.ReadI32(); seen |= 2; break;
+                case 3 when type == CompactType.I64: first = r.ReadI64(); seen |= 4; break;
                 default: r.Skip(type); break;
             }
         }
 
         r.StructEnd();
-        return new PageLocation(offset, size, first);
+        return seen switch
+        {
+            7 => new PageLocation(offset, size, first),
+            _ when (seen & 1) == 0 => throw r.Missing("PageLocation", "offset", 1),
+            _ when (seen & 2) == 0 => throw r.Missing("PageLocation", "compressed_page_size", 2),
+            _ => throw r.Missing("PageLocation", "first_row_index", 3),
+        };
     }
 }

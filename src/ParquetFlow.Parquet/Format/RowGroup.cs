@@ -28,7 +28,7 @@ public sealed class RowGroup
     /// <summary>Parses a row group serialized by <see cref="Serialize"/>; throws <see cref="ParquetFormatException"/> when malformed.</summary>
     public static RowGroup Read(ReadOnlySpan<byte> bytes)
     {
-        var r = new ThriftCompactReader(bytes, stackalloc short[64]);
+        var r = new ThriftCompactReader(bytes, stackalloc short[ThriftCompactReader.MaxDepth]);
         return Read(ref r);
     }
 
@@ -64,29 +64,52 @@ public sealed class RowGroup
     internal static RowGroup Read(ref ThriftCompactReader r)
     {
         var g = new RowGroup();
+        bool columns = false, byteSize = false, rows = false;
         r.StructBegin();
         while (r.NextField(out short id, out CompactType type))
         {
             switch (id)
             {
-                case 1:
-                    r.ReadListHeader(out _, out int columns);
-                    for (int i = 0; i < columns; i++)
+                case 1 when type == CompactType.List:
+                    int count = r.ReadListHeader(CompactType.Struct);
+                    for (int i = 0; i < count; i++)
                     {
                         g.Columns.Add(ColumnChunk.Read(ref r));
                     }
 
+                    columns = true;
                     break;
-                case 2: g.TotalByteSize = r.ReadI64(); break;
-                case 3: g.NumRows = r.ReadI64(); break;
-                case 5: g.FileOffset = r.ReadI64(); break;
-                case 6: g.TotalCompressedSize = r.ReadI64(); break;
-                case 7: g.Ordinal = r.ReadI16(); break;
+                case 2 when type == CompactType.I64:
+                    g.TotalByteSize = r.ReadI64();
+                    byteSize = true;
+                    break;
+                case 3 when type == CompactType.I64:
+                    g.NumRows = r.ReadI64();
+                    rows = true;
+                    break;
+                case 5 when type == CompactType.I64: g.FileOffset = r.ReadI64(); break;
+                case 6 when type == CompactType.I64: g.TotalCompressedSize = r.ReadI64(); break;
+                case 7 when type == CompactType.I16: g.Ordinal = r.ReadI16(); break;
                 default: r.Skip(type); break;
             }
         }
 
         r.StructEnd();
+        if (!columns)
+        {
+            throw r.Missing("RowGroup", "columns", 1);
+        }
+
+        if (!byteSize)
+        {
+            throw r.Missing("RowGroup", "total_byte_size", 2);
+        }
+
+        if (!rows)
+        {
+            throw r.Missing("RowGroup", "num_rows", 3);
+        }
+
         return g;
     }
 }

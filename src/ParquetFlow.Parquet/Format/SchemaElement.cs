@@ -82,26 +82,35 @@ public sealed class SchemaElement
     internal static SchemaElement Read(ref ThriftCompactReader r)
     {
         var e = new SchemaElement();
+        bool name = false;
         r.StructBegin();
         while (r.NextField(out short id, out CompactType type))
         {
             switch (id)
             {
-                case 1: e.Type = (PhysicalType)r.ReadI32(); break;
-                case 2: e.TypeLength = r.ReadI32(); break;
-                case 3: e.RepetitionType = (Repetition)r.ReadI32(); break;
-                case 4: e.Name = r.ReadString(); break;
-                case 5: e.NumChildren = r.ReadI32(); break;
-                case 6: e.ConvertedType = (ConvertedType)r.ReadI32(); break;
-                case 7: e.Scale = r.ReadI32(); break;
-                case 8: e.Precision = r.ReadI32(); break;
-                case 9: e.FieldId = r.ReadI32(); break;
-                case 10: e.LogicalType = LogicalTypeCodec.Read(ref r); break;
+                case 1 when type == CompactType.I32: e.Type = (PhysicalType)r.ReadI32(); break;
+                case 2 when type == CompactType.I32: e.TypeLength = r.ReadI32(); break;
+                case 3 when type == CompactType.I32: e.RepetitionType = (Repetition)r.ReadI32(); break;
+                case 4 when type == CompactType.Binary:
+                    e.Name = r.ReadString();
+                    name = true;
+                    break;
+                case 5 when type == CompactType.I32: e.NumChildren = r.ReadI32(); break;
+                case 6 when type == CompactType.I32: e.ConvertedType = (ConvertedType)r.ReadI32(); break;
+                case 7 when type == CompactType.I32: e.Scale = r.ReadI32(); break;
+                case 8 when type == CompactType.I32: e.Precision = r.ReadI32(); break;
+                case 9 when type == CompactType.I32: e.FieldId = r.ReadI32(); break;
+                case 10 when type == CompactType.Struct: e.LogicalType = LogicalTypeCodec.Read(ref r); break;
                 default: r.Skip(type); break;
             }
         }
 
         r.StructEnd();
+        if (!name)
+        {
+            throw r.Missing("SchemaElement", "name", 4);
+        }
+
         return e;
     }
 }

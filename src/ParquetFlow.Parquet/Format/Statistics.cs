@@ -67,12 +67,12 @@ public sealed class Statistics
         {
             switch (id)
             {
-                case 1: s.Max = r.ReadBinary().ToArray(); break;
-                case 2: s.Min = r.ReadBinary().ToArray(); break;
-                case 3: s.NullCount = r.ReadI64(); break;
-                case 4: s.DistinctCount = r.ReadI64(); break;
-                case 5: s.MaxValue = r.ReadBinary().ToArray(); break;
-                case 6: s.MinValue = r.ReadBinary().ToArray(); break;
+                case 1 when type == CompactType.Binary: s.Max = r.ReadBinary().ToArray(); break;
+                case 2 when type == CompactType.Binary: s.Min = r.ReadBinary().ToArray(); break;
+                case 3 when type == CompactType.I64: s.NullCount = r.ReadI64(); break;
+                case 4 when type == CompactType.I64: s.DistinctCount = r.ReadI64(); break;
+                case 5 when type == CompactType.Binary: s.MaxValue = r.ReadBinary().ToArray(); break;
+                case 6 when type == CompactType.Binary: s.MinValue = r.ReadBinary().ToArray(); break;
                 default: r.Skip(type); break;
             }
         }

@@ -117,11 +117,14 @@ public sealed class ParquetSchema
         return new ParquetSchema(columns);
     }
 
-    private static LogicalType? FromConverted(SchemaElement e) => e.ConvertedType switch
+    /// <summary>The logical type a legacy converted type stands for, when there is one (a malformed DECIMAL has none).</summary>
+    internal static LogicalType? FromConverted(SchemaElement e) => e.ConvertedType switch
     {
         Parquet.ConvertedType.Utf8 => LogicalType.String(),
         Parquet.ConvertedType.Date => LogicalType.Date(),
-        Parquet.ConvertedType.Decimal when e.Precision is int p => LogicalType.Decimal(p, e.Scale ?? 0),
+        Parquet.ConvertedType.Decimal when e.Precision is int p && p >= 1 && (e.Scale ?? 0) is int s && s >= 0 && s <= p => LogicalType.Decimal(p, s),
+        Parquet.ConvertedType.Json => LogicalType.Json(),
+        Parquet.ConvertedType.Enum => LogicalType.Enum(),
         Parquet.ConvertedType.TimestampMillis => LogicalType.Timestamp(TimeUnit.Millis),
         Parquet.ConvertedType.TimestampMicros => LogicalType.Timestamp(TimeUnit.Micros),
         Parquet.ConvertedType.Int8 => LogicalType.Integer(8, true),

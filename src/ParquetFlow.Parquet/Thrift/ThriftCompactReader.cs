@@ -5,11 +5,15 @@ namespace ParquetFlow.Parquet.Thrift;
 
 /// <summary>
 /// Reads the Thrift compact protocol from a span. Unknown fields are skipped, so metadata written by newer
-/// writers reads. Malformed input throws <see cref="ParquetFormatException"/> with the offset.
+/// writers reads. Malformed input throws <see cref="ParquetFormatException"/> with the offset, and nothing else:
+/// every count and length read is bounded by the bytes that remain (each element of a list or map takes at least
+/// one byte), and structs, lists and maps nest at most <see cref="MaxDepth"/> deep, so no input makes the reader
+/// allocate more than a small multiple of its length or recurse without bound.
 /// </summary>
 internal ref struct ThriftCompactReader
 {
-    private const int MaxDepth = 64;
+    /// <summary>How deep structs, lists and maps may nest (the Parquet format nests five deep at most).</summary>
+    public const int MaxDepth = 64;
     private readonly ReadOnlySpan<byte> _data;
     private int _position;
     private short _lastFieldId;
@@ -30,11 +34,14 @@ internal ref struct ThriftCompactReader
     /// <summary>Bytes consumed so far.</summary>
     public readonly int Position => _position;
 
+    /// <summary>Bytes not read yet.</summary>
+    public readonly int Remaining => _data.Length - _position;
+
     public void StructBegin()
     {
         if (_depth >= MaxDepth || _depth >= _parents.Length)
         {
-            throw Error("structs nested too deeply");
+            throw Error($"structs nested more than {Math.Min(MaxDepth, _parents.Length)} deep");
         }
 
         _parents[_depth++] = _lastFieldId;
@@ -108,7 +115,7 @@ internal ref struct ThriftCompactReader
         ulong length = ReadVarint();
         if (length > (ulong)(_data.Length - _position))
         {
-            throw Error($"binary of {length} bytes runs past the end");
+            throw Error($"binary of {length} bytes runs past the end", ranOut: true);
         }
 
         ReadOnlySpan<byte> value = _data.Slice(_position, (int)length);
@@ -118,28 +125,49 @@ internal ref struct ThriftCompactReader
 
     public string ReadString() => Encoding.UTF8.GetString(ReadBinary());
 
+    /// <summary>
+    /// Reads a list (or set) header. The count is checked against the bytes that remain: every element takes at least
+    /// one byte (a boolean, a varint, a length, a struct's stop byte), a double eight.
+    /// </summary>
     public void ReadListHeader(out CompactType elementType, out int count)
     {
         byte header = ReadByte();
         elementType = (CompactType)(header & 0x0F);
-        int size = header >> 4;
+        ulong size = (ulong)(header >> 4);
         if (size == 15)
         {
-            ulong big = ReadVarint();
-            if (big > int.MaxValue)
-            {
-                throw Error("list too long");
-            }
-
-            size = (int)big;
+            size = ReadVarint();
         }
 
-        if (size > _data.Length - _position && elementType != CompactType.BooleanTrue && elementType != CompactType.BooleanFalse)
+        if (elementType is CompactType.Stop or > CompactType.Struct)
         {
-            throw Error($"list of {size} elements cannot fit in the remaining bytes");
+            throw Error($"list of unknown element type {(int)elementType}");
         }
 
-        count = size;
+        ulong minimum = elementType == CompactType.Double ? 8UL : 1UL;
+        if (size > (ulong)Remaining / minimum)
+        {
+            throw Error($"list of {size} elements cannot fit in the {Remaining} bytes that remain", ranOut: true);
+        }
+
+        count = (int)size;
+    }
+
+    /// <summary>
+    /// Reads a list header whose elements must be of <paramref name="expected"/> type (booleans may be written with
+    /// either boolean nibble); returns the element count.
+    /// </summary>
+    public int ReadListHeader(CompactType expected)
+    {
+        ReadListHeader(out CompactType elementType, out int count);
+        bool matches = elementType == expected
+            || (expected is CompactType.BooleanTrue or CompactType.BooleanFalse && elementType is CompactType.BooleanTrue or CompactType.BooleanFalse);
+        if (!matches && count > 0)
+        {
+            throw Error($"list of element type {(int)elementType} where type {(int)expected} was expected");
+        }
+
+        return count;
     }
 
     /// <summary>Skips a value of the given type (for fields this reader does not know).</summary>
@@ -168,26 +196,50 @@ internal ref struct ThriftCompactReader
                 break;
             case CompactType.List:
             case CompactType.Set:
+            {
                 ReadListHeader(out CompactType elementType, out int count);
+                EnterContainer();
                 for (int i = 0; i < count; i++)
                 {
                     SkipElement(elementType);
                 }
 
+                _depth--;
                 break;
+            }
+
             case CompactType.Map:
+            {
                 ulong entries = ReadVarint();
                 if (entries > 0)
                 {
                     byte kinds = ReadByte();
+                    var keyType = (CompactType)(kinds >> 4);
+                    var valueType = (CompactType)(kinds & 0x0F);
+                    if (keyType is CompactType.Stop or > CompactType.Struct || valueType is CompactType.Stop or > CompactType.Struct)
+                    {
+                        throw Error($"map of unknown key or value type 0x{kinds:X2}");
+                    }
+
+                    // Each entry takes a byte for its key and one for its value at least.
+                    if (entries > (ulong)Remaining / 2)
+                    {
+                        throw Error($"map of {entries} entries cannot fit in the {Remaining} bytes that remain", ranOut: true);
+                    }
+
+                    EnterContainer();
                     for (ulong i = 0; i < entries; i++)
                     {
-                        SkipElement((CompactType)(kinds >> 4));
-                        SkipElement((CompactType)(kinds & 0x0F));
+                        SkipElement(keyType);
+                        SkipElement(valueType);
                     }
+
+                    _depth--;
                 }
 
                 break;
+            }
+
             case CompactType.Struct:
                 StructBegin();
                 while (NextField(out _, out CompactType fieldType))
@@ -200,6 +252,17 @@ internal ref struct ThriftCompactReader
             default:
                 throw Error($"cannot skip compact type {(int)type}");
         }
+    }
+
+    /// <summary>Counts a list or map being skipped toward the nesting bound (lists of lists recurse as structs do).</summary>
+    private void EnterContainer()
+    {
+        if (_depth >= MaxDepth || _depth >= _parents.Length)
+        {
+            throw Error($"lists and structs nested more than {Math.Min(MaxDepth, _parents.Length)} deep");
+        }
+
+        _depth++;
     }
 
     private void SkipElement(CompactType type)
@@ -246,9 +309,20 @@ internal ref struct ThriftCompactReader
     {
         if (_data.Length - _position < count)
         {
-            throw Error("unexpected end of Thrift data");
+            throw Error("unexpected end of Thrift data", ranOut: true);
         }
     }
 
-    private readonly ParquetFormatException Error(string reason) => new($"Thrift compact: {reason} at byte {_position}", _position);
+    /// <summary>True for either boolean type nibble (a boolean field carries its value in its type).</summary>
+    public static bool IsBool(CompactType type) => type is CompactType.BooleanTrue or CompactType.BooleanFalse;
+
+    /// <summary>The refusal for a struct that ended without one of its required fields.</summary>
+    public readonly ParquetFormatException Missing(string structName, string fieldName, short id) =>
+        Error($"{structName} lacks its required field {fieldName} ({id})");
+
+    /// <summary>A refusal at the current position, for checks the struct readers make of the values they read.</summary>
+    public readonly ParquetFormatException Invalid(string reason) => Error(reason);
+
+    private readonly ParquetFormatException Error(string reason, bool ranOut = false) =>
+        new($"Thrift compact: {reason} at byte {_position}", _position) { RanOutOfData = ranOut };
 }

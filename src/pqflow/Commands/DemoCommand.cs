@@ -14,7 +14,7 @@ internal static class DemoCommand
     {
         var rows = new Option<int>("--rows") { Description = "Market-data orders to generate", DefaultValueFactory = _ => 1_000_000 };
         var output = new Option<string>("--output", "-o") { Description = "Where to write the Parquet file", DefaultValueFactory = _ => Path.Combine("out", "market_data.parquet") };
-        var codec = new Option<CompressionCodec>("--compression") { Description = "Page codec", DefaultValueFactory = _ => CompressionCodec.Zstd };
+        Option<CompressionCodec> codec = CompressionOption.Create("Page codec");
         var command = new Command("demo", "Write a market-data Parquet file on built-in defaults and describe what it holds.");
         command.Options.Add(rows);
         command.Options.Add(output);
@@ -29,12 +29,17 @@ internal static class DemoCommand
                 return 2;
             }
 
+            if (!CompressionOption.TryGet(parse, codec, "demo", out CompressionCodec compression))
+            {
+                return 2;
+            }
+
             Storage.Default.CreateDirectory(Storage.ParentOf(path));
             Console.Error.WriteLine($"generating {count:N0} market-data orders ...");
             MarketData data = MarketData.Generate(count);
             var options = new ParquetWriterOptions
             {
-                Compression = parse.GetValue(codec),
+                Compression = compression,
                 KeyValueMetadata = new Dictionary<string, string> { ["parquetflow.demo"] = "market data, log-sink document schema" },
             };
             var clock = Stopwatch.StartNew();

@@ -11,7 +11,7 @@ internal static class InspectCommand
     {
         var file = new Argument<string>("file") { Description = "Parquet file to describe" };
         var pages = new Option<bool>("--pages") { Description = "Also list every page header (type, encoding, sizes, statistics)" };
-        var command = new Command("inspect", "Describe a Parquet file: schema, row groups, column chunks, encodings, codecs, sizes, statistics.");
+        var command = new Command("inspect", "Describe a Parquet file: schema (nested ones as a tree), row groups, column chunks, encodings, codecs, sizes, statistics.");
         command.Arguments.Add(file);
         command.Options.Add(pages);
         command.SetAction(parse =>
@@ -24,6 +24,8 @@ internal static class InspectCommand
             }
             catch (Exception e) when (e is ParquetFormatException or IOException or UnauthorizedAccessException)
             {
+                // The footer reader refuses whatever it cannot describe with one of these; anything else is a bug to fix there.
+                Console.Out.Flush();
                 Console.Error.WriteLine($"pqflow inspect: {path}: {e.Message}");
                 return 1;
             }

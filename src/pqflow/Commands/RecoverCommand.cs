@@ -16,6 +16,12 @@ internal static class RecoverCommand
         command.SetAction(parse =>
         {
             string path = parse.GetValue(file)!;
+            if (Directory.Exists(path))
+            {
+                Console.Error.WriteLine($"pqflow recover: {path}: is a directory, not a Parquet file");
+                return 1;
+            }
+
             try
             {
                 RecoveryResult result = ParquetRecovery.Recover(path);

@@ -18,16 +18,21 @@ internal static class ShmRecordCommand
         var from = new Option<SharedRingStart>("--from") { Description = "Where a new consumer starts: Latest or Oldest", DefaultValueFactory = _ => SharedRingStart.Latest };
         var rowGroup = new Option<int>("--row-group") { Description = "Rows per row group", DefaultValueFactory = _ => 65536 };
         var maxRows = new Option<long>("--max-rows") { Description = "Stop after this many rows (0: until the producer closes or dies, or Ctrl-C)" };
-        var compression = new Option<CompressionCodec>("--compression") { Description = "Uncompressed, Snappy, Gzip, Zstd, Lz4Raw", DefaultValueFactory = _ => CompressionCodec.Zstd };
+        Option<CompressionCodec> compression = CompressionOption.Create("Page codec");
         var wait = new Option<WaitStrategy>("--wait") { Description = "Spin, Yield or Futex", DefaultValueFactory = _ => WaitStrategy.Futex };
         var dir = new Option<string?>("--dir") { Description = "Directory of the segment files (default /dev/shm)" };
         var command = new Command("record", "Follow a segment and write its rows to a Parquet file.") { name, output, consumer, from, rowGroup, maxRows, compression, wait, dir };
         command.SetAction(parse =>
         {
+            if (!CompressionOption.TryGet(parse, compression, "shm record", out CompressionCodec codec))
+            {
+                return 2;
+            }
+
             try
             {
                 return Record(parse.GetValue(name)!, parse.GetValue(output)!, parse.GetValue(consumer), parse.GetValue(from), Math.Max(1, parse.GetValue(rowGroup)),
-                    parse.GetValue(maxRows), parse.GetValue(compression), parse.GetValue(wait), parse.GetValue(dir));
+                    parse.GetValue(maxRows), codec, parse.GetValue(wait), parse.GetValue(dir));
             }
             catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
             {

@@ -8,113 +8,162 @@ namespace ParquetFlow.Cli.Inspect;
 /// <summary>The human-readable description of a Parquet file that <c>pqflow inspect</c> and <c>pqflow demo</c> print.</summary>
 internal static class FileReport
 {
+    /// <summary>
+    /// Describes the file at <paramref name="path"/>; throws <see cref="ParquetFormatException"/> (or an I/O error)
+    /// when it cannot, whatever the file holds: callers catch those and nothing else.
+    /// </summary>
     public static void Write(TextWriter output, string path, bool pages = false, int maxRowGroups = int.MaxValue)
     {
         ParquetFooter footer = ParquetFooter.Read(path);
+        using var stream = pages ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite) : null;
+        Write(output, path, footer, stream, maxRowGroups);
+    }
+
+    /// <summary>Describes a footer already read; <paramref name="pages"/>, when given, is the file to walk page headers in.</summary>
+    public static void Write(TextWriter output, string path, ParquetFooter footer, Stream? pages, int maxRowGroups = int.MaxValue)
+    {
         FileMetaData meta = footer.Metadata;
-        ParquetSchema schema = footer.Schema;
+        SchemaTree tree = footer.SchemaTree;
+        IReadOnlyList<SchemaNode> leaves = tree.Leaves;
         CultureInfo inv = CultureInfo.InvariantCulture;
 
-        output.WriteLine($"file:       {Path.GetFullPath(path)}");
+        output.WriteLine($"file:       {Printable(Path.GetFullPath(path))}");
         output.WriteLine($"size:       {Bytes(footer.FileLength)} ({footer.FileLength:N0} bytes, footer {footer.MetadataLength:N0})");
         output.WriteLine($"rows:       {meta.NumRows:N0} in {meta.RowGroups.Count} row group(s)");
-        output.WriteLine($"created_by: {meta.CreatedBy}");
+        output.WriteLine($"created_by: {Printable(meta.CreatedBy ?? string.Empty)}");
         foreach (KeyValue kv in meta.KeyValueMetadata)
         {
-            output.WriteLine($"metadata:   {kv.Key} = {Truncate(kv.Value ?? "(null)", 80)}");
+            output.WriteLine($"metadata:   {Printable(Truncate(kv.Key, 80))} = {Printable(Truncate(kv.Value ?? "(null)", 80))}");
+        }
+
+        if (meta.HasEncryptedColumns)
+        {
+            output.WriteLine("encrypted:  columns are encrypted (Parquet modular encryption, plaintext footer); statistics may be withheld");
         }
 
         output.WriteLine();
-        output.WriteLine("schema:");
-        var schemaTable = new TextTable("#", "column", "physical", "logical", "converted", "nulls");
-        for (int i = 0; i < schema.Count; i++)
+        output.WriteLine(tree.IsFlat ? "schema:" : "schema (nested; groups indented above their fields):");
+        var schemaTable = new TextTable("#", "column", "physical", "logical", "converted", "repetition");
+        foreach (SchemaNode node in tree.Nodes)
         {
-            ColumnDescriptor c = schema[i];
-            string physical = c.PhysicalType == PhysicalType.FixedLenByteArray ? $"FIXED_LEN_BYTE_ARRAY({c.TypeLength})" : ColumnDescriptor.PhysicalTypeName(c.PhysicalType);
-            schemaTable.Add(i.ToString(inv), c.Name, physical, c.LogicalType?.ToString() ?? "-", meta.Schema[i + 1].ConvertedType?.ToString().ToUpperInvariant() ?? "-", c.IsNullable ? "optional" : "required");
+            if (node.Parent is null)
+            {
+                continue;
+            }
+
+            SchemaElement e = node.Element;
+            string physical = node.Column is { } c
+                ? (c.PhysicalType == PhysicalType.FixedLenByteArray ? $"FIXED_LEN_BYTE_ARRAY({c.TypeLength})" : ColumnDescriptor.PhysicalTypeName(c.PhysicalType))
+                : "group";
+            schemaTable.Add(
+                node.IsLeaf ? node.LeafIndex.ToString(inv) : string.Empty,
+                new string(' ', 2 * (node.Depth - 1)) + Printable(node.Name),
+                physical,
+                node.LogicalType?.ToString() ?? "-",
+                e.ConvertedType is ConvertedType converted ? ConvertedName(converted) : "-",
+                RepetitionName(node.Repetition));
         }
 
         schemaTable.WriteTo(output);
+        if (leaves.Count == 0)
+        {
+            output.WriteLine("  (no columns)");
+        }
 
         // Whole-file totals per column first: what a reader of the summary wants most.
         output.WriteLine();
         output.WriteLine("columns (all row groups):");
         var totals = new TextTable("column", "encodings", "codec", "compressed", "uncompressed", "ratio", "min", "max", "nulls");
-        for (int i = 0; i < schema.Count; i++)
+        for (int i = 0; i < leaves.Count; i++)
         {
+            ColumnDescriptor column = leaves[i].Column!;
             long compressed = 0;
             long uncompressed = 0;
             long nulls = 0;
             byte[]? min = null;
             byte[]? max = null;
             var encodings = new SortedSet<string>();
-            CompressionCodec codec = CompressionCodec.Uncompressed;
+            var codecs = new SortedSet<string>();
             foreach (RowGroup group in meta.RowGroups)
             {
                 ColumnMetaData m = group.Columns[i].MetaData;
                 compressed += m.TotalCompressedSize;
                 uncompressed += m.TotalUncompressedSize;
                 nulls += m.Statistics?.NullCount ?? 0;
-                codec = m.Codec;
+                codecs.Add(CompressionCodecs.FormatName(m.Codec));
                 foreach (string e in DataEncodings(m))
                 {
                     encodings.Add(e);
                 }
 
-                if (m.Statistics?.MinValue is byte[] lo && (min is null || Compare(schema[i], lo, min) < 0))
+                if (m.Statistics?.MinValue is byte[] lo && (min is null || Compare(column, lo, min) < 0))
                 {
                     min = lo;
                 }
 
-                if (m.Statistics?.MaxValue is byte[] hi && (max is null || Compare(schema[i], hi, max) > 0))
+                if (m.Statistics?.MaxValue is byte[] hi && (max is null || Compare(column, hi, max) > 0))
                 {
                     max = hi;
                 }
             }
 
             totals.Add(
-                schema[i].Name,
+                Printable(column.Name),
                 string.Join(",", encodings),
-                codec.ToString().ToUpperInvariant(),
+                codecs.Count == 0 ? "-" : string.Join(",", codecs),
                 Bytes(compressed),
                 Bytes(uncompressed),
-                compressed == 0 ? "-" : (uncompressed / (double)compressed).ToString("0.0", inv) + "x",
-                StatisticFormatter.Format(schema[i], min),
-                StatisticFormatter.Format(schema[i], max),
+                compressed <= 0 ? "-" : (uncompressed / (double)compressed).ToString("0.0", inv) + "x",
+                StatisticFormatter.Format(column, min),
+                StatisticFormatter.Format(column, max),
                 nulls.ToString("N0", inv));
         }
 
         totals.WriteTo(output);
 
-        using var stream = pages ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite) : null;
         for (int g = 0; g < meta.RowGroups.Count && g < maxRowGroups; g++)
         {
             RowGroup group = meta.RowGroups[g];
+            // Walked first, so that the chunk table can count pages in files that keep no encoding statistics.
+            var walked = new List<IReadOnlyList<(long Offset, PageHeader Header)>>();
+            if (pages is not null)
+            {
+                foreach (ColumnChunk chunk in group.Columns)
+                {
+                    walked.Add(ParquetFooter.ReadPageHeaders(pages, chunk));
+                }
+            }
+
+            long compressedSize = group.TotalCompressedSize ?? CompressedSize(group);
+            long offset = group.FileOffset ?? (group.Columns.Count == 0 ? 0 : ChunkStart(group.Columns[0].MetaData));
             output.WriteLine();
-            output.WriteLine($"row group {g}: {group.NumRows:N0} rows at offset {group.FileOffset ?? group.Columns[0].MetaData.DataPageOffset:N0}, {Bytes(group.TotalCompressedSize ?? 0)} compressed, {Bytes(group.TotalByteSize)} uncompressed");
+            output.WriteLine($"row group {g}: {group.NumRows:N0} rows at offset {offset:N0}, {Bytes(compressedSize)} compressed, {Bytes(group.TotalByteSize)} uncompressed");
             var table = new TextTable("column", "encodings", "pages", "compressed", "uncompressed", "min", "max", "nulls", "index");
             for (int i = 0; i < group.Columns.Count; i++)
             {
                 ColumnChunk chunk = group.Columns[i];
                 ColumnMetaData m = chunk.MetaData;
-                int pageCount = m.EncodingStats?.Where(s => s.PageType is PageType.DataPage or PageType.DataPageV2).Sum(s => s.Count) ?? 0;
+                ColumnDescriptor column = leaves[i].Column!;
+                string pageCount = m.EncodingStats is { Count: > 0 } stats
+                    ? stats.Where(s => s.PageType is PageType.DataPage or PageType.DataPageV2).Sum(s => (long)s.Count).ToString(inv)
+                    : walked.Count > 0 ? walked[i].Count(p => p.Header.Type is PageType.DataPage or PageType.DataPageV2).ToString(inv) : "-";
                 string index = (chunk.ColumnIndexOffset is null ? string.Empty : "column") + (chunk.OffsetIndexOffset is null ? string.Empty : (chunk.ColumnIndexOffset is null ? "offset" : "+offset"));
                 table.Add(
-                    schema[i].Name,
+                    Printable(column.Name),
                     string.Join(",", DataEncodings(m)),
-                    pageCount.ToString(inv),
+                    pageCount,
                     Bytes(m.TotalCompressedSize),
                     Bytes(m.TotalUncompressedSize),
-                    StatisticFormatter.Format(schema[i], m.Statistics?.MinValue),
-                    StatisticFormatter.Format(schema[i], m.Statistics?.MaxValue),
+                    StatisticFormatter.Format(column, m.Statistics?.MinValue),
+                    StatisticFormatter.Format(column, m.Statistics?.MaxValue),
                     (m.Statistics?.NullCount ?? 0).ToString("N0", inv),
                     index.Length == 0 ? "-" : index);
             }
 
             table.WriteTo(output);
-            if (stream is not null)
+            if (pages is not null)
             {
-                WritePages(output, stream, group, schema);
+                WritePages(output, walked, leaves);
             }
         }
 
@@ -125,28 +174,29 @@ internal static class FileReport
         }
     }
 
-    private static void WritePages(TextWriter output, Stream stream, RowGroup group, ParquetSchema schema)
+    private static void WritePages(TextWriter output, List<IReadOnlyList<(long Offset, PageHeader Header)>> walked, IReadOnlyList<SchemaNode> leaves)
     {
         var table = new TextTable("column", "page", "type", "encoding", "values", "offset", "compressed", "uncompressed", "min", "max", "nulls");
-        for (int i = 0; i < group.Columns.Count; i++)
+        for (int i = 0; i < walked.Count; i++)
         {
+            ColumnDescriptor column = leaves[i].Column!;
             int p = 0;
-            foreach ((long offset, PageHeader header) in ParquetFooter.ReadPageHeaders(stream, group.Columns[i]))
+            foreach ((long offset, PageHeader header) in walked[i])
             {
                 Parquet.Format.Statistics? s = header.DataPageHeader?.Statistics ?? header.DataPageHeaderV2?.Statistics;
                 ParquetEncoding encoding = header.DataPageHeader?.Encoding ?? header.DataPageHeaderV2?.Encoding ?? header.DictionaryPageHeader?.Encoding ?? ParquetEncoding.Plain;
                 int values = header.DataPageHeader?.NumValues ?? header.DataPageHeaderV2?.NumValues ?? header.DictionaryPageHeader?.NumValues ?? 0;
                 table.Add(
-                    schema[i].Name,
+                    Printable(column.Name),
                     (p++).ToString(CultureInfo.InvariantCulture),
-                    header.Type switch { PageType.DictionaryPage => "dict", PageType.DataPageV2 => "data v2", _ => "data v1" },
+                    header.Type switch { PageType.DictionaryPage => "dict", PageType.DataPageV2 => "data v2", PageType.DataPage => "data v1", PageType.IndexPage => "index", _ => ((int)header.Type).ToString(CultureInfo.InvariantCulture) },
                     EncodingName(encoding),
                     values.ToString("N0", CultureInfo.InvariantCulture),
                     offset.ToString("N0", CultureInfo.InvariantCulture),
                     Bytes(header.CompressedPageSize),
                     Bytes(header.UncompressedPageSize),
-                    StatisticFormatter.Format(schema[i], s?.MinValue),
-                    StatisticFormatter.Format(schema[i], s?.MaxValue),
+                    StatisticFormatter.Format(column, s?.MinValue),
+                    StatisticFormatter.Format(column, s?.MaxValue),
                     s?.NullCount?.ToString("N0", CultureInfo.InvariantCulture) ?? string.Empty);
             }
         }
@@ -154,6 +204,20 @@ internal static class FileReport
         output.WriteLine("  pages:");
         table.WriteTo(output, "    ");
     }
+
+    /// <summary>The row group's compressed size from its chunks, for writers that leave total_compressed_size out (it is optional).</summary>
+    private static long CompressedSize(RowGroup group)
+    {
+        long total = 0;
+        foreach (ColumnChunk chunk in group.Columns)
+        {
+            total = unchecked(total + chunk.MetaData.TotalCompressedSize);
+        }
+
+        return total;
+    }
+
+    private static long ChunkStart(ColumnMetaData m) => m.DictionaryPageOffset is long d && d > 0 && d < m.DataPageOffset ? d : m.DataPageOffset;
 
     private static IEnumerable<string> DataEncodings(ColumnMetaData m)
     {
@@ -165,12 +229,60 @@ internal static class FileReport
         return m.Encodings.Select(EncodingName);
     }
 
-    private static int Compare(ColumnDescriptor column, byte[] a, byte[] b) =>
-        column.SortOrder switch
+    /// <summary>Orders two statistic values by the column's sort order; values too short for their type (a damaged footer) count as equal.</summary>
+    private static int Compare(ColumnDescriptor column, byte[] a, byte[] b)
+    {
+        int size = column.PhysicalType == PhysicalType.FixedLenByteArray ? 0 : column.ValueSize;
+        if (column.SortOrder == SortOrder.Undefined || a.Length < size || b.Length < size || (column.PhysicalType == PhysicalType.Boolean && (a.Length == 0 || b.Length == 0)))
         {
-            SortOrder.Undefined => 0,
-            _ => column.CompareStatistics(a, b),
-        };
+            return 0;
+        }
+
+        return column.CompareStatistics(a, b);
+    }
+
+    private static string RepetitionName(Repetition repetition) => repetition switch
+    {
+        Repetition.Required => "required",
+        Repetition.Optional => "optional",
+        _ => "repeated",
+    };
+
+    private static string ConvertedName(ConvertedType converted) => converted switch
+    {
+        ConvertedType.Utf8 => "UTF8",
+        ConvertedType.MapKeyValue => "MAP_KEY_VALUE",
+        ConvertedType.TimeMillis => "TIME_MILLIS",
+        ConvertedType.TimeMicros => "TIME_MICROS",
+        ConvertedType.TimestampMillis => "TIMESTAMP_MILLIS",
+        ConvertedType.TimestampMicros => "TIMESTAMP_MICROS",
+        ConvertedType.UInt8 => "UINT_8",
+        ConvertedType.UInt16 => "UINT_16",
+        ConvertedType.UInt32 => "UINT_32",
+        ConvertedType.UInt64 => "UINT_64",
+        ConvertedType.Int8 => "INT_8",
+        ConvertedType.Int16 => "INT_16",
+        ConvertedType.Int32 => "INT_32",
+        ConvertedType.Int64 => "INT_64",
+        _ => converted.ToString().ToUpperInvariant(),
+    };
+
+    /// <summary>Names and metadata come from the file: control characters would break the layout (or the terminal), so they show as '?'.</summary>
+    private static string Printable(string text)
+    {
+        if (!text.Any(char.IsControl))
+        {
+            return text;
+        }
+
+        return string.Create(text.Length, text, static (span, source) =>
+        {
+            for (int i = 0; i < span.Length; i++)
+            {
+                span[i] = char.IsControl(source[i]) ? '?' : source[i];
+            }
+        });
+    }
 
     internal static string EncodingName(ParquetEncoding encoding) => encoding switch
     {

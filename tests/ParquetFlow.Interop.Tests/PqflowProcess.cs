@@ -1,0 +1,25 @@
+using System.Diagnostics;
+using ParquetFlow.Tests.Shared;
+
+namespace ParquetFlow.Interop.Tests;
+
+/// <summary>Runs the built <c>pqflow</c> as a real process and collects what it printed.</summary>
+internal static class PqflowProcess
+{
+    public static (int ExitCode, string Stdout, string Stderr) Run(params string[] arguments)
+    {
+        ProcessStartInfo info = BuiltPaths.Command(BuiltPaths.Built("src/pqflow", "pqflow.dll"), arguments);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        using Process process = Process.Start(info) ?? throw new InvalidOperationException("pqflow did not start");
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"pqflow {string.Join(' ', arguments)} ran for 2 minutes");
+        }
+
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+}
