@@ -89,7 +89,7 @@ public sealed class CollectorServer : IAsyncDisposable
         }
 
         _rawLog = new RawLogWriter(rawDirectory, options.RawLogRotateBytes, options.Storage);
-        _parquet = options.WriteParquet ? new ParquetOutput(Path.Combine(options.DataDirectory, "parquet"), options.ParquetRotateBytes, options.Storage, options.TimeProvider) : null;
+        _parquet = options.WriteParquet ? new ParquetOutput(Path.Combine(options.DataDirectory, "parquet"), options.ParquetRotateBytes, options.Storage, options.TimeProvider, options.ParquetProfile) : null;
         if (_parquet is not null)
         {
             foreach (string problem in _parquet.RecoveryProblems)

@@ -130,7 +130,7 @@ internal abstract class ColumnWriter : IDisposable
         Format.Statistics? statistics = Options.WriteStatistics ? MakeStatistics(nulls, min, max) : null;
         ReadOnlySpan<byte> payload;
         ParquetEncoding encoding;
-        if (Options.DataPageVersion == DataPageVersion.V1)
+        if (Options.EffectiveDataPageVersion == DataPageVersion.V1)
         {
             if (Column.IsNullable)
             {
