@@ -63,6 +63,34 @@ for item in json.load(sys.stdin)["Items"]["ProjectReference"]:
         print(os.path.relpath(item["FullPath"]))' <<<"$refs")
 done
 mapfile -t publish < <(printf '%s\n' "${publish[@]}" | sort -u)
+
+# Programs that scripts/build.sh arm64 tests (the whole-process leg, which runs first) already built as NativeAOT are not
+# published again when they are newer than every source: the tests start those (BuiltPaths, PQFLOW_TEST_PROGRAMS).
+# Publishing pqflow ReadyToRun alone took about 30 s, and the AOT binaries start faster under qemu.
+prebuilt=()
+programs=()
+for csproj in "${publish[@]}"; do
+    name=$(basename "$csproj" .csproj)
+    for dir in "$root/artifacts/$rid/bin" "$root/artifacts/$rid/test"; do
+        exe="$dir/$name"
+        [ -x "$exe" ] || continue
+        newer=$(find src "$(dirname "$csproj")" Directory.Build.props Directory.Packages.props -newer "$exe" \
+            \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.json' -o -name '*.html' -o -name '*.js' -o -name '*.css' \) \
+            -not -path '*/obj/*' -not -path '*/bin/*' -print -quit)
+        if [ -z "$newer" ]; then
+            prebuilt+=("$csproj"); programs+=("$dir")
+        else
+            echo "--- arm64: $exe is older than $newer: publishing $csproj"
+        fi
+        break
+    done
+done
+if [ ${#prebuilt[@]} -gt 0 ]; then
+    mapfile -t publish < <(printf '%s\n' "${publish[@]}" | grep -vxF -f <(printf '%s\n' "${prebuilt[@]}"))
+    PQFLOW_TEST_PROGRAMS=$(printf '%s\n' "${programs[@]}" | sort -u | paste -sd:)
+    export PQFLOW_TEST_PROGRAMS
+    echo "--- arm64: using the NativeAOT builds of ${prebuilt[*]} from $PQFLOW_TEST_PROGRAMS"
+fi
 slnf="$results/leg.slnf"
 python3 -c 'import json, sys; print(json.dumps({"solution": {"path": sys.argv[1], "projects": sys.argv[2:]}}, indent=2))' \
     "$root/ParquetFlow.slnx" "${publish[@]}" >"$slnf"

@@ -33,6 +33,13 @@ public sealed class RecoveryTests
         string cut = t.PathOf("cut.parquet");
         for (int length = 0; length <= bytes.Length; length++)
         {
+            // Version 2 (what the sink writes) at every offset; the version-1 journal, which the sink only still reads, at
+            // every offset near a row group's end, where a cut changes what survives, and at every 13th elsewhere.
+            if (journalVersion == 1 && length % 13 != 0 && !ends.Any(e => Math.Abs(e - length) <= 16))
+            {
+                continue;
+            }
+
             File.WriteAllBytes(cut, bytes.AsSpan(0, length).ToArray());
             File.WriteAllBytes(cut + ".journal", journal);
             RecoveryResult result = ParquetRecovery.Recover(cut);

@@ -12,6 +12,12 @@ internal static class BuiltPaths
     /// </summary>
     public const string RuntimeVariable = "PQFLOW_TEST_RID";
 
+    /// <summary>
+    /// Set by the arm64 leg to directories (separated by <c>:</c>) holding programs already built for the target, such as the
+    /// NativeAOT <c>pqflow</c> of <c>scripts/build.sh arm64</c>: a test starts those instead of a published copy.
+    /// </summary>
+    public const string ProgramsVariable = "PQFLOW_TEST_PROGRAMS";
+
     private static readonly string? s_runtime = Environment.GetEnvironmentVariable(RuntimeVariable) is { Length: > 0 } rid ? rid : null;
 
     /// <summary>The build configuration of the running test assembly, which the programs it starts were built in too.</summary>
@@ -26,6 +32,11 @@ internal static class BuiltPaths
     /// </summary>
     public static string Built(string projectDirectory, string dll)
     {
+        if (s_runtime is not null && Prebuilt(Path.GetFileNameWithoutExtension(dll)) is { } executable)
+        {
+            return executable;
+        }
+
         string output = Path.Combine(RepositoryRoot, projectDirectory, "bin", Configuration, "net10.0");
         string path = s_runtime is null ? Path.Combine(output, dll) : Path.Combine(output, s_runtime, "publish", dll);
         return File.Exists(path) ? path : throw new FileNotFoundException($"{path} is not built (build the solution first)");
@@ -45,7 +56,7 @@ internal static class BuiltPaths
         }
         else
         {
-            string executable = Path.ChangeExtension(dll, null);
+            string executable = dll.EndsWith(".dll", StringComparison.Ordinal) ? Path.ChangeExtension(dll, null) : dll;
             info = new ProcessStartInfo(File.Exists(executable) ? executable : throw new FileNotFoundException($"{executable} is not published", executable));
         }
 
@@ -56,6 +67,24 @@ internal static class BuiltPaths
         }
 
         return info;
+    }
+
+    /// <summary>
+    /// The program <paramref name="name"/> in one of the directories of <see cref="ProgramsVariable"/>, which the arm64 leg
+    /// sets to the NativeAOT builds it did not publish again.
+    /// </summary>
+    private static string? Prebuilt(string name)
+    {
+        foreach (string directory in (Environment.GetEnvironmentVariable(ProgramsVariable) ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string path = Path.Combine(directory, name);
+            if (File.Exists(path))
+            {
+                return path;
+            }
+        }
+
+        return null;
     }
 
     private static string FindRoot()

@@ -7,4 +7,4 @@ cd "$(dirname "$0")/../.."
 if [ "${PQFLOW_BUILD_LOCK_HELD:-}" = 1 ] && [ -f tests/ParquetFlow.PowerCut/bin/Release/net10.0/ParquetFlow.PowerCut.dll ]; then
     export PQFLOW_POWERCUT_NO_BUILD=1
 fi
-scripts/powercut.sh "${PQFLOW_POWERCUT_CUTS:-40}"
+scripts/powercut.sh "${PQFLOW_POWERCUT_CUTS:-24}"
