@@ -551,8 +551,8 @@ public sealed class LogSink : IDisposable
         DateTime now = _clock.GetUtcNow().UtcDateTime;
 
         // The directory may be gone since the sink started (a collector's retention removes emptied partition
-        // directories; a partition opened but still without a file is one): made again, or the file cannot be created.
-        if (!Directory.Exists(_namer.Directory))
+        // directories; a partition opened but still without a file is one): made again when the owner asks.
+        if (_options.CreateMissingDirectory && !Directory.Exists(_namer.Directory))
         {
             _storage.CreateDirectory(_namer.Directory);
         }

@@ -15,7 +15,7 @@ public sealed class LongRunTests : IDisposable
     private static readonly DateTimeOffset s_start = new(2026, 12, 3, 0, 0, 0, TimeSpan.Zero);
     private readonly string _directory = Directory.CreateTempSubdirectory("pqflow-longrun-").FullName;
 
-    private static RackPacket Rows(int source, int seq, int registers, DateTimeOffset time)
+    internal static RackPacket Rows(int source, int seq, int registers, DateTimeOffset time)
     {
         var p = new RackPacket
         {

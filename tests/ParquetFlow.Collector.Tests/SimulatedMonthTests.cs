@@ -143,25 +143,7 @@ public sealed class SimulatedMonthTests(ITestOutputHelper output) : IDisposable
         Assert.Empty(Directory.EnumerateDirectories(Path.Combine(_directory, "parquet"), $"date={DateOnly.FromDateTime(start.UtcDateTime):yyyy-MM-dd}", SearchOption.AllDirectories));
     }
 
-    private static RackPacket Frame(int source, int step, DateTimeOffset now)
-    {
-        var p = new RackPacket
-        {
-            Command = PacketCommand.Diff,
-            SourceType = SourceType.Rack,
-            SourceId = source,
-            Sequence = step & 0xFF,
-            TimestampUs = (now.UtcTicks - DateTime.UnixEpoch.Ticks) / 10,
-        };
-        p.SetCount(Registers);
-        for (int k = 0; k < Registers; k++)
-        {
-            p.Control[k] = (ushort)(k * 3);
-            p.Data[k] = (ushort)(step + k);
-        }
-
-        return p;
-    }
+    private static RackPacket Frame(int source, int step, DateTimeOffset now) => LongRunTests.Rows(source, step, Registers, now);
 
     private static int ParquetOpen(CollectorServer server) =>
         int.Parse(server.RenderMetrics().Split('\n').Single(l => l.StartsWith("pqflow_collector_parquet_partitions_open ", StringComparison.Ordinal)).Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);

@@ -469,6 +469,9 @@ public sealed class ParquetOutput : IDisposable
             // A busy partition fills row groups of RowGroupRows; a quiet one writes one when its oldest row is this old
             // (or when a flush asks), not one a second.
             RowGroupTimeout = QuietRowGroupTimeout,
+
+            // Retention removes date directories it emptied, and an open partition's stays empty until its first file.
+            CreateMissingDirectory = true,
             Storage = _storage,
             TimeProvider = _clock,
         });
