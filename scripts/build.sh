@@ -41,7 +41,7 @@ mkdir -p "$out/bin" "$out/lib" "$out/include" "$out/c" "$out/logs"
 
 publish() { # PROJECT OUTPUT_DIR LOG_NAME
     local log="$out/logs/$3.log"
-    if ! "${lock[@]}" dotnet publish "$root/$1" -c Release -r "$rid" -p:PublishAot=true "${aot[@]}" -o "$2" -nologo -v:q >"$log" 2>&1; then
+    if ! "${lock[@]}" dotnet publish "$root/$1" -c Release -r "$rid" -p:ParquetFlowAot=true "${aot[@]}" -o "$2" -nologo -v:q >"$log" 2>&1; then
         if grep -q "NU1101: Unable to find package Microsoft.NETCore.App.Runtime" "$log"; then
             grep -o "NU1101: Unable to find package [^ ]*" "$log" | sort -u >&2
             echo "build: $rid cannot be built here: the NuGet registry this machine reaches serves no runtime packs for $rid" \

@@ -551,6 +551,14 @@ public sealed class LogSink : IDisposable
     private void OpenFile()
     {
         DateTime now = _clock.GetUtcNow().UtcDateTime;
+
+        // The directory may be gone since the sink started (a collector's retention removes emptied partition
+        // directories; a partition opened but still without a file is one): made again when the owner asks.
+        if (_options.CreateMissingDirectory && !Directory.Exists(_namer.Directory))
+        {
+            _storage.CreateDirectory(_namer.Directory);
+        }
+
         _finalPath = _namer.Next(now);
         _file = new DurableParquetFile(_finalPath + ParquetRecovery.InProgressSuffix, _layout.Schema, _writerOptions, _options.DurableRowGroups, _storage, now);
         Volatile.Write(ref _bytesCurrent, _file.Position);

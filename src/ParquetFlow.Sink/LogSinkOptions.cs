@@ -45,6 +45,12 @@ public sealed record LogSinkOptions
     /// </summary>
     public int? WriterCpu { get; init; }
 
+    /// <summary>
+    /// Each new file makes the directory of <see cref="FilePattern"/> again when it is gone (someone else removes empty
+    /// directories, as a collector's retention does); otherwise a missing directory fails the file and its rows are lost.
+    /// </summary>
+    public bool CreateMissingDirectory { get; init; }
+
     /// <summary>Start a new file after this many rows (0 = no limit).</summary>
     public long MaxRowsPerFile { get; init; }
 

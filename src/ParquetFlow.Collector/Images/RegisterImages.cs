@@ -23,9 +23,16 @@ public sealed class RegisterImages
     private readonly Lock _sourcesLock = new();
     private readonly Dictionary<SourceKey, Image> _images = [];
     private long _gaps;
+    private long _changes;
 
     /// <summary>Sequence numbers that did not follow the previous one of their source.</summary>
     public long SequenceGaps => Interlocked.Read(ref _gaps);
+
+    /// <summary>
+    /// Counts the packets applied and images loaded: equal values read before and after a while mean no image changed
+    /// meanwhile (so <c>image.bin</c> need not be rewritten).
+    /// </summary>
+    public long Changes => Interlocked.Read(ref _changes);
 
     /// <summary>Sources with an image.</summary>
     public IReadOnlyList<SourceKey> Sources
@@ -48,6 +55,7 @@ public sealed class RegisterImages
         }
 
         Image image = GetOrCreate(new SourceKey(packet.SourceType, packet.SourceId));
+        Interlocked.Increment(ref _changes);
         lock (image)
         {
             if (packet.Sequence >= 0)
@@ -193,6 +201,7 @@ public sealed class RegisterImages
         }
 
         int offset = headerBytes;
+        Interlocked.Increment(ref _changes);
         for (int i = 0; i < count; i++)
         {
             var source = new SourceKey((SourceType)bytes[offset], BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(offset + 4)));

@@ -10,8 +10,10 @@ namespace ParquetFlow.Collector.Output;
 /// <summary>
 /// Turns accepted DIFF and FULL packets into rows <c>(time, source_type, source_id, seq, offset, value)</c> and writes
 /// them through one <see cref="LogSink"/> per Hive partition, <c>source=TYPE-ID/date=YYYY-MM-DD/</c>, so DuckDB or
-/// Spark read the directory as one dataset. Files rotate at <see cref="RotateBytes"/>. Producers wait rather than
-/// drop when a sink's ring is full: TCP backpressure, never a lost row. Thread-safe.
+/// Spark read the directory as one dataset. Files rotate at <see cref="RotateBytes"/> and at <see cref="MaxFileAge"/>.
+/// At most <see cref="MaxOpenPartitions"/> partitions are open at once: opening one more first finishes the file of
+/// the least recently written. Producers wait rather than drop when a sink's ring is full: TCP backpressure, never a
+/// lost row. Thread-safe.
 /// </summary>
 public sealed class ParquetOutput : IDisposable
 {
@@ -26,6 +28,11 @@ public sealed class ParquetOutput : IDisposable
     private long _rows;
     private long _droppedClosed;
     private long _lostClosed;
+    private long _durableRows;
+    private long _evicted;
+    private long _closedIdle;
+    private long _closedForAge;
+    private string? _lastCloseError;
     private bool _disposed;
 
     /// <summary>
@@ -91,6 +98,45 @@ public sealed class ParquetOutput : IDisposable
     /// <summary>Files of a partition rotate past this many bytes.</summary>
     public long RotateBytes => _rotateBytes;
 
+    /// <summary>
+    /// Partitions open at once (each a writer thread, a 1 MiB ring and the column buffers of a row group, a few MiB in
+    /// all). A row for a partition past it first finishes the file of the least recently written partition without a
+    /// writer inside it; a later row for that one opens it again as its next part file. Default 128.
+    /// </summary>
+    public int MaxOpenPartitions { get; init; } = 128;
+
+    /// <summary>
+    /// A partition's file is finished once it has been open this long (checked by <see cref="CloseIdle"/>), and the
+    /// partition's next row starts a new one: hourly files by default, never a file open for days.
+    /// </summary>
+    public TimeSpan MaxFileAge { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// A partition with fewer than <see cref="QuietRowGroupRows"/> rows waiting is quiet: the periodic flush
+    /// (<see cref="Flush(bool)"/> with <c>quiet</c> true) leaves its rows in memory until the oldest of them is this old,
+    /// so it gets a row group a minute instead of one per flush. The raw log, fsynced at every flush, holds those rows
+    /// meanwhile. Default 1 minute.
+    /// </summary>
+    public TimeSpan QuietRowGroupTimeout { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Rows waiting below which a partition counts as quiet (see <see cref="QuietRowGroupTimeout"/>). Default 4,096.</summary>
+    public int QuietRowGroupRows { get; init; } = 4096;
+
+    /// <summary>Rows in a row group a flush or a finished file made durable (fsynced), since this output opened.</summary>
+    public long DurableRows => Interlocked.Read(ref _durableRows);
+
+    /// <summary>Partitions whose file was finished to make room under <see cref="MaxOpenPartitions"/>.</summary>
+    public long PartitionsEvicted => Interlocked.Read(ref _evicted);
+
+    /// <summary>Partitions whose file was finished because nobody wrote to them for the idle time.</summary>
+    public long PartitionsClosedIdle => Interlocked.Read(ref _closedIdle);
+
+    /// <summary>Partitions whose file was finished because it reached <see cref="MaxFileAge"/>.</summary>
+    public long PartitionsClosedForAge => Interlocked.Read(ref _closedForAge);
+
+    /// <summary>Why the last partition closed to make room lost rows (null when none did); the rows count in <see cref="Lost"/>.</summary>
+    public string? LastCloseError => Volatile.Read(ref _lastCloseError);
+
     /// <summary>Rows handed to the sinks.</summary>
     public long Rows => Interlocked.Read(ref _rows);
 
@@ -128,7 +174,18 @@ public sealed class ParquetOutput : IDisposable
         }
         finally
         {
-            partition.LastWrite = _clock.GetTimestamp();
+            long now = _clock.GetTimestamp();
+            lock (partition)
+            {
+                if (partition.Pending == 0)
+                {
+                    partition.PendingSince = now;
+                }
+
+                partition.Pending += packet.Count;
+            }
+
+            partition.LastWrite = now;
             Interlocked.Decrement(ref partition.Writers);
         }
 
@@ -154,22 +211,36 @@ public sealed class ParquetOutput : IDisposable
     }
 
     /// <summary>
-    /// Completes the files of partitions nobody has written to for <paramref name="idle"/> and stops their writer
-    /// threads (yesterday's date partitions, sources that went quiet); a later row for one opens it again, numbering
-    /// its files after the ones already there. Returns the partitions closed.
+    /// Completes the files of partitions nobody has written to for <paramref name="idle"/> and of those whose file has
+    /// been open for <see cref="MaxFileAge"/>, and stops their writer threads (yesterday's date partitions, sources that
+    /// went quiet, hourly files); a later row for one opens it again, numbering its files after the ones already there.
+    /// Returns the partitions closed.
     /// </summary>
     public int CloseIdle(TimeSpan idle)
     {
-        long cutoff = _clock.GetTimestamp() - (long)(idle.TotalSeconds * _clock.TimestampFrequency);
+        long now = _clock.GetTimestamp();
+        long cutoff = now - (long)(idle.TotalSeconds * _clock.TimestampFrequency);
+        long ageCutoff = now - (long)(MaxFileAge.TotalSeconds * _clock.TimestampFrequency);
         var closing = new List<((SourceKey Source, DateOnly Date) Key, Partition Partition)>();
+        int forAge = 0;
         lock (_lock)
         {
             foreach (KeyValuePair<(SourceKey Source, DateOnly Date), Partition> entry in _partitions)
             {
                 // Writers enter under this lock, so a partition with none now gets none before it is gone from the map.
-                if (Volatile.Read(ref entry.Value.Writers) == 0 && Volatile.Read(ref entry.Value.LastWrite) <= cutoff)
+                if (Volatile.Read(ref entry.Value.Writers) != 0)
+                {
+                    continue;
+                }
+
+                if (Volatile.Read(ref entry.Value.LastWrite) <= cutoff)
                 {
                     closing.Add((entry.Key, entry.Value));
+                }
+                else if (entry.Value.Opened <= ageCutoff)
+                {
+                    closing.Add((entry.Key, entry.Value));
+                    forAge++;
                 }
             }
 
@@ -180,43 +251,12 @@ public sealed class ParquetOutput : IDisposable
             }
         }
 
+        Interlocked.Add(ref _closedIdle, closing.Count - forAge);
+        Interlocked.Add(ref _closedForAge, forAge);
         var failures = new List<string>();
         foreach (((SourceKey Source, DateOnly Date) key, Partition partition) in closing)
         {
-            try
-            {
-                LogSink sink = partition.Sink;
-                try
-                {
-                    sink.Flush(); // throws when rows were lost to a write error since the last flush
-                }
-                catch (IOException e)
-                {
-                    failures.Add($"{key.Source} {key.Date:yyyy-MM-dd}: {e.Message}");
-                }
-
-                long lostBefore = sink.Statistics.Lost;
-                sink.Dispose();
-                LogSinkStatistics stats = sink.Statistics;
-                if (stats.Lost > lostBefore)
-                {
-                    failures.Add($"{key.Source} {key.Date:yyyy-MM-dd}: {stats.Lost - lostBefore} rows lost completing the file ({stats.LastError})");
-                }
-
-            }
-            finally
-            {
-                // Moved from the closing set to the closed counters in one step, so the counters never go down.
-                lock (_lock)
-                {
-                    _closing.Remove(key);
-                    LogSinkStatistics final = partition.Sink.Statistics;
-                    _droppedClosed += final.Dropped;
-                    _lostClosed += final.Lost;
-                }
-
-                partition.Closed.Set();
-            }
+            Close(key, partition, failures);
         }
 
         if (failures.Count > 0)
@@ -227,24 +267,111 @@ public sealed class ParquetOutput : IDisposable
         return closing.Count;
     }
 
+    /// <summary>Finishes the file of a partition already moved to the closing set and stops its writer thread; what it lost goes to <paramref name="failures"/>.</summary>
+    private void Close((SourceKey Source, DateOnly Date) key, Partition partition, List<string> failures)
+    {
+        try
+        {
+            LogSink sink = partition.Sink;
+            long pending;
+            lock (partition)
+            {
+                pending = partition.Pending;
+                partition.Pending = 0;
+            }
+
+            bool complete = true;
+            try
+            {
+                sink.Flush(); // throws when rows were lost to a write error since the last flush
+            }
+            catch (IOException e)
+            {
+                complete = false;
+                failures.Add($"{key.Source} {key.Date:yyyy-MM-dd}: {e.Message}");
+            }
+
+            long lostBefore = sink.Statistics.Lost;
+            sink.Dispose();
+            LogSinkStatistics stats = sink.Statistics;
+            if (stats.Lost > lostBefore)
+            {
+                complete = false;
+                failures.Add($"{key.Source} {key.Date:yyyy-MM-dd}: {stats.Lost - lostBefore} rows lost completing the file ({stats.LastError})");
+            }
+
+            if (complete)
+            {
+                Interlocked.Add(ref _durableRows, pending);
+            }
+        }
+        finally
+        {
+            // Moved from the closing set to the closed counters in one step, so the counters never go down.
+            lock (_lock)
+            {
+                _closing.Remove(key);
+                LogSinkStatistics final = partition.Sink.Statistics;
+                _droppedClosed += final.Dropped;
+                _lostClosed += final.Lost;
+            }
+
+            partition.Closed.Set();
+        }
+    }
+
     /// <summary>Makes every row written so far durable in its partition's file (a partition being closed meanwhile is waited for).</summary>
-    public void Flush()
+    public void Flush() => Flush(quiet: false);
+
+    /// <summary>
+    /// Makes the rows written so far durable in their partitions' files; with <paramref name="quiet"/>, the rows of a
+    /// quiet partition (see <see cref="QuietRowGroupTimeout"/>) wait until they are old enough. A partition with no row
+    /// since its last flush is left alone: no empty row group, no fsync. Throws <see cref="IOException"/> when a sink
+    /// failed to write (after trying every partition).
+    /// </summary>
+    public void Flush(bool quiet)
     {
         foreach (Partition closing in Closing())
         {
             closing.Closed.Wait();
         }
 
-        foreach (LogSink sink in Sinks())
+        long now = _clock.GetTimestamp();
+        long quietCutoff = now - (long)(QuietRowGroupTimeout.TotalSeconds * _clock.TimestampFrequency);
+        IOException? failure = null;
+        foreach (Partition partition in Snapshot())
         {
+            long pending;
+            lock (partition)
+            {
+                if (partition.Pending == 0 || (quiet && partition.Pending < QuietRowGroupRows && partition.PendingSince > quietCutoff))
+                {
+                    continue;
+                }
+
+                pending = partition.Pending;
+                partition.Pending = 0;
+            }
+
             try
             {
-                sink.Flush();
+                partition.Sink.Flush();
+                Interlocked.Add(ref _durableRows, pending);
             }
             catch (ObjectDisposedException)
             {
                 // Closed as idle meanwhile, after its own flush: its files are complete.
+                Interlocked.Add(ref _durableRows, pending);
             }
+            catch (IOException e)
+            {
+                failure ??= e;
+            }
+        }
+
+        if (failure is not null)
+        {
+            throw failure;
         }
     }
 
@@ -254,6 +381,8 @@ public sealed class ParquetOutput : IDisposable
         while (true)
         {
             Partition? closing;
+            ((SourceKey Source, DateOnly Date) Key, Partition Partition)? evicted = null;
+            Partition? created = null;
             lock (_lock)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
@@ -265,17 +394,60 @@ public sealed class ParquetOutput : IDisposable
 
                 if (!_closing.TryGetValue((source, date), out closing))
                 {
-                    Partition created = Open(source, date);
+                    if (_partitions.Count >= MaxOpenPartitions)
+                    {
+                        evicted = LeastRecentlyWritten();
+                        if (evicted is { } e)
+                        {
+                            _partitions.Remove(e.Key);
+                            _closing.Add(e.Key, e.Partition);
+                        }
+                    }
+
+                    created = Open(source, date);
                     _partitions.Add((source, date), created);
                     Interlocked.Increment(ref created.Writers);
-                    return created;
                 }
+            }
+
+            if (created is not null)
+            {
+                if (evicted is { } e)
+                {
+                    // Finished on this writer's thread, outside the map's lock: the frame that needs the room waits for
+                    // it (backpressure on its connection), other partitions go on. Rows it loses count in Lost.
+                    Interlocked.Increment(ref _evicted);
+                    var failures = new List<string>();
+                    Close(e.Key, e.Partition, failures);
+                    if (failures.Count > 0)
+                    {
+                        Volatile.Write(ref _lastCloseError, string.Join("; ", failures));
+                    }
+                }
+
+                return created;
             }
 
             // Its sink is still completing its file: a new sink in the same directory must not start before (it would
             // take the file in progress for a crash's leftover).
-            closing.Closed.Wait();
+            closing!.Closed.Wait(); // set whenever no partition was created above
         }
+    }
+
+    /// <summary>The open partition written to longest ago with no writer inside it, or null (under the map's lock).</summary>
+    private ((SourceKey Source, DateOnly Date) Key, Partition Partition)? LeastRecentlyWritten()
+    {
+        ((SourceKey Source, DateOnly Date) Key, Partition Partition)? oldest = null;
+        foreach (KeyValuePair<(SourceKey Source, DateOnly Date), Partition> entry in _partitions)
+        {
+            if (Volatile.Read(ref entry.Value.Writers) == 0
+                && (oldest is null || Volatile.Read(ref entry.Value.LastWrite) < Volatile.Read(ref oldest.Value.Partition.LastWrite)))
+            {
+                oldest = (entry.Key, entry.Value);
+            }
+        }
+
+        return oldest;
     }
 
     /// <summary>Starts the sink of a partition (under the map's lock).</summary>
@@ -297,17 +469,24 @@ public sealed class ParquetOutput : IDisposable
             // ring full wakes it), instead of waking a thousand times a second.
             MaxWriterSleep = TimeSpan.FromMilliseconds(20),
             MaxBytesPerFile = _rotateBytes,
+
+            // A busy partition fills row groups of RowGroupRows; a quiet one writes one when its oldest row is this old
+            // (or when a flush asks), not one a second.
+            RowGroupTimeout = QuietRowGroupTimeout,
+
+            // Retention removes date directories it emptied, and an open partition's stays empty until its first file.
+            CreateMissingDirectory = true,
             Storage = _storage,
             TimeProvider = _clock,
         });
         return new Partition(sink, _clock.GetTimestamp());
     }
 
-    private LogSink[] Sinks()
+    private Partition[] Snapshot()
     {
         lock (_lock)
         {
-            return [.. _partitions.Values.Select(p => p.Sink)];
+            return [.. _partitions.Values];
         }
     }
 
@@ -341,9 +520,18 @@ public sealed class ParquetOutput : IDisposable
             closing.Closed.Wait();
         }
 
-        foreach (LogSink sink in Sinks())
+        foreach (Partition partition in Snapshot())
         {
-            sink.Dispose();
+            long lostBefore = partition.Sink.Statistics.Lost;
+            partition.Sink.Dispose();
+            if (partition.Sink.Statistics.Lost == lostBefore)
+            {
+                lock (partition)
+                {
+                    Interlocked.Add(ref _durableRows, partition.Pending);
+                    partition.Pending = 0;
+                }
+            }
         }
     }
 
@@ -351,7 +539,12 @@ public sealed class ParquetOutput : IDisposable
     {
         public readonly LogSink Sink = sink;
         public readonly ManualResetEventSlim Closed = new(false);
+        public readonly long Opened = opened;
         public int Writers;
         public long LastWrite = opened;
+
+        /// <summary>Rows written since the last flush, and when the first of them was (both under the partition's lock).</summary>
+        public long Pending;
+        public long PendingSince;
     }
 }

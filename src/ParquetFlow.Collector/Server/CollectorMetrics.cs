@@ -20,6 +20,8 @@ public sealed class CollectorMetrics
     internal long DurableFrames;
     internal long DurableRows;
     internal long FailedFlushes;
+    internal long ImageSavesDone;
+    internal long ImageSavesSkipped;
     private volatile string? _lastError;
 
     /// <summary>Connections open now.</summary>
@@ -75,6 +77,12 @@ public sealed class CollectorMetrics
 
     /// <summary>Flush steps (raw-log fsync, <c>image.bin</c>, Parquet flush) that failed since start.</summary>
     public long FlushFailures => Interlocked.Read(ref FailedFlushes);
+
+    /// <summary><c>image.bin</c> rewrites (each an fsynced atomic replace) since start.</summary>
+    public long ImageSaves => Interlocked.Read(ref ImageSavesDone);
+
+    /// <summary>Flushes that left <c>image.bin</c> alone because no image changed since the last save.</summary>
+    public long ImageSavesUnneeded => Interlocked.Read(ref ImageSavesSkipped);
 
     /// <summary>The last flush step that failed and why (null when none has).</summary>
     public string? LastError

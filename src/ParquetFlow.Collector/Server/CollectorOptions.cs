@@ -75,6 +75,22 @@ public sealed record CollectorOptions
     /// </summary>
     public TimeSpan PartitionIdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Parquet partitions (source and date) open at once, each a writer thread and a few MiB of buffers; one more
+    /// finishes the file of the least recently written first (counted in <c>pqflow_collector_partitions_evicted_total</c>),
+    /// and a later row for that one opens it again as its next part file. Default 128.
+    /// </summary>
+    public int MaxOpenPartitions { get; init; } = 128;
+
+    /// <summary>A partition's Parquet file is finished once it has been open this long; its next row starts a new one. Default 1 hour.</summary>
+    public TimeSpan MaxParquetFileAge { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// A partition with few rows waiting (fewer than 4,096) gets a row group when its oldest row is this old rather than
+    /// at every flush; its rows are in the fsynced raw log meanwhile. Default 1 minute.
+    /// </summary>
+    public TimeSpan QuietRowGroupTimeout { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>What the collector deletes to keep running on a fixed disk (raw log and Parquet by age and free space); nothing by default.</summary>
     public Retention.RetentionOptions Retention { get; init; } = new();
 

@@ -39,6 +39,7 @@ public sealed class CollectorServer : IAsyncDisposable
     private readonly Retention.DataRetention? _retention;
     private long _lastRetention = long.MinValue;
     private bool _watermarkMissed;
+    private long _savedChanges = -1;
     private long _lastAcceptErrorLog = long.MinValue;
     private long _lastRefusalLog = long.MinValue;
     private bool _stopped;
@@ -80,6 +81,12 @@ public sealed class CollectorServer : IAsyncDisposable
             }
         }
 
+        if (covered is not null && ImageFramesReplayed == 0 && File.Exists(_imagePath))
+        {
+            // image.bin holds exactly these images: nothing to save until one changes.
+            _savedChanges = Images.Changes;
+        }
+
         foreach (SourceKey known in Images.Sources)
         {
             if (Allowed(known))
@@ -89,7 +96,13 @@ public sealed class CollectorServer : IAsyncDisposable
         }
 
         _rawLog = new RawLogWriter(rawDirectory, options.RawLogRotateBytes, options.Storage);
-        _parquet = options.WriteParquet ? new ParquetOutput(Path.Combine(options.DataDirectory, "parquet"), options.ParquetRotateBytes, options.Storage, options.TimeProvider, options.ParquetProfile) : null;
+        _parquet = options.WriteParquet ? new ParquetOutput(Path.Combine(options.DataDirectory, "parquet"), options.ParquetRotateBytes, options.Storage, options.TimeProvider, options.ParquetProfile)
+            {
+                MaxOpenPartitions = options.MaxOpenPartitions,
+                MaxFileAge = options.MaxParquetFileAge,
+                QuietRowGroupTimeout = options.QuietRowGroupTimeout,
+            }
+            : null;
         if (_parquet is not null)
         {
             foreach (string problem in _parquet.RecoveryProblems)
@@ -156,6 +169,11 @@ public sealed class CollectorServer : IAsyncDisposable
         Metric("pqflow_collector_aborted_at_shutdown_total", "counter", "Connections closed by shutdown after its grace period.", Metrics.AbortedAtShutdown);
         Metric("pqflow_collector_sources", "gauge", "Sources with a register image.", Images.Sources.Count);
         Metric("pqflow_collector_parquet_partitions_open", "gauge", "Parquet partitions with a file in progress.", _parquet?.OpenPartitions ?? 0);
+        Metric("pqflow_collector_partitions_evicted_total", "counter", "Parquet partitions whose file was finished to stay within the open-partition limit (least recently written first).", _parquet?.PartitionsEvicted ?? 0);
+        Metric("pqflow_collector_partitions_closed_idle_total", "counter", "Parquet partitions whose file was finished because nobody wrote to them for the idle time.", _parquet?.PartitionsClosedIdle ?? 0);
+        Metric("pqflow_collector_partitions_closed_age_total", "counter", "Parquet partitions whose file was finished at the maximum file age.", _parquet?.PartitionsClosedForAge ?? 0);
+        Metric("pqflow_collector_image_saves_total", "counter", "image.bin rewrites (fsynced atomic replace).", Metrics.ImageSaves);
+        Metric("pqflow_collector_image_saves_skipped_total", "counter", "Flushes that left image.bin alone: no image changed since the last save.", Metrics.ImageSavesUnneeded);
         return text.ToString();
     }
 
@@ -609,9 +627,7 @@ public sealed class CollectorServer : IAsyncDisposable
             {
                 try
                 {
-                    Flush();
-                    CloseIdlePartitions();
-                    ApplyRetentionWhenDue();
+                    Maintain();
                 }
                 catch (Exception e)
                 {
@@ -625,6 +641,17 @@ public sealed class CollectorServer : IAsyncDisposable
         TaskScheduler.Default);
 
     /// <summary>
+    /// One round of the periodic flusher: the flush (quiet partitions keep their rows), closing idle and old partitions,
+    /// retention when due. Tests under a fake clock call it instead of waiting for the flusher.
+    /// </summary>
+    internal void Maintain()
+    {
+        Flush(periodic: true);
+        CloseIdlePartitions();
+        ApplyRetentionWhenDue();
+    }
+
+    /// <summary>
     /// Fsyncs the raw log, rewrites <c>image.bin</c> atomically and flushes Parquet; a step that fails is logged and
     /// counted, and the others still run. When it returns, <see cref="CollectorMetrics.FramesDurable"/> and
     /// <see cref="CollectorMetrics.RowsDurable"/> say what it made durable.
@@ -634,12 +661,18 @@ public sealed class CollectorServer : IAsyncDisposable
     /// after the raw log's fsync past that position returned: <c>image.bin</c> never holds a frame the durable raw log
     /// lacks, so a restart (the image, then the log after its position) rebuilds what the live run had.
     /// </remarks>
-    public void Flush()
+    public void Flush() => Flush(periodic: false);
+
+    /// <summary>
+    /// <see cref="Flush()"/>; when <paramref name="periodic"/>, quiet Parquet partitions keep their few rows until the
+    /// quiet row-group timeout (see <see cref="CollectorOptions.QuietRowGroupTimeout"/>).
+    /// </summary>
+    internal void Flush(bool periodic)
     {
-        long rows = ParquetRows;
         RawLogPosition position;
-        byte[] image;
+        byte[]? image = null;
         long frames;
+        long changes;
         foreach (Lock stripe in _acceptLocks)
         {
             stripe.Enter();
@@ -649,7 +682,15 @@ public sealed class CollectorServer : IAsyncDisposable
         {
             frames = _rawLog.Frames;
             position = _rawLog.Position;
-            image = Images.Snapshot(position);
+
+            // No image changed since the last save: image.bin is left alone (no copy, no rewrite, no fsync: flash
+            // wear on an eMMC). The frames logged since (queries) change no image, so the older position it covers
+            // replays to the same images.
+            changes = Images.Changes;
+            if (changes != Interlocked.Read(ref _savedChanges))
+            {
+                image = Images.Snapshot(position);
+            }
         }
         finally
         {
@@ -661,9 +702,17 @@ public sealed class CollectorServer : IAsyncDisposable
 
         bool logged = Step("raw log fsync", _rawLog.Flush);
         CollectorMetrics.Durable(ref Metrics.DurableFrames, _rawLog.FramesDurable);
-        if (logged && _rawLog.FramesDurable >= frames)
+        if (image is null)
         {
-            Step("image.bin", () => _options.Storage.ReplaceAtomically(_imagePath, image));
+            Interlocked.Increment(ref Metrics.ImageSavesSkipped);
+        }
+        else if (logged && _rawLog.FramesDurable >= frames)
+        {
+            if (Step("image.bin", () => _options.Storage.ReplaceAtomically(_imagePath, image)))
+            {
+                Interlocked.Exchange(ref _savedChanges, changes);
+                Interlocked.Increment(ref Metrics.ImageSavesDone);
+            }
         }
         else
         {
@@ -673,9 +722,9 @@ public sealed class CollectorServer : IAsyncDisposable
         }
 
         // A row lost to a write error leaves a hole no later flush fills: the promise stops rising for the run.
-        if (_parquet is not null && Step("Parquet flush", _parquet.Flush) && _parquet.Lost + _parquet.Dropped == 0)
+        if (_parquet is not null && Step("Parquet flush", () => _parquet.Flush(quiet: periodic)) && _parquet.Lost + _parquet.Dropped == 0)
         {
-            CollectorMetrics.Durable(ref Metrics.DurableRows, rows);
+            CollectorMetrics.Durable(ref Metrics.DurableRows, _parquet.DurableRows);
         }
     }
 

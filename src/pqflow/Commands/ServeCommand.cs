@@ -28,6 +28,9 @@ internal static class ServeCommand
         var status = new Option<double>("--status-seconds") { Description = "Seconds between status lines", DefaultValueFactory = _ => 5 };
         var timeout = new Option<double>("--frame-timeout") { Description = "Seconds a client may take to finish a frame it began", DefaultValueFactory = _ => 10 };
         var partitionIdle = new Option<double>("--partition-idle") { Description = "Seconds after which a Parquet partition nobody writes to gets its file completed", DefaultValueFactory = _ => 300 };
+        var maxPartitions = new Option<int>("--max-partitions") { Description = "Parquet partitions (source and date) open at once; one more finishes the least recently written one's file first", DefaultValueFactory = _ => 128 };
+        var fileAge = new Option<double>("--file-age") { Description = "Seconds after which a partition's Parquet file is finished; its next row starts a new one (3600: hourly files)", DefaultValueFactory = _ => 3600 };
+        var quietRowGroup = new Option<double>("--quiet-row-group") { Description = "Seconds a quiet partition's rows (fewer than 4,096 waiting) wait for their row group instead of one per flush", DefaultValueFactory = _ => 60 };
         var http = new Option<string?>("--http") { Description = "Serve the web view (sources, live registers, /metrics, /healthz) at [ADDR:]PORT, loopback unless an address is given; port 0 picks a free one" };
         var metrics = new Option<int?>("--metrics-port") { Description = "Serve Prometheus metrics at http://127.0.0.1:PORT/metrics" };
         var maxConnections = new Option<int>("--max-connections") { Description = "Connections open at once; one past it is closed as soon as it is accepted", DefaultValueFactory = _ => 1024 };
@@ -43,7 +46,7 @@ internal static class ServeCommand
         var grace = new Option<double>("--shutdown-grace") { Description = "Seconds open connections get to finish at shutdown before they are closed; the raw log and image.bin are saved after", DefaultValueFactory = _ => 10 };
         Option<ParquetProfile> profile = ProfileOption.Create();
         var command = new Command("serve", "Collect rack/controller packets: raw log, live register images, queries; stops cleanly on SIGINT/SIGTERM.");
-        foreach (Option option in new Option[] { port, framing, extra, data, status, timeout, partitionIdle, http, metrics, maxConnections, idle, replyTimeout, maxSources, sources, maxAge, maxLead, outOfWindow, grace, retentionDays, retentionFree, profile })
+        foreach (Option option in new Option[] { port, framing, extra, data, status, timeout, partitionIdle, maxPartitions, fileAge, quietRowGroup, http, metrics, maxConnections, idle, replyTimeout, maxSources, sources, maxAge, maxLead, outOfWindow, grace, retentionDays, retentionFree, profile })
         {
             command.Options.Add(option);
         }
@@ -52,7 +55,7 @@ internal static class ServeCommand
         {
             foreach ((string name, double seconds) in new[]
             {
-                ("--partition-idle", parse.GetValue(partitionIdle)), ("--frame-timeout", parse.GetValue(timeout)), ("--idle-timeout", parse.GetValue(idle)),
+                ("--partition-idle", parse.GetValue(partitionIdle)), ("--file-age", parse.GetValue(fileAge)), ("--quiet-row-group", parse.GetValue(quietRowGroup)), ("--frame-timeout", parse.GetValue(timeout)), ("--idle-timeout", parse.GetValue(idle)),
                 ("--reply-timeout", parse.GetValue(replyTimeout)), ("--max-timestamp-age", parse.GetValue(maxAge)), ("--max-timestamp-lead", parse.GetValue(maxLead)),
             })
             {
@@ -63,9 +66,9 @@ internal static class ServeCommand
                 }
             }
 
-            if (parse.GetValue(maxConnections) < 1 || parse.GetValue(maxSources) < 1 || !(parse.GetValue(grace) >= 0))
+            if (parse.GetValue(maxConnections) < 1 || parse.GetValue(maxSources) < 1 || parse.GetValue(maxPartitions) < 1 || !(parse.GetValue(grace) >= 0))
             {
-                Console.Error.WriteLine("pqflow serve: --max-connections and --max-sources must be at least 1, --shutdown-grace at least 0");
+                Console.Error.WriteLine("pqflow serve: --max-connections, --max-sources and --max-partitions must be at least 1, --shutdown-grace at least 0");
                 return 2;
             }
 
@@ -136,6 +139,9 @@ internal static class ServeCommand
                 FrameTimeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
                 MetricsPort = parse.GetValue(metrics),
                 PartitionIdleTimeout = TimeSpan.FromSeconds(parse.GetValue(partitionIdle)),
+                MaxOpenPartitions = parse.GetValue(maxPartitions),
+                MaxParquetFileAge = TimeSpan.FromSeconds(parse.GetValue(fileAge)),
+                QuietRowGroupTimeout = TimeSpan.FromSeconds(parse.GetValue(quietRowGroup)),
                 MaxConnections = parse.GetValue(maxConnections),
                 IdleTimeout = TimeSpan.FromSeconds(parse.GetValue(idle)),
                 ReplyTimeout = TimeSpan.FromSeconds(parse.GetValue(replyTimeout)),

@@ -11,7 +11,7 @@ publish_native() {
     elif [ "${arch:-x64}" = x64 ]; then
         [ -n "${PQFLOW_BUILD_LOCK_HELD:-}" ] || lock=(flock /tmp/pqflow-build.lock)
         log=$(mktemp)
-        "${lock[@]}" dotnet publish "$root/src/ParquetFlow.Native" -c Release -r linux-x64 -p:PublishAot=true -o "$native" -nologo -v:q > "$log" 2>&1 \
+        "${lock[@]}" dotnet publish "$root/src/ParquetFlow.Native" -c Release -r linux-x64 -p:ParquetFlowAot=true -o "$native" -nologo -v:q > "$log" 2>&1 \
             || { cat "$log"; rm -f "$log"; echo "NativeAOT publish failed"; exit 1; }
         rm -f "$log"
     else
