@@ -60,6 +60,14 @@ typedef struct {
     int32_t nullable;       /* 0 = required, 1 = optional */
 } pqflow_column_def;
 
+/* The encodings the sink picks for its columns. COMPATIBLE (PLAIN, dictionary, data pages v1) is read by every
+   reader, Parquet.Net and Spark before 3.3 included; COMPACT (DELTA_BINARY_PACKED, BYTE_STREAM_SPLIT, RLE booleans,
+   data pages v2) makes smaller files for readers of the whole format (DuckDB, Arrow, pandas, Spark 3.3+). */
+typedef enum {
+    PQFLOW_PROFILE_COMPATIBLE = 0,
+    PQFLOW_PROFILE_COMPACT = 1,
+} pqflow_profile;
+
 /* Zero-initialise (pqflow_config c = {0};) and set what you need: every zero field means its default. */
 typedef struct {
     const char* file_path;          /* may contain {seq} (6-digit file number) and {utc} (open time) */
@@ -75,6 +83,7 @@ typedef struct {
     int32_t compression_level;      /* 0 = codec default */
     int32_t not_durable;            /* non-zero: skip the fsync + journal after each row group */
     int32_t writer_cpu;             /* N > 0: pin the writer thread to CPU N-1 (Linux); 0 = the OS places it */
+    pqflow_profile profile;         /* default PQFLOW_PROFILE_COMPATIBLE (0): files every reader reads */
 } pqflow_config;
 
 typedef struct {

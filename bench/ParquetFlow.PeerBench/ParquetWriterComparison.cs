@@ -9,9 +9,10 @@ using PN = Parquet;
 namespace ParquetFlow.PeerBench;
 
 /// <summary>
-/// Writes the same market-data columns (already in memory) to a finished file with ParquetFlow, ParquetSharp
-/// (Arrow C++; physical column writers, dictionary off: its fastest settings) and Parquet.Net, for
-/// UNCOMPRESSED, SNAPPY and ZSTD, and prints the median wall time and file size of each.
+/// Writes the same market-data columns (already in memory) to a finished file with ParquetFlow (both profiles),
+/// ParquetSharp (Arrow C++; physical column writers, dictionary off: its fastest settings, and with its defaults:
+/// dictionary on, its smallest files) and Parquet.Net, for UNCOMPRESSED, SNAPPY and ZSTD, and prints the median wall
+/// time and file size of each, with the ratios to ParquetSharp's fastest and to Parquet.Net.
 /// </summary>
 internal static class ParquetWriterComparison
 {
@@ -42,9 +43,12 @@ internal static class ParquetWriterComparison
 
         var writers = new (string Name, Action<string, CompressionCodec> Write)[]
         {
-            ("ParquetFlow (2 threads)", (p, c) => WriteParquetFlow(p, c, data, threads: 2)),
-            ("ParquetFlow (1 thread)", (p, c) => WriteParquetFlow(p, c, data, threads: 1)),
-            ("ParquetSharp (physical, no dictionary)", (p, c) => WriteParquetSharp(p, c, data)),
+            ("ParquetFlow compatible (2 threads)", (p, c) => WriteParquetFlow(p, c, data, ParquetProfile.Compatible, threads: 2)),
+            ("ParquetFlow compatible (1 thread)", (p, c) => WriteParquetFlow(p, c, data, ParquetProfile.Compatible, threads: 1)),
+            ("ParquetFlow compact (2 threads)", (p, c) => WriteParquetFlow(p, c, data, ParquetProfile.Compact, threads: 2)),
+            ("ParquetFlow compact (1 thread)", (p, c) => WriteParquetFlow(p, c, data, ParquetProfile.Compact, threads: 1)),
+            ("ParquetSharp (physical, no dictionary)", (p, c) => WriteParquetSharp(p, c, data, dictionary: false)),
+            ("ParquetSharp (physical, dictionary)", (p, c) => WriteParquetSharp(p, c, data, dictionary: true)),
             ("Parquet.Net", (p, c) => WriteParquetNet(p, c, data, symbols)),
         };
         CompressionCodec[] codecs = [CompressionCodec.Uncompressed, CompressionCodec.Snappy, CompressionCodec.Zstd];
@@ -77,7 +81,8 @@ internal static class ParquetWriterComparison
             }
         }
 
-        int parquetSharp = 2;
+        int parquetSharp = 4;
+        int parquetNet = writers.Length - 1;
         Console.WriteLine();
         Console.WriteLine($"{rows:N0} market-data rows from column arrays to a finished file, median of {runs} (after one warm-up run)");
         Console.WriteLine();
@@ -89,6 +94,11 @@ internal static class ParquetWriterComparison
             for (int c = 0; c < codecs.Length; c++)
             {
                 string ratio = w == parquetSharp ? string.Empty : $", {seconds[parquetSharp, c] / seconds[w, c]:0.00}× ParquetSharp";
+                if (w != parquetNet)
+                {
+                    ratio += $", {seconds[parquetNet, c] / seconds[w, c]:0.00}× Parquet.Net";
+                }
+
                 cells.Add($"{seconds[w, c]:0.000} s, {sizes[w, c] / 1048576.0:0.0} MiB{ratio}");
             }
 
@@ -98,14 +108,14 @@ internal static class ParquetWriterComparison
         return 0;
     }
 
-    private static void WriteParquetFlow(string path, CompressionCodec codec, MarketData data, int threads)
+    private static void WriteParquetFlow(string path, CompressionCodec codec, MarketData data, ParquetProfile profile, int threads)
     {
-        var options = new ParquetWriterOptions { Compression = codec, CompressionLevel = codec == CompressionCodec.Zstd ? 1 : 0 };
+        var options = new ParquetWriterOptions { Compression = codec, CompressionLevel = codec == CompressionCodec.Zstd ? 1 : 0, Profile = profile };
         using var writer = ParquetFileWriter.Create(path, MarketData.Schema, options);
         data.Write(writer, RowGroupRows, threads);
     }
 
-    private static void WriteParquetSharp(string path, CompressionCodec codec, MarketData data)
+    private static void WriteParquetSharp(string path, CompressionCodec codec, MarketData data, bool dictionary)
     {
         PS.Compression compression = codec switch
         {
@@ -113,7 +123,12 @@ internal static class ParquetWriterComparison
             CompressionCodec.Zstd => PS.Compression.Zstd,
             _ => PS.Compression.Uncompressed,
         };
-        var builder = new PS.WriterPropertiesBuilder().Compression(compression).DisableDictionary();
+        var builder = new PS.WriterPropertiesBuilder().Compression(compression);
+        if (!dictionary)
+        {
+            builder.DisableDictionary();
+        }
+
         if (codec == CompressionCodec.Zstd)
         {
             builder.CompressionLevel(1);

@@ -48,8 +48,14 @@ internal static unsafe class CApi
                 return Fail(null, ErrInvalid, $"pqflow_create: unknown compression {config->Compression}");
             }
 
+            if (config->Profile is not ((int)ParquetProfile.Compatible or (int)ParquetProfile.Compact))
+            {
+                return Fail(null, ErrInvalid, $"pqflow_create: unknown profile {config->Profile} (0 = PQFLOW_PROFILE_COMPATIBLE, 1 = PQFLOW_PROFILE_COMPACT)");
+            }
+
             var options = new LogSinkOptions
             {
+                Profile = (ParquetProfile)config->Profile,
                 FilePattern = path,
                 RingCapacityBytes = (int)ring,
                 RowGroupRows = config->BatchSize == 0 ? 65_536 : (int)Math.Min(config->BatchSize, 1u << 24),

@@ -28,6 +28,7 @@ internal struct NativeConfig
     public int CompressionLevel;
     public int NotDurable;
     public int WriterCpu;
+    public int Profile;
 }
 
 /// <summary><c>pqflow_stats</c> (include/parquet_flow.h).</summary>

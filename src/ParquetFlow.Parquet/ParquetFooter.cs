@@ -205,6 +205,49 @@ public sealed class ParquetFooter
     /// </summary>
     public static IReadOnlyList<(long Offset, PageHeader Header)> ReadPageHeaders(Stream stream, ColumnChunk chunk)
     {
+        List<(long Offset, PageHeader Header, int HeaderLength)> pages = WalkPages(stream, chunk);
+        var result = new List<(long, PageHeader)>(pages.Count);
+        foreach ((long offset, PageHeader header, _) in pages)
+        {
+            result.Add((offset, header));
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Walks a column chunk's pages like <see cref="ReadPageHeaders"/> and checks each page's bytes against the
+    /// CRC-32 in its header (<see cref="PageChecksum"/>): a page with a <see cref="PageChecksumStatus.Mismatch"/> is
+    /// damaged. Throws <see cref="ParquetFormatException"/> for the same reasons as <see cref="ReadPageHeaders"/>.
+    /// </summary>
+    public static IReadOnlyList<(long Offset, PageHeader Header, PageChecksumStatus Checksum)> CheckPages(Stream stream, ColumnChunk chunk)
+    {
+        List<(long Offset, PageHeader Header, int HeaderLength)> pages = WalkPages(stream, chunk);
+        var result = new List<(long, PageHeader, PageChecksumStatus)>(pages.Count);
+        byte[] body = [];
+        foreach ((long offset, PageHeader header, int headerLength) in pages)
+        {
+            PageChecksumStatus status = PageChecksumStatus.Absent;
+            if (header.Crc is not null)
+            {
+                // The walk bounded the page by the file, so its size is what remains at most.
+                if (body.Length < header.CompressedPageSize)
+                {
+                    body = new byte[header.CompressedPageSize];
+                }
+
+                ReadExactly(stream, offset + headerLength, body.AsSpan(0, header.CompressedPageSize));
+                status = PageChecksum.Verify(header, body.AsSpan(0, header.CompressedPageSize));
+            }
+
+            result.Add((offset, header, status));
+        }
+
+        return result;
+    }
+
+    private static List<(long Offset, PageHeader Header, int HeaderLength)> WalkPages(Stream stream, ColumnChunk chunk)
+    {
         ColumnMetaData meta = chunk.MetaData;
         long fileLength = stream.Length;
         long start = meta.DictionaryPageOffset is long d && d > 0 && d < meta.DataPageOffset ? d : meta.DataPageOffset;
@@ -214,7 +257,7 @@ public sealed class ParquetFooter
         }
 
         long end = start + meta.TotalCompressedSize;
-        var pages = new List<(long, PageHeader)>();
+        var pages = new List<(long, PageHeader, int)>();
         long position = start;
         // Most headers fit in 4 KiB; one with the statistics of long strings may not: the buffer grows to the bound.
         byte[] buffer = new byte[(int)Math.Min(FirstPageHeaderRead, fileLength - start)];
@@ -245,7 +288,7 @@ public sealed class ParquetFooter
                 throw new ParquetFormatException($"page at {position} ({headerLength}-byte header, {header.CompressedPageSize} bytes) runs past the end of the {fileLength}-byte file", position);
             }
 
-            pages.Add((position, header));
+            pages.Add((position, header, headerLength));
             position = next;
         }
 

@@ -12,8 +12,22 @@ public sealed record ParquetWriterOptions
     /// <summary>Codec level (ZSTD 1..22, GZIP 1..9, LZ4_RAW 3..12 for high compression); 0 picks the codec's fast default.</summary>
     public int CompressionLevel { get; init; }
 
-    /// <summary>Data page layout. Default V1, which every reader accepts.</summary>
-    public DataPageVersion DataPageVersion { get; init; } = DataPageVersion.V1;
+    /// <summary>
+    /// The encodings of columns without an explicit <see cref="ColumnOptions.Encoding"/>, and the data page layout
+    /// unless <see cref="DataPageVersion"/> names one. Default <see cref="ParquetProfile.Compatible"/>, which every
+    /// reader reads; <see cref="ParquetProfile.Compact"/> for smaller files.
+    /// </summary>
+    public ParquetProfile Profile { get; init; } = ParquetProfile.Compatible;
+
+    /// <summary>Data page layout; null (the default) takes the profile's: V1 for Compatible, V2 for Compact.</summary>
+    public DataPageVersion? DataPageVersion { get; init; }
+
+    /// <summary>The data page layout written: <see cref="DataPageVersion"/>, or the profile's.</summary>
+    public DataPageVersion EffectiveDataPageVersion =>
+        DataPageVersion ?? (Profile == ParquetProfile.Compact ? Parquet.DataPageVersion.V2 : Parquet.DataPageVersion.V1);
+
+    /// <summary>Write the CRC-32 of each page's bytes in its header (<c>PageHeader.crc</c>), so readers can tell a damaged page. Default true.</summary>
+    public bool WritePageChecksums { get; init; } = true;
 
     /// <summary>A page is closed once its encoded values reach this many bytes. Default 1 MiB.</summary>
     public int DataPageSize { get; init; } = 1 << 20;
@@ -61,6 +75,11 @@ public sealed record ParquetWriterOptions
 
     internal void Validate()
     {
+        if (!Enum.IsDefined(Profile))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Profile), Profile, "the profile is Compatible or Compact");
+        }
+
         if (DataPageSize < 64)
         {
             throw new ArgumentOutOfRangeException(nameof(DataPageSize), DataPageSize, "page size must be at least 64 bytes");

@@ -221,6 +221,7 @@ public sealed class LogSink : IDisposable
 
         return new ParquetWriterOptions
         {
+            Profile = options.Profile,
             Compression = options.Compression,
             CompressionLevel = options.CompressionLevel,
             MaxDegreeOfParallelism = Math.Max(1, options.EncodingThreads),
@@ -229,11 +230,12 @@ public sealed class LogSink : IDisposable
         };
     }
 
-    /// <summary>Delta for timestamps and ids (monotonic or nearly so), dictionary for strings, automatic otherwise.</summary>
+    /// <summary>
+    /// Dictionary for strings; everything else is the writer's automatic choice within the profile (in Compact it
+    /// takes delta for monotonic timestamps and counters because their values pay, never because of a name).
+    /// </summary>
     internal static ParquetEncoding? DefaultEncoding(RecordField field) => field.Kind switch
     {
-        RecordFieldKind.Int64 or RecordFieldKind.Int32 when field.LogicalType?.Kind == LogicalTypeKind.Timestamp => ParquetEncoding.DeltaBinaryPacked,
-        RecordFieldKind.Int64 or RecordFieldKind.Int32 when field.Name.EndsWith("id", StringComparison.OrdinalIgnoreCase) => ParquetEncoding.DeltaBinaryPacked,
         RecordFieldKind.FixedString => ParquetEncoding.RleDictionary,
         RecordFieldKind.ByteArray when field.LogicalType?.Kind == LogicalTypeKind.String => ParquetEncoding.RleDictionary,
         _ => null,

@@ -67,8 +67,15 @@ public sealed record LogSinkOptions
     public int CompressionLevel { get; init; }
 
     /// <summary>
-    /// Encodings by column name; columns not listed get the sink's defaults: DELTA_BINARY_PACKED for timestamps and
-    /// integer columns named <c>*id</c>, dictionary for strings, the writer's automatic choice otherwise.
+    /// The writer profile for columns not listed in <see cref="Encodings"/>: <see cref="ParquetProfile.Compatible"/>
+    /// (the default: PLAIN and dictionary, pages v1, read by every reader) or <see cref="ParquetProfile.Compact"/>
+    /// (delta integers and timestamps, byte-stream-split floats, RLE booleans, pages v2: smaller files).
+    /// </summary>
+    public ParquetProfile Profile { get; init; } = ParquetProfile.Compatible;
+
+    /// <summary>
+    /// Encodings by column name, which win over the profile; columns not listed get dictionary for strings and the
+    /// writer's automatic choice within <see cref="Profile"/> otherwise. No column name implies an encoding.
     /// </summary>
     public IReadOnlyDictionary<string, ParquetEncoding>? Encodings { get; init; }
 

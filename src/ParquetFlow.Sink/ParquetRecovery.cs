@@ -46,7 +46,14 @@ public static class ParquetRecovery
                 storage.DeleteDurably(journalPath);
             }
 
-            return new RecoveryResult(true, footer.Metadata.RowGroups.Count, footer.Metadata.NumRows, 0);
+            string? damage;
+            using (StorageFile complete = storage.Open(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+            using (var pages = new StorageReadStream(complete))
+            {
+                damage = FirstDamagedPage(pages, footer.Metadata.RowGroups);
+            }
+
+            return new RecoveryResult(true, footer.Metadata.RowGroups.Count, footer.Metadata.NumRows, 0, damage);
         }
 
         ParquetSchema schema = ParquetSchema.FromSchemaElements(FileMetaData.Read(journal.FooterTemplate).Schema);
@@ -54,6 +61,7 @@ public static class ParquetRecovery
         var pageIndexes = new List<RowGroupPageIndex>();
         long keep = 4;
         long length;
+        string? damaged = null;
         using (StorageFile file = storage.Open(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
         {
             length = file.Length;
@@ -69,6 +77,13 @@ public static class ParquetRecovery
                     ? (Describes(journaled, entry, schema) ? journaled : null)
                     : RebuildRowGroup(reader, entry, schema, journal.Codec, groups.Count);
                 if (group is null)
+                {
+                    break;
+                }
+
+                // A row group whose pages do not match their checksums is damaged: the file is cut back before it.
+                damaged = FirstDamagedPage(reader, [group], groups.Count);
+                if (damaged is not null)
                 {
                     break;
                 }
@@ -97,7 +112,39 @@ public static class ParquetRecovery
         }
 
         storage.DeleteDurably(journalPath);
-        return new RecoveryResult(false, groups.Count, groups.Sum(g => g.NumRows), Math.Max(0, length - keep));
+        return new RecoveryResult(false, groups.Count, groups.Sum(g => g.NumRows), Math.Max(0, length - keep), damaged);
+    }
+
+    /// <summary>
+    /// The first page of <paramref name="groups"/> (numbered from <paramref name="firstOrdinal"/>) whose bytes do not
+    /// match the CRC-32 in its header, or whose pages cannot be walked, in one line; null when every page checks out
+    /// (pages without a checksum are taken as they are).
+    /// </summary>
+    private static string? FirstDamagedPage(Stream stream, IReadOnlyList<RowGroup> groups, int firstOrdinal = 0)
+    {
+        for (int g = 0; g < groups.Count; g++)
+        {
+            foreach (ColumnChunk chunk in groups[g].Columns)
+            {
+                string column = string.Join('.', chunk.MetaData.PathInSchema);
+                try
+                {
+                    foreach ((long offset, PageHeader _, PageChecksumStatus status) in ParquetFooter.CheckPages(stream, chunk))
+                    {
+                        if (status == PageChecksumStatus.Mismatch)
+                        {
+                            return $"row group {firstOrdinal + g}, column {column}: the page at offset {offset} does not match the CRC-32 in its header";
+                        }
+                    }
+                }
+                catch (ParquetFormatException e)
+                {
+                    return $"row group {firstOrdinal + g}, column {column}: {e.Message}";
+                }
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

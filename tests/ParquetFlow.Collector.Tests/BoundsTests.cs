@@ -262,10 +262,13 @@ public sealed class BoundsTests : IDisposable
 
         // Until the greedy client's own writes stop completing: every buffer between it and the server is full, so the
         // server no longer reads it, since its reply write waits for a reader that never comes. (Waiting for the server's
-        // frame count to stand still was not enough: on a loaded machine it stood still while the server still read.)
-        for (long seen = -1; Interlocked.Read(ref sent.Value) < 3 || Interlocked.Read(ref sent.Value) != seen;)
+        // frame count to stand still was not enough: on a loaded machine it stood still while the server still read, and
+        // one still second of the client's writes was not either, so three in a row.)
+        for (long seen = -1, still = 0; Interlocked.Read(ref sent.Value) < 3 || still < 3;)
         {
-            seen = Interlocked.Read(ref sent.Value);
+            long now = Interlocked.Read(ref sent.Value);
+            still = now == seen ? still + 1 : 0;
+            seen = now;
             await Task.Delay(1000);
         }
 

@@ -7,7 +7,7 @@ namespace ParquetFlow.Interop.Tests;
 /// <summary>Checks, through Arrow's view of the footer, that a matrix cell really used the encodings and codec it asked for.</summary>
 internal static class ChunkLayout
 {
-    public static void AssertEncodingsAndCodec(string path, GeneratedTable table, CompressionCodec codec, EncodingMode mode)
+    public static void AssertEncodingsAndCodec(string path, GeneratedTable table, CompressionCodec codec, EncodingMode mode, DataPageVersion version)
     {
         Compression expectedCodec = codec switch
         {
@@ -38,6 +38,12 @@ internal static class ChunkLayout
                 Encoding[] encodings = chunk.Encodings;
                 string where = $"{cases[c].Name} row group {g}: encodings [{string.Join(", ", encodings)}]";
                 bool dictionary = encodings.Contains(Encoding.RleDictionary) || encodings.Contains(Encoding.PlainDictionary);
+                if (mode == EncodingMode.Automatic && version == DataPageVersion.V1)
+                {
+                    // The default profile: PLAIN and dictionary values, RLE levels, nothing else.
+                    Assert.All(encodings, e => Assert.True(e is Encoding.Plain or Encoding.RleDictionary or Encoding.PlainDictionary or Encoding.Rle, where));
+                }
+
                 switch (mode, cases[c].Kind)
                 {
                     case (EncodingMode.Plain, _):

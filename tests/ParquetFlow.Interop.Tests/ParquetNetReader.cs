@@ -84,7 +84,7 @@ internal static class ParquetNetReader
         var other => other,
     };
 
-    private static async Task<object?[]> ReadColumnAsync(ParquetRowGroupReader rg, DataField field, int rows)
+    internal static async Task<object?[]> ReadColumnAsync(ParquetRowGroupReader rg, DataField field, int rows)
     {
         Type t = field.ClrType;
         // Parquet.Net 6 reports BYTE_ARRAY as ReadOnlyMemory<byte> and STRING as ReadOnlyMemory<char>; both still

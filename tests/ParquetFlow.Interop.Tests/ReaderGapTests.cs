@@ -5,6 +5,7 @@ namespace ParquetFlow.Interop.Tests;
 /// <summary>
 /// Where the readers disagree on a valid file: DuckDB and Arrow C++ read it exactly, Parquet.Net 6.1.0 fails.
 /// Each test pins one gap down (and will fail, on purpose, once the reader closes it, so ReaderGaps can shrink).
+/// Every gap is outside the default profile: explicit encodings, the compact profile or v2 pages.
 /// </summary>
 public sealed class ReaderGapTests : IClassFixture<DuckDbSession>, IDisposable
 {
@@ -43,14 +44,23 @@ public sealed class ReaderGapTests : IClassFixture<DuckDbSession>, IDisposable
     }
 
     [Fact]
-    public async Task Parquet_Net_cannot_read_monotonic_timestamps_written_with_automatic_encodings()
+    public async Task Parquet_Net_cannot_read_monotonic_timestamps_written_with_the_compact_profile()
     {
-        // The writer's automatic choice picks DELTA_BINARY_PACKED for monotonic INT64 timestamps (the log-sink's
-        // timestamp_ns), which Parquet.Net 6.1.0 cannot decode for DateTime columns.
+        // The compact profile's automatic choice picks DELTA_BINARY_PACKED for monotonic INT64 timestamps (the
+        // log-sink's timestamp_ns), which Parquet.Net 6.1.0 cannot decode for DateTime columns. The default profile
+        // writes them PLAIN (DefaultFilesTests.Monotonic_timestamps_of_the_default_profile_read_in_every_reader).
         object?[] values = [.. Enumerable.Range(0, 5000).Select(i => (object?)(1_700_000_000_000_000_000 + (i * 1_000L)))];
         var table = GeneratedTable.FromColumns([ColumnCases.All.Single(c => c.Name == "ts_ns_local")], nullable: false, [values], [values.Length]);
-        string path = Write(table, "auto-timestamps", new ParquetWriterOptions());
+        string path = Write(table, "auto-timestamps", new ParquetWriterOptions { Profile = ParquetProfile.Compact });
         await AssertOnlyParquetNetFailsAsync<NotSupportedException>(table, path);
+    }
+
+    [Fact]
+    public async Task Parquet_Net_cannot_read_booleans_written_with_the_compact_profile()
+    {
+        GeneratedTable table = Single("bool", [true, true, false, null, true, false, false, false], nullable: true);
+        string path = Write(table, "compact-bool", new ParquetWriterOptions { Profile = ParquetProfile.Compact });
+        await AssertOnlyParquetNetFailsAsync<DivideByZeroException>(table, path);
     }
 
     [Theory]

@@ -76,6 +76,42 @@ public sealed class RecoveryTests
     }
 
     [Fact]
+    public void A_flipped_byte_in_a_journaled_row_group_cuts_the_file_back_before_it_and_says_so()
+    {
+        // The journal says the second row group is durable, but a byte of its page data changed on disk: its page
+        // CRC no longer matches, so recovery keeps only the first row group and names the damaged page.
+        using var t = new TestSupport();
+        (byte[] bytes, byte[] journal, long[] ends) = InProgressBytes(t);
+        byte[][] complete = CompleteFiles(t, ends.Length);
+        bytes[ends[1] - 1] ^= 0x01;   // the last byte of the second row group: its last column's last page's data
+        string cut = t.PathOf("flipped.parquet");
+        File.WriteAllBytes(cut, bytes);
+        File.WriteAllBytes(cut + ".journal", journal);
+
+        RecoveryResult result = ParquetRecovery.Recover(cut);
+        Assert.Equal(1, result.RowGroups);
+        Assert.Contains("row group 1", result.DamagedPage, StringComparison.Ordinal);
+        Assert.Contains("does not match the CRC-32", result.DamagedPage, StringComparison.Ordinal);
+        Assert.Equal(complete[1], File.ReadAllBytes(cut));
+    }
+
+    [Fact]
+    public void A_complete_file_with_a_flipped_byte_is_left_untouched_and_reported()
+    {
+        using var t = new TestSupport();
+        string path = WriteComplete(t, 2);
+        byte[] bytes = File.ReadAllBytes(path);
+        ParquetFooter footer = ParquetFooter.Read(path);
+        bytes[footer.Metadata.RowGroups[0].FileOffset!.Value + footer.Metadata.RowGroups[0].TotalCompressedSize!.Value - 1] ^= 0x01;
+        File.WriteAllBytes(path, bytes);
+
+        RecoveryResult result = ParquetRecovery.Recover(path);
+        Assert.True(result.WasComplete);
+        Assert.Contains("row group 0", result.DamagedPage, StringComparison.Ordinal);
+        Assert.Equal(bytes, File.ReadAllBytes(path));
+    }
+
+    [Fact]
     public void Trusts_journal_entries_only_up_to_the_first_torn_one()
     {
         using var t = new TestSupport();

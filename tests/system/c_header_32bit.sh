@@ -2,7 +2,7 @@
 # include/parquet_flow.h has no 64-bit assumptions (i.MX6 is 32-bit ARM): its users (examples/market_data.c and the C
 # programs of tests/system) compile with arm-linux-gnueabihf-gcc -Wall -Wextra -Werror, the header also as C++; the
 # inlined pqflow_log_fast uses its 64-bit atomics lock-free (no libatomic call, which would take a lock the C# side of
-# the ring never takes); and every struct that crosses the C API has, on the 32-bit ARM ABI and on x64, the layout the
+# the ring never takes); and every struct that crosses the C API has, on the 32-bit ARM ABI, on arm64 and on x64, the layout the
 # C# declaration (src/ParquetFlow.Native/NativeTypes.cs, SsInitCfg.cs, EventRecord.cs) gets on that ABI: the header's
 # layout is printed by tests/system/c_header_layout.c (run under qemu-arm-static), the C# one computed from the
 # declared field types (sequential layout, natural alignment, 8-byte alignment of 64-bit fields on both ABIs).
@@ -59,9 +59,17 @@ csharp_layout 4 > "$dir/cs-arm"
 gcc -O1 -Wall -Wextra -Werror -I include tests/system/c_header_layout.c -o "$dir/layout-x64"
 "$dir/layout-x64" | sort > "$dir/c-x64"
 csharp_layout 8 > "$dir/cs-x64"
-for abi in arm x64; do
+abis="arm x64"
+# arm64 (i.MX8) too when its cross compiler is there (scripts/setup.sh installs gcc-aarch64-linux-gnu).
+if command -v aarch64-linux-gnu-gcc >/dev/null && command -v qemu-aarch64-static >/dev/null; then
+    aarch64-linux-gnu-gcc -static -O1 -Wall -Wextra -Werror -I include tests/system/c_header_layout.c -o "$dir/layout-arm64"
+    qemu-aarch64-static "$dir/layout-arm64" | sort > "$dir/c-arm64"
+    csharp_layout 8 > "$dir/cs-arm64"
+    abis="arm arm64 x64"
+fi
+for abi in $abis; do
     [ "$(wc -l < "$dir/c-$abi")" -eq 6 ] && [ "$(wc -l < "$dir/cs-$abi")" -eq 6 ] || { echo "$abi: expected 6 structs"; cat "$dir/c-$abi" "$dir/cs-$abi"; exit 1; }
     diff -u "$dir/cs-$abi" "$dir/c-$abi" || { echo "$abi: the header's struct layouts (right) differ from the C# declarations' (left)"; exit 1; }
 done
-echo "32-bit ARM: the header's users build with -Werror, the fast path's 64-bit atomics are lock-free, and the C API structs match the C# layouts on armhf and x64: ok"
+echo "32-bit ARM: the header's users build with -Werror, the fast path's 64-bit atomics are lock-free, and the C API structs match the C# layouts on ${abis// /, }: ok"
 sed 's/^/  armhf: /' "$dir/c-arm" | grep -E 'NativeProducer|NativeConfig|SsInitCfg'

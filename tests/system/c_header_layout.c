@@ -1,6 +1,6 @@
 /* Prints the layout the C compiler gives the structs of include/parquet_flow.h that cross the C API, one line per
- * struct: "NAME SIZE OFFSET..." in field order. tests/system/c_header_32bit.sh compares it, for the 32-bit ARM and the
- * x64 ABI, with the layout the C# declarations get on the same ABI. */
+ * struct: "NAME SIZE OFFSET..." in field order. tests/system/c_header_32bit.sh compares it, for the 32-bit ARM, the arm64
+ * and the x64 ABI, with the layout the C# declarations get on the same ABI. */
 #include <stddef.h>
 #include <stdio.h>
 
@@ -16,6 +16,7 @@ int main(void) {
     F(pqflow_config, max_rows_per_file); F(pqflow_config, compression); F(pqflow_config, max_bytes_per_file);
     F(pqflow_config, max_file_seconds); F(pqflow_config, flush_interval_ms); F(pqflow_config, multi_producer);
     F(pqflow_config, compression_level); F(pqflow_config, not_durable); F(pqflow_config, writer_cpu);
+    F(pqflow_config, profile);
     printf("\nNativeStats %zu", sizeof(pqflow_stats));
     F(pqflow_stats, logged); F(pqflow_stats, written); F(pqflow_stats, dropped); F(pqflow_stats, invalid);
     F(pqflow_stats, lost); F(pqflow_stats, files); F(pqflow_stats, row_groups); F(pqflow_stats, bytes);

@@ -13,9 +13,17 @@ echo "$out" | grep -q "wrote 50,000 orders to $dir/md.parquet" || { echo "demo d
 [ -f "$dir/md.parquet" ] && [ ! -e "$dir/md.parquet.tmp" ] || { echo "demo left no final file or a temporary one"; exit 1; }
 
 report=$($pqflow inspect --pages "$dir/md.parquet")
-for expected in "rows:       50,000 in 1 row group(s)" "timestamp_ns  INT64       TIMESTAMP(NANOS, UTC)" "symbol        BYTE_ARRAY  STRING" "DELTA_BINARY_PACKED" "RLE_DICTIONARY" "ZSTD" "column+offset" "dict"; do
+for expected in "rows:       50,000 in 1 row group(s)" "timestamp_ns  INT64       TIMESTAMP(NANOS, UTC)" "symbol        BYTE_ARRAY  STRING" "RLE_DICTIONARY" "ZSTD" "column+offset" "dict" " data v1 " "  ok"; do
     echo "$report" | grep -qF -- "$expected" || { echo "inspect output lacks '$expected'"; echo "$report"; exit 1; }
 done
+# The default profile is the one every reader reads: no delta or byte-stream-split encodings, no v2 pages.
+! echo "$report" | grep -Eq "DELTA_|BYTE_STREAM_SPLIT| data v2 " || { echo "the default demo file uses compact encodings"; echo "$report"; exit 1; }
+$pqflow demo --rows 50000 --output "$dir/compact.parquet" --profile compact > /dev/null
+report=$($pqflow inspect --pages "$dir/compact.parquet")
+for expected in "DELTA_BINARY_PACKED" " data v2 "; do
+    echo "$report" | grep -qF -- "$expected" || { echo "compact inspect output lacks '$expected'"; echo "$report"; exit 1; }
+done
+[ "$(stat -c %s "$dir/compact.parquet")" -lt "$(stat -c %s "$dir/md.parquet")" ] || { echo "the compact file is not smaller"; exit 1; }
 
 echo "not parquet" > "$dir/bad.parquet"
 set +e

@@ -26,4 +26,15 @@ $on_target "$dir/mpsc" "$dir/mpsc.parquet" > "$dir/mpsc.log" || { cat "$dir/mpsc
 [ "$(q "SELECT count(DISTINCT id) FROM '$dir/mpsc.parquet'")" = 1000000 ] || { echo "MPSC: ids missing"; exit 1; }
 [ "$(q "SELECT count(*) FROM '$dir/mpsc.parquet' WHERE (value IS NULL) <> (id % 10 = 0) OR (value IS NOT NULL AND value <> id % 1000) OR text <> 't' || (id % 100)::VARCHAR")" = 0 ] || { echo "MPSC: values wrong"; exit 1; }
 $pqflow_host inspect "$dir/md.parquet" | grep -q "TIMESTAMP(NANOS, UTC)" || { echo "inspect: no timestamp column"; exit 1; }
-echo "C API ($arch): libparquetflow.so + gcc market_data.c + MPSC from two C threads + DuckDB checks: ok"
+# The profile field: the default (zero) writes only what every reader reads, compact delta-encodes the monotonic ids.
+$pqflow_host inspect --pages "$dir/md.parquet" > "$dir/md.inspect"
+grep -q " data v1 " "$dir/md.inspect" && ! grep -Eq "DELTA_|BYTE_STREAM_SPLIT| data v2 " "$dir/md.inspect" || { echo "default profile: compact encodings or v2 pages"; exit 1; }
+"$cc" -O2 -Wall -Wextra -Werror -I include tests/system/sink_c_profile.c -L "$native" -lparquetflow -Wl,-rpath,"$native" -o "$dir/profile"
+for p in 0 1; do
+    $on_target "$dir/profile" "$dir/profile$p.parquet" $p || { echo "profile $p from C failed"; exit 1; }
+    [ "$(q "SELECT count(*) FROM '$dir/profile$p.parquet' WHERE text <> 't' || (id % 100)::VARCHAR")" = 0 ] || { echo "profile $p: values wrong"; exit 1; }
+    $pqflow_host inspect "$dir/profile$p.parquet" > "$dir/profile$p.inspect"
+done
+! grep -q "DELTA_BINARY_PACKED" "$dir/profile0.inspect" || { echo "PQFLOW_PROFILE_COMPATIBLE wrote DELTA_BINARY_PACKED"; exit 1; }
+grep -q "DELTA_BINARY_PACKED" "$dir/profile1.inspect" || { cat "$dir/profile1.inspect"; echo "PQFLOW_PROFILE_COMPACT did not delta-encode the ids"; exit 1; }
+echo "C API ($arch): libparquetflow.so + gcc market_data.c + MPSC from two C threads + both profiles + DuckDB checks: ok"

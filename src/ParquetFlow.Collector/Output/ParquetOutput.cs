@@ -19,6 +19,7 @@ public sealed class ParquetOutput : IDisposable
 {
     private readonly string _root;
     private readonly long _rotateBytes;
+    private readonly ParquetProfile _profile;
     private readonly Lock _lock = new();
     private readonly Dictionary<(SourceKey Source, DateOnly Date), Partition> _partitions = [];
     private readonly Dictionary<(SourceKey Source, DateOnly Date), Partition> _closing = [];
@@ -36,11 +37,13 @@ public sealed class ParquetOutput : IDisposable
 
     /// <summary>
     /// Writes partitions under <paramref name="root"/>, rotating files at <paramref name="rotateBytes"/>, through
-    /// <paramref name="storage"/> (the file system by default), with <paramref name="clock"/> behind idle times and file ages.
+    /// <paramref name="storage"/> (the file system by default), with <paramref name="clock"/> behind idle times and file
+    /// ages, in the writer <paramref name="profile"/> (Compatible by default: files every reader reads).
     /// </summary>
-    public ParquetOutput(string root, long rotateBytes = 50L << 20, Storage? storage = null, TimeProvider? clock = null)
+    public ParquetOutput(string root, long rotateBytes = 50L << 20, Storage? storage = null, TimeProvider? clock = null, ParquetProfile profile = ParquetProfile.Compatible)
     {
         _root = root;
+        _profile = profile;
         _rotateBytes = rotateBytes;
         _storage = storage ?? Storage.Default;
         _clock = clock ?? TimeProvider.System;
@@ -457,6 +460,7 @@ public sealed class ParquetOutput : IDisposable
         var sink = new LogSink(Layout, new LogSinkOptions
         {
             FilePattern = Path.Combine(directory, "part-{seq}-{utc}.parquet"),
+            Profile = _profile,
             MultiProducer = true,
             FullMode = RingFullMode.Wait,
             RingCapacityBytes = 1 << 20,

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ParquetFlow.Durability;
+using ParquetFlow.Parquet;
 
 namespace ParquetFlow.Collector.Server;
 
@@ -61,6 +62,9 @@ public sealed record CollectorOptions
 
     /// <summary>Write rows <c>(time, source_type, source_id, seq, offset, value)</c> to Hive-partitioned Parquet under <c>parquet/</c>.</summary>
     public bool WriteParquet { get; init; } = true;
+
+    /// <summary>The writer profile of the Parquet partitions: Compatible (the default, every reader reads the files) or Compact.</summary>
+    public ParquetProfile ParquetProfile { get; init; } = ParquetProfile.Compatible;
 
     /// <summary>Parquet files of a partition rotate past this size.</summary>
     public long ParquetRotateBytes { get; init; } = 50L << 20;

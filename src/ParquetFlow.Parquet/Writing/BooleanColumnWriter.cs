@@ -78,7 +78,7 @@ internal sealed class BooleanColumnWriter : ColumnWriter
     {
         ReadOnlySpan<byte> values = _values.AsSpan(0, _count);
         _count = 0;
-        if (Requested == ParquetEncoding.Rle)
+        if (Requested == ParquetEncoding.Rle || (Requested is null && Options.Profile == ParquetProfile.Compact))
         {
             // RLE booleans carry a 4-byte length prefix like v1 levels.
             int start = output.Length;

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.IO.Hashing;
 using ParquetFlow.Parquet.Compression;
 using ParquetFlow.Parquet.Encodings;
 using ParquetFlow.Parquet.Format;
@@ -130,7 +131,7 @@ internal abstract class ColumnWriter : IDisposable
         Format.Statistics? statistics = Options.WriteStatistics ? MakeStatistics(nulls, min, max) : null;
         ReadOnlySpan<byte> payload;
         ParquetEncoding encoding;
-        if (Options.DataPageVersion == DataPageVersion.V1)
+        if (Options.EffectiveDataPageVersion == DataPageVersion.V1)
         {
             if (Column.IsNullable)
             {
@@ -144,6 +145,7 @@ internal abstract class ColumnWriter : IDisposable
             header.DataPageHeader = new DataPageHeader { NumValues = rows, Encoding = encoding, Statistics = statistics };
             payload = Compress(_body.WrittenSpan);
             header.CompressedPageSize = payload.Length;
+            header.Crc = Checksum([], payload);
         }
         else
         {
@@ -164,6 +166,7 @@ internal abstract class ColumnWriter : IDisposable
                 Statistics = statistics,
             };
             payload = values;
+            header.Crc = Checksum(_levels.WrittenSpan, payload);
         }
 
         long pageOffset = _dataPages.Length;
@@ -198,6 +201,21 @@ internal abstract class ColumnWriter : IDisposable
         }
 
         return statistics;
+    }
+
+    /// <summary>
+    /// <c>PageHeader.crc</c>: the CRC-32 (the GZIP polynomial) of the page's bytes as they lie on disk after its header
+    /// (a v2 page's levels, then its values, compressed); null when checksums are off.
+    /// </summary>
+    private int? Checksum(ReadOnlySpan<byte> first, ReadOnlySpan<byte> rest)
+    {
+        if (!Options.WritePageChecksums)
+        {
+            return null;
+        }
+
+        uint crc = first.IsEmpty ? Crc32.HashToUInt32(rest) : PageChecksum.Compute(first, rest);
+        return unchecked((int)crc);
     }
 
     private ReadOnlySpan<byte> Compress(ReadOnlySpan<byte> body)
@@ -263,6 +281,7 @@ internal abstract class ColumnWriter : IDisposable
                 UncompressedPageSize = _body.Length,
                 CompressedPageSize = payload.Length,
                 DictionaryPageHeader = new DictionaryPageHeader { NumValues = entries, Encoding = ParquetEncoding.Plain },
+                Crc = Checksum([], payload),
             };
             int headerLength = WriteHeader(header, _dictionaryPage);
             _dictionaryPage.Write(payload);

@@ -331,14 +331,16 @@ internal sealed class FixedWidthColumnWriter<T> : ColumnWriter
             return ValueEncoding.Plain;
         }
 
-        // Automatic: estimate bits per value from a sample and take the smallest of dictionary, delta, PLAIN.
+        // Automatic, within the profile: estimate bits per value from a sample and take the smallest of dictionary,
+        // delta (Compact only) and PLAIN; Compact splits the bytes of the floats the dictionary does not take.
+        bool compact = Options.Profile == ParquetProfile.Compact;
         int distinct = CountDistinct(sample);
         double plainBits = Unsafe.SizeOf<T>() * 8;
         double dictionaryBits = distinct * 2 <= sample.Length || distinct <= 16
             ? Math.Max(1, BitPacking.BitWidth((ulong)Math.Max(distinct - 1, 0))) + 0.5
             : double.MaxValue;
         double deltaBits = double.MaxValue;
-        if (typeof(T) == typeof(int) || typeof(T) == typeof(long))
+        if (compact && (typeof(T) == typeof(int) || typeof(T) == typeof(long)))
         {
             deltaBits = EstimateDeltaBits(sample);
         }
@@ -346,6 +348,11 @@ internal sealed class FixedWidthColumnWriter<T> : ColumnWriter
         if (dictionaryBits <= deltaBits && dictionaryBits < plainBits * 0.75)
         {
             return ValueEncoding.Dictionary;
+        }
+
+        if (compact && type is PhysicalType.Float or PhysicalType.Double)
+        {
+            return ValueEncoding.ByteStreamSplit;
         }
 
         return deltaBits < plainBits * 0.75 ? ValueEncoding.Delta : ValueEncoding.Plain;

@@ -15,10 +15,12 @@ internal static class DemoCommand
         var rows = new Option<int>("--rows") { Description = "Market-data orders to generate", DefaultValueFactory = _ => 1_000_000 };
         var output = new Option<string>("--output", "-o") { Description = "Where to write the Parquet file", DefaultValueFactory = _ => Path.Combine("out", "market_data.parquet") };
         Option<CompressionCodec> codec = CompressionOption.Create("Page codec");
+        Option<ParquetProfile> profile = ProfileOption.Create();
         var command = new Command("demo", "Write a market-data Parquet file on built-in defaults and describe what it holds.");
         command.Options.Add(rows);
         command.Options.Add(output);
         command.Options.Add(codec);
+        command.Options.Add(profile);
         command.SetAction(parse =>
         {
             int count = parse.GetValue(rows);
@@ -40,6 +42,7 @@ internal static class DemoCommand
             var options = new ParquetWriterOptions
             {
                 Compression = compression,
+                Profile = parse.GetValue(profile),
                 KeyValueMetadata = new Dictionary<string, string> { ["parquetflow.demo"] = "market data, log-sink document schema" },
             };
             var clock = Stopwatch.StartNew();

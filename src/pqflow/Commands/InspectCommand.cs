@@ -10,7 +10,7 @@ internal static class InspectCommand
     public static Command Create()
     {
         var file = new Argument<string>("file") { Description = "Parquet file to describe" };
-        var pages = new Option<bool>("--pages") { Description = "Also list every page header (type, encoding, sizes, statistics)" };
+        var pages = new Option<bool>("--pages") { Description = "Also list every page header (type, encoding, sizes, statistics) and check each page against its CRC-32; damaged pages exit 1" };
         var command = new Command("inspect", "Describe a Parquet file: schema (nested ones as a tree), row groups, column chunks, encodings, codecs, sizes, statistics.");
         command.Arguments.Add(file);
         command.Options.Add(pages);
@@ -19,7 +19,14 @@ internal static class InspectCommand
             string path = parse.GetValue(file)!;
             try
             {
-                FileReport.Write(Console.Out, path, parse.GetValue(pages));
+                int damaged = FileReport.Write(Console.Out, path, parse.GetValue(pages));
+                if (damaged > 0)
+                {
+                    Console.Out.Flush();
+                    Console.Error.WriteLine($"pqflow inspect: {path}: {damaged} damaged page(s) (their bytes do not match the CRC-32 in their header)");
+                    return 1;
+                }
+
                 return 0;
             }
             catch (Exception e) when (e is ParquetFormatException or IOException or UnauthorizedAccessException)

@@ -32,9 +32,20 @@ internal static class RecoverCommand
                     Storage.Default.MoveDurably(path, final, overwrite: false);
                 }
 
+                if (result.WasComplete && result.DamagedPage is not null)
+                {
+                    Console.Error.WriteLine($"pqflow recover: {final}: complete but damaged: {result.DamagedPage}");
+                    return 1;
+                }
+
                 Console.Out.WriteLine(result.WasComplete
                     ? $"{final}: already complete ({result.RowGroups} row groups, {result.Rows} rows); nothing to do"
                     : $"{final}: recovered {result.RowGroups} row groups, {result.Rows} rows; {result.BytesDiscarded} bytes of unfinished data discarded");
+                if (result.DamagedPage is not null)
+                {
+                    Console.Error.WriteLine($"pqflow recover: {final}: damaged page, the file was cut back before its row group: {result.DamagedPage}");
+                }
+
                 if (result.BytesDiscarded > 0)
                 {
                     // The file is valid now, but it keeps less than it held: say so, and let scripts tell.

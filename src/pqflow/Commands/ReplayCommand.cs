@@ -3,6 +3,7 @@ using ParquetFlow.Collector;
 using ParquetFlow.Collector.Images;
 using ParquetFlow.Collector.Output;
 using ParquetFlow.Collector.RawLog;
+using ParquetFlow.Parquet;
 
 namespace ParquetFlow.Cli.Commands;
 
@@ -14,12 +15,14 @@ internal static class ReplayCommand
         var data = new Option<string>("--data") { Description = "The collector's data directory (its raw/ log is read)", DefaultValueFactory = _ => "collector-data" };
         var image = new Option<string?>("--image") { Description = "Where to write the rebuilt images (default DATA/image.replayed.bin)" };
         var noImage = new Option<bool>("--no-image") { Description = "Do not rebuild the images" };
+        Option<ParquetProfile> profile = ProfileOption.Create();
         var parquet = new Option<string?>("--parquet") { Description = "Also rebuild the Parquet dataset (source=TYPE-ID/date=YYYY-MM-DD/ partitions) into this new or empty directory" };
         var command = new Command("replay", "Rebuild register images and/or Parquet files from a collector's raw log, exactly as the live run built them.");
         command.Options.Add(data);
         command.Options.Add(image);
         command.Options.Add(noImage);
         command.Options.Add(parquet);
+        command.Options.Add(profile);
         command.SetAction(parse =>
         {
             string directory = parse.GetValue(data)!;
@@ -44,7 +47,7 @@ internal static class ReplayCommand
             {
                 ReplayResult result;
                 long lost = 0;
-                using (ParquetOutput? rows = parquetDirectory is null ? null : new ParquetOutput(parquetDirectory))
+                using (ParquetOutput? rows = parquetDirectory is null ? null : new ParquetOutput(parquetDirectory, profile: parse.GetValue(profile)))
                 {
                     result = Replay.Run(Path.Combine(directory, "raw"), reader, images, rows);
                     rows?.Dispose();

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using ParquetFlow.Collector.RawLog;
 using ParquetFlow.Collector.Retention;
 using ParquetFlow.Collector.Server;
+using ParquetFlow.Parquet;
 
 namespace ParquetFlow.Cli.Commands;
 
@@ -43,8 +44,9 @@ internal static class ServeCommand
         var retentionDays = new Option<double?>("--retention-days") { Description = "Delete finished raw-log and Parquet files whose last write is older than this many days (default: keep)" };
         var retentionFree = new Option<string?>("--retention-min-free") { Description = "While less is free on the data disk, delete the oldest finished raw-log and Parquet files: bytes (512M, 2G) or a share of the disk (10%); default: off" };
         var grace = new Option<double>("--shutdown-grace") { Description = "Seconds open connections get to finish at shutdown before they are closed; the raw log and image.bin are saved after", DefaultValueFactory = _ => 10 };
+        Option<ParquetProfile> profile = ProfileOption.Create();
         var command = new Command("serve", "Collect rack/controller packets: raw log, live register images, queries; stops cleanly on SIGINT/SIGTERM.");
-        foreach (Option option in new Option[] { port, framing, extra, data, status, timeout, partitionIdle, maxPartitions, fileAge, quietRowGroup, http, metrics, maxConnections, idle, replyTimeout, maxSources, sources, maxAge, maxLead, outOfWindow, grace, retentionDays, retentionFree })
+        foreach (Option option in new Option[] { port, framing, extra, data, status, timeout, partitionIdle, maxPartitions, fileAge, quietRowGroup, http, metrics, maxConnections, idle, replyTimeout, maxSources, sources, maxAge, maxLead, outOfWindow, grace, retentionDays, retentionFree, profile })
         {
             command.Options.Add(option);
         }
@@ -150,6 +152,7 @@ internal static class ServeCommand
                 OutOfWindow = parse.GetValue(outOfWindow),
                 ShutdownGrace = TimeSpan.FromSeconds(parse.GetValue(grace)),
                 Retention = retention,
+                ParquetProfile = parse.GetValue(profile),
                 Logger = logging.CreateLogger("collector"),
             });
             for (int i = 0; i < listeners.Count; i++)

@@ -19,9 +19,10 @@ internal static class ShmRecordCommand
         var rowGroup = new Option<int>("--row-group") { Description = "Rows per row group", DefaultValueFactory = _ => 65536 };
         var maxRows = new Option<long>("--max-rows") { Description = "Stop after this many rows (0: until the producer closes or dies, or Ctrl-C)" };
         Option<CompressionCodec> compression = CompressionOption.Create("Page codec");
+        Option<ParquetProfile> profile = ProfileOption.Create();
         var wait = new Option<WaitStrategy>("--wait") { Description = "Spin, Yield or Futex", DefaultValueFactory = _ => WaitStrategy.Futex };
         var dir = new Option<string?>("--dir") { Description = "Directory of the segment files (default /dev/shm)" };
-        var command = new Command("record", "Follow a segment and write its rows to a Parquet file.") { name, output, consumer, from, rowGroup, maxRows, compression, wait, dir };
+        var command = new Command("record", "Follow a segment and write its rows to a Parquet file.") { name, output, consumer, from, rowGroup, maxRows, compression, profile, wait, dir };
         command.SetAction(parse =>
         {
             if (!CompressionOption.TryGet(parse, compression, "shm record", out CompressionCodec codec))
@@ -32,7 +33,7 @@ internal static class ShmRecordCommand
             try
             {
                 return Record(parse.GetValue(name)!, parse.GetValue(output)!, parse.GetValue(consumer), parse.GetValue(from), Math.Max(1, parse.GetValue(rowGroup)),
-                    parse.GetValue(maxRows), codec, parse.GetValue(wait), parse.GetValue(dir));
+                    parse.GetValue(maxRows), codec, parse.GetValue(profile), parse.GetValue(wait), parse.GetValue(dir));
             }
             catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
             {
@@ -43,7 +44,7 @@ internal static class ShmRecordCommand
         return command;
     }
 
-    private static int Record(string name, string output, string? consumerName, SharedRingStart from, int rowGroup, long maxRows, CompressionCodec codec, WaitStrategy wait, string? dir)
+    private static int Record(string name, string output, string? consumerName, SharedRingStart from, int rowGroup, long maxRows, CompressionCodec codec, ParquetProfile profile, WaitStrategy wait, string? dir)
     {
         using SharedRingConsumer reader = SharedRingConsumer.Attach(name, consumerName, from, dir);
         long lostBefore = reader.LostRows; // a named consumer resumes with the losses of its earlier runs
@@ -60,7 +61,7 @@ internal static class ShmRecordCommand
         // Files appear complete or not at all: written under a temporary name, fsynced, renamed, directory fsynced.
         long rows = 0;
         int buffered = 0;
-        var options = new ParquetWriterOptions { Compression = codec, KeyValueMetadata = new Dictionary<string, string> { ["pqflow.shared_ring.schema"] = reader.SchemaJson } };
+        var options = new ParquetWriterOptions { Compression = codec, Profile = profile, KeyValueMetadata = new Dictionary<string, string> { ["pqflow.shared_ring.schema"] = reader.SchemaJson } };
         Storage.Default.ReplaceAtomically(output, stream =>
         {
             using var writer = new ParquetFileWriter(stream, parquetSchema, options, leaveOpen: true);

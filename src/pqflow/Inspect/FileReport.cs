@@ -10,18 +10,23 @@ internal static class FileReport
 {
     /// <summary>
     /// Describes the file at <paramref name="path"/>; throws <see cref="ParquetFormatException"/> (or an I/O error)
-    /// when it cannot, whatever the file holds: callers catch those and nothing else.
+    /// when it cannot, whatever the file holds: callers catch those and nothing else. With <paramref name="pages"/>
+    /// every page is checked against its CRC-32; returns the pages found damaged (one line each in the report).
     /// </summary>
-    public static void Write(TextWriter output, string path, bool pages = false, int maxRowGroups = int.MaxValue)
+    public static int Write(TextWriter output, string path, bool pages = false, int maxRowGroups = int.MaxValue)
     {
         ParquetFooter footer = ParquetFooter.Read(path);
         using var stream = pages ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite) : null;
-        Write(output, path, footer, stream, maxRowGroups);
+        return Write(output, path, footer, stream, maxRowGroups);
     }
 
-    /// <summary>Describes a footer already read; <paramref name="pages"/>, when given, is the file to walk page headers in.</summary>
-    public static void Write(TextWriter output, string path, ParquetFooter footer, Stream? pages, int maxRowGroups = int.MaxValue)
+    /// <summary>
+    /// Describes a footer already read; <paramref name="pages"/>, when given, is the file to walk and check pages in.
+    /// Returns the pages whose bytes do not match the CRC-32 in their header.
+    /// </summary>
+    public static int Write(TextWriter output, string path, ParquetFooter footer, Stream? pages, int maxRowGroups = int.MaxValue)
     {
+        int damaged = 0;
         FileMetaData meta = footer.Metadata;
         SchemaTree tree = footer.SchemaTree;
         IReadOnlyList<SchemaNode> leaves = tree.Leaves;
@@ -125,12 +130,12 @@ internal static class FileReport
         {
             RowGroup group = meta.RowGroups[g];
             // Walked first, so that the chunk table can count pages in files that keep no encoding statistics.
-            var walked = new List<IReadOnlyList<(long Offset, PageHeader Header)>>();
+            var walked = new List<IReadOnlyList<(long Offset, PageHeader Header, PageChecksumStatus Checksum)>>();
             if (pages is not null)
             {
                 foreach (ColumnChunk chunk in group.Columns)
                 {
-                    walked.Add(ParquetFooter.ReadPageHeaders(pages, chunk));
+                    walked.Add(ParquetFooter.CheckPages(pages, chunk));
                 }
             }
 
@@ -163,7 +168,7 @@ internal static class FileReport
             table.WriteTo(output);
             if (pages is not null)
             {
-                WritePages(output, walked, leaves);
+                damaged += WritePages(output, g, walked, leaves);
             }
         }
 
@@ -172,17 +177,25 @@ internal static class FileReport
             output.WriteLine();
             output.WriteLine($"... {meta.RowGroups.Count - maxRowGroups} more row group(s); `pqflow inspect {path}` lists them all");
         }
+
+        return damaged;
     }
 
-    private static void WritePages(TextWriter output, List<IReadOnlyList<(long Offset, PageHeader Header)>> walked, IReadOnlyList<SchemaNode> leaves)
+    private static int WritePages(TextWriter output, int rowGroup, List<IReadOnlyList<(long Offset, PageHeader Header, PageChecksumStatus Checksum)>> walked, IReadOnlyList<SchemaNode> leaves)
     {
-        var table = new TextTable("column", "page", "type", "encoding", "values", "offset", "compressed", "uncompressed", "min", "max", "nulls");
+        var table = new TextTable("column", "page", "type", "encoding", "values", "offset", "compressed", "uncompressed", "min", "max", "nulls", "crc");
+        var damaged = new List<string>();
         for (int i = 0; i < walked.Count; i++)
         {
             ColumnDescriptor column = leaves[i].Column!;
             int p = 0;
-            foreach ((long offset, PageHeader header) in walked[i])
+            foreach ((long offset, PageHeader header, PageChecksumStatus checksum) in walked[i])
             {
+                if (checksum == PageChecksumStatus.Mismatch)
+                {
+                    damaged.Add($"damaged page: row group {rowGroup}, column {Printable(column.Name)}, page {p} at offset {offset.ToString("N0", CultureInfo.InvariantCulture)}: its bytes do not match the CRC-32 in its header");
+                }
+
                 Parquet.Format.Statistics? s = header.DataPageHeader?.Statistics ?? header.DataPageHeaderV2?.Statistics;
                 ParquetEncoding encoding = header.DataPageHeader?.Encoding ?? header.DataPageHeaderV2?.Encoding ?? header.DictionaryPageHeader?.Encoding ?? ParquetEncoding.Plain;
                 int values = header.DataPageHeader?.NumValues ?? header.DataPageHeaderV2?.NumValues ?? header.DictionaryPageHeader?.NumValues ?? 0;
@@ -197,12 +210,19 @@ internal static class FileReport
                     Bytes(header.UncompressedPageSize),
                     StatisticFormatter.Format(column, s?.MinValue),
                     StatisticFormatter.Format(column, s?.MaxValue),
-                    s?.NullCount?.ToString("N0", CultureInfo.InvariantCulture) ?? string.Empty);
+                    s?.NullCount?.ToString("N0", CultureInfo.InvariantCulture) ?? string.Empty,
+                    checksum switch { PageChecksumStatus.Valid => "ok", PageChecksumStatus.Mismatch => "DAMAGED", _ => "-" });
             }
         }
 
         output.WriteLine("  pages:");
         table.WriteTo(output, "    ");
+        foreach (string line in damaged)
+        {
+            output.WriteLine("  " + line);
+        }
+
+        return damaged.Count;
     }
 
     /// <summary>The row group's compressed size from its chunks, for writers that leave total_compressed_size out (it is optional).</summary>
