@@ -9,6 +9,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using ParquetFlow.Collector.Framing;
 using ParquetFlow.Collector.Images;
 using ParquetFlow.Collector.Server;
@@ -33,11 +36,13 @@ public sealed class WebView : IAsyncDisposable
 
     private readonly WebApplication _app;
     private readonly CollectorServer _server;
+    private readonly MeterProvider _meters;
 
-    private WebView(WebApplication app, CollectorServer server)
+    private WebView(WebApplication app, CollectorServer server, MeterProvider meters)
     {
         _app = app;
         _server = server;
+        _meters = meters;
     }
 
     /// <summary>The address the view answers on (port 0 in the end point becomes the real port here), e.g. <c>http://127.0.0.1:8080/</c>.</summary>
@@ -68,7 +73,7 @@ public sealed class WebView : IAsyncDisposable
         builder.Services.AddSingleton<IHostLifetime, HostedByCollector>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         WebApplication app = builder.Build();
-        var view = new WebView(app, server);
+        var view = new WebView(app, server, ExportToPrometheus(server));
         view.Map(app);
         await app.StartAsync().ConfigureAwait(false);
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -82,11 +87,24 @@ public sealed class WebView : IAsyncDisposable
         app.MapGet("/source/{type}/{id:int}", () => Asset("registers.html"));
         app.MapGet("/assets/{name}", (string name) => Asset(name));
         app.MapGet("/healthz", () => Results.Text("ok\n", "text/plain"));
-        app.MapGet("/metrics", () => Results.Text(_server.RenderMetrics(), "text/plain; version=0.0.4; charset=utf-8"));
+        app.MapPrometheusScrapingEndpoint("/metrics", _meters, configureBranchedPipeline: null, optionsName: null);
         app.MapGet("/api/overview", (int? page, int? size) => Overview(page ?? 0, size ?? DefaultPageSize));
         app.MapGet("/api/sources/{type}/{id:int}/image.bin", (string type, int id) => Image(type, id));
         app.MapGet("/api/sources/{type}/{id:int}/events", (string type, int id, HttpContext context) => RegisterEvents.RunAsync(context, _server.Images, type, id, Lifetime()));
     }
+
+    /// <summary>
+    /// OpenTelemetry's Prometheus exporter over this server's instruments alone: other collectors in the process
+    /// (tests run several) have meters of the same name, which the view drops. Every scrape reads the counters now
+    /// (no response cache), so what a scrape shows is never older than the request.
+    /// </summary>
+    private static MeterProvider ExportToPrometheus(CollectorServer server) =>
+        Sdk.CreateMeterProviderBuilder()
+            .ConfigureResource(r => r.AddService("pqflow-collector"))
+            .AddMeter(server.Meter.Name)
+            .AddView(instrument => ReferenceEquals(instrument.Meter, server.Meter) ? null : MetricStreamConfiguration.Drop)
+            .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0)
+            .Build();
 
     private CancellationToken Lifetime() => _app.Lifetime.ApplicationStopping;
 
@@ -117,24 +135,8 @@ public sealed class WebView : IAsyncDisposable
         CollectorMetrics m = _server.Metrics;
         var totals = new ServerTotals(
             m.Connections, m.Frames, m.Registers, m.Bytes, m.Rejected, _server.Images.SequenceGaps, sources.Count, _server.ParquetRows,
-            m.SourcesRefused + m.TimestampsRefused, m.TimeoutsClosed, DiskFree(), now, SourceActivity.BucketSeconds);
+            m.SourcesRefused + m.TimestampsRefused, m.TimeoutsClosed, _server.DiskFreeBytes, now, SourceActivity.BucketSeconds);
         return Results.Json(new OverviewResponse(totals, page, size, sources.Count, rows), WebJsonContext.Default.OverviewResponse);
-    }
-
-    /// <summary>Free bytes on the data disk, as the metrics report it (-1 when unknown).</summary>
-    private long DiskFree()
-    {
-        const string Name = "pqflow_collector_disk_free_bytes ";
-        string metrics = _server.RenderMetrics();
-        int at = metrics.IndexOf("\n" + Name, StringComparison.Ordinal);
-        if (at < 0)
-        {
-            return -1;
-        }
-
-        int start = at + 1 + Name.Length;
-        int end = metrics.IndexOf('\n', start);
-        return long.TryParse(metrics.AsSpan(start, (end < 0 ? metrics.Length : end) - start), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long free) ? free : -1;
     }
 
     private IResult Image(string type, int id)
@@ -249,5 +251,6 @@ public sealed class WebView : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        _meters.Dispose();
     }
 }

@@ -84,7 +84,7 @@ public sealed class BoundsTests : IDisposable
             Assert.Equal(11, reply.Data[0]);
             Assert.Equal([1, 2, 3], server.Images.Sources.Select(s => s.Id));
             Assert.Equal(2, server.Metrics.SourcesRefused);
-            Assert.Contains("pqflow_collector_frames_refused_total 2\n", server.RenderMetrics());
+            Assert.Equal(2, Instruments.Read(server, "pqflow_collector_frames_refused_total"));
         }
 
         // Nothing of a refused frame reached the raw log: 4 diffs of sources 1-3 and the query.

@@ -275,13 +275,17 @@ public sealed class CollectorServerTests : IDisposable
     }
 
     [Fact]
-    public async Task Metrics_are_served_in_the_Prometheus_text_format()
+    public async Task The_counters_are_System_Diagnostics_Metrics_instruments_of_the_servers_own_meter()
     {
         await using CollectorServer server = CollectorServer.Start(new CollectorOptions
         {
             DataDirectory = _directory,
             Listeners = [new ListenerOptions(0, FramingKind.Packet)],
-            MetricsPort = 0,
+        });
+        await using CollectorServer other = CollectorServer.Start(new CollectorOptions
+        {
+            DataDirectory = Path.Combine(_directory, "other"),
+            Listeners = [new ListenerOptions(0, FramingKind.Packet)],
         });
         using (var client = new TcpClient())
         {
@@ -290,13 +294,16 @@ public sealed class CollectorServerTests : IDisposable
             await QueryAsync(client.GetStream(), 1, 10);
         }
 
-        using var http = new HttpClient();
-        string text = await http.GetStringAsync($"http://{server.MetricsEndPoint}/metrics");
-        Assert.Contains("# TYPE pqflow_collector_frames_total counter\npqflow_collector_frames_total 2\n", text);
-        Assert.Contains("pqflow_collector_registers_total 2\n", text);
-        Assert.Contains("pqflow_collector_queries_total 1\n", text);
-        Assert.Contains("pqflow_collector_rows_dropped_total 0\n", text);
-        Assert.Contains("pqflow_collector_bad_frames_total 0\n", text);
+        Assert.Equal("ParquetFlow.Collector", server.Meter.Name);
+        Dictionary<string, long> values = Instruments.Read(server);
+        Assert.Equal(2, values["pqflow_collector_frames_total"]);
+        Assert.Equal(2, values["pqflow_collector_registers_total"]);
+        Assert.Equal(1, values["pqflow_collector_queries_total"]);
+        Assert.Equal(0, values["pqflow_collector_rows_dropped_total"]);
+        Assert.Equal(0, values["pqflow_collector_bad_frames_total"]);
+        Assert.Equal(1, values["pqflow_collector_sources"]);
+        Assert.True(values["pqflow_collector_disk_free_bytes"] > 0);
+        Assert.Equal(0, Instruments.Read(other, "pqflow_collector_frames_total")); // a meter per server, however many run
     }
 
     [Fact]
@@ -312,7 +319,7 @@ public sealed class CollectorServerTests : IDisposable
         });
         string partition = Path.Combine(_directory, "parquet", "source=RACK-4", "date=1970-01-01");
         string[] Files(string pattern) => Directory.Exists(partition) ? Directory.GetFiles(partition, pattern) : [];
-        string OpenPartitions() => server.RenderMetrics().Split('\n').Single(l => l.StartsWith("pqflow_collector_parquet_partitions_open ", StringComparison.Ordinal));
+        long OpenPartitions() => Instruments.Read(server, "pqflow_collector_parquet_partitions_open");
 
         using var client = new TcpClient();
         await client.ConnectAsync(server.EndPoints[0]);
@@ -321,7 +328,7 @@ public sealed class CollectorServerTests : IDisposable
 
         // The flusher completes the file once the partition has been idle, and the gauge shows it closed.
         await WaitUntil(() => Files("*.parquet").Length == 1 && Files("*.inprogress*").Length == 0);
-        Assert.Equal("pqflow_collector_parquet_partitions_open 0", OpenPartitions());
+        Assert.Equal(0, OpenPartitions());
 
         await client.GetStream().WriteAsync(Encode(Diff(4, 1, 20, 20), packetFraming: true));
         await WaitUntil(() => Files("*.parquet").Length == 2 && Files("*.inprogress*").Length == 0);

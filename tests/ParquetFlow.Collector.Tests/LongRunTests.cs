@@ -199,7 +199,7 @@ public sealed class LongRunTests : IDisposable
             await QueryAsync(client.GetStream(), 1, 0);
             server.Flush();
             Assert.Equal(2, server.Metrics.ImageSaves);
-            Assert.Contains("pqflow_collector_image_saves_total 2\n", server.RenderMetrics());
+            Assert.Equal(2, Instruments.Read(server, "pqflow_collector_image_saves_total"));
             Assert.NotEqual(saved, File.ReadAllBytes(image));
         }
 

@@ -102,7 +102,7 @@ public sealed class SimulatedMonthTests(ITestOutputHelper output) : IDisposable
             }
 
             Assert.Equal(0, server.Metrics.FlushFailures);
-            output.WriteLine(server.RenderMetrics());
+            output.WriteLine(string.Join("\n", Instruments.Read(server).OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Key} {m.Value}")));
             output.WriteLine($"the flusher's rounds took {maintaining.TotalSeconds:0.0} s of real time");
         }
 
@@ -146,7 +146,7 @@ public sealed class SimulatedMonthTests(ITestOutputHelper output) : IDisposable
     private static RackPacket Frame(int source, int step, DateTimeOffset now) => LongRunTests.Rows(source, step, Registers, now);
 
     private static int ParquetOpen(CollectorServer server) =>
-        int.Parse(server.RenderMetrics().Split('\n').Single(l => l.StartsWith("pqflow_collector_parquet_partitions_open ", StringComparison.Ordinal)).Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        (int)Instruments.Read(server, "pqflow_collector_parquet_partitions_open");
 
     /// <summary>
     /// The file system's clock does not follow the fake one: files written in this simulated step get its time as their

@@ -68,10 +68,30 @@ public sealed class WebViewTests : IAsyncLifetime
     {
         await SendAsync(3, [(1, 2)]);
         Assert.Equal("ok\n", await _http.GetStringAsync("healthz"));
-        string metrics = await _http.GetStringAsync("metrics");
-        Assert.Contains("\npqflow_collector_frames_total 1\n", metrics, StringComparison.Ordinal);
-        Assert.Contains("\npqflow_collector_sources 1\n", metrics, StringComparison.Ordinal);
+        // Another collector in the same process (its meter has the same name) must not show on this one's page.
+        string otherDirectory = Directory.CreateTempSubdirectory("pqflow-web-other-").FullName;
+        await using (CollectorServer other = CollectorServer.Start(new CollectorOptions { DataDirectory = otherDirectory, Listeners = [new ListenerOptions(0, FramingKind.Packet)] }))
+        {
+            using HttpResponseMessage response = await _http.GetAsync("metrics");
+            Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
+            string metrics = await response.Content.ReadAsStringAsync();
+            Assert.Contains("# TYPE pqflow_collector_frames_total counter\n", metrics, StringComparison.Ordinal);
+            Assert.Contains("# TYPE pqflow_collector_connections gauge\n", metrics, StringComparison.Ordinal);
+            Assert.Equal(["1"], Samples(metrics, "pqflow_collector_frames_total"));
+            Assert.Equal(["1"], Samples(metrics, "pqflow_collector_sources"));
+            Assert.Equal(["0"], Samples(metrics, "pqflow_collector_bad_frames_total"));
+            await SendAsync(3, [(1, 3)], [(2, 4)]);
+            Assert.Equal(["3"], Samples(await _http.GetStringAsync("metrics"), "pqflow_collector_frames_total")); // read at each scrape, not cached
+        }
+
+        Directory.Delete(otherDirectory, recursive: true);
     }
+
+    /// <summary>The values of every sample of <paramref name="name"/> in Prometheus text, whatever its labels.</summary>
+    private static string[] Samples(string text, string name) =>
+        [.. text.Split('\n')
+            .Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) || l.StartsWith(name + " ", StringComparison.Ordinal))
+            .Select(l => l[(l.LastIndexOf(' ') + 1)..])];
 
     [Fact]
     public async Task Overview_lists_every_source_with_its_counts_in_pages()

@@ -22,7 +22,7 @@ if ! mount -t tmpfs -o size=4m tmpfs "$disk" 2>"$work/mount.err"; then
     exit 77
 fi
 fail() { echo "collector_full_disk: $1" >&2; shift; tail -n 5 "$@" >&2; exit 1; }
-metric() { curl -s "http://127.0.0.1:$metrics_port/metrics" | sed -n "s/^$1 //p"; }
+metric() { curl -s "http://127.0.0.1:$metrics_port/metrics" | sed -n "s/^$1\({[^}]*}\)\? //p"; }
 
 start_collector "$disk/data" "$work/serve" --metrics-port 0 --status-seconds 1
 for _ in $(seq 1 100); do grep -q "^metrics at" "$work/serve.out" && break; sleep 0.1; done

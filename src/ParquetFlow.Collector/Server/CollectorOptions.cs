@@ -94,9 +94,6 @@ public sealed record CollectorOptions
     /// <summary>What the collector deletes to keep running on a fixed disk (raw log and Parquet by age and free space); nothing by default.</summary>
     public Retention.RetentionOptions Retention { get; init; } = new();
 
-    /// <summary>Port of the Prometheus metrics endpoint (<c>GET /metrics</c>) on loopback; null for none, 0 for any free port.</summary>
-    public int? MetricsPort { get; init; }
-
     /// <summary>Where connection events and rejected frames are logged.</summary>
     public ILogger Logger { get; init; } = NullLogger.Instance;
 

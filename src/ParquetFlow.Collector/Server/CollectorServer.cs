@@ -28,7 +28,7 @@ public sealed class CollectorServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly RawLogWriter _rawLog;
     private readonly ParquetOutput? _parquet;
-    private readonly MetricsEndpoint? _metrics;
+    private readonly CollectorInstruments _instruments;
     private readonly Task _flusher;
     private readonly string _imagePath;
     private readonly List<string> _shutdownFailures = [];
@@ -126,56 +126,18 @@ public sealed class CollectorServer : IAsyncDisposable
 
         _retention = options.Retention.Enabled ? new Retention.DataRetention(options.DataDirectory, options.Retention, options.Storage, options.TimeProvider) : null;
         _flusher = FlushPeriodicallyAsync();
-        if (options.MetricsPort is int metricsPort)
-        {
-            _metrics = new MetricsEndpoint(IPAddress.Loopback, metricsPort, RenderMetrics);
-        }
+        _instruments = new CollectorInstruments(this, _parquet, _retention, DiskFree);
     }
 
-    /// <summary>The metrics endpoint, when one was asked for.</summary>
-    public IPEndPoint? MetricsEndPoint => _metrics?.EndPoint;
+    /// <summary>
+    /// This server's counters as <see cref="System.Diagnostics.Metrics"/> instruments (meter
+    /// <c>ParquetFlow.Collector</c>; the web view exports them to Prometheus at <c>/metrics</c>). Observable only: read
+    /// when a listener collects.
+    /// </summary>
+    public System.Diagnostics.Metrics.Meter Meter => _instruments.Meter;
 
-    /// <summary>The counters in the Prometheus text format.</summary>
-    public string RenderMetrics()
-    {
-        var text = new System.Text.StringBuilder();
-        void Metric(string name, string type, string help, long value)
-        {
-            text.Append(System.Globalization.CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} {type}\n{name} {value}\n");
-        }
-
-        Metric("pqflow_collector_connections", "gauge", "Connections open now.", Metrics.Connections);
-        Metric("pqflow_collector_connections_total", "counter", "Connections accepted.", Metrics.ConnectionsSinceStart);
-        Metric("pqflow_collector_frames_total", "counter", "Frames accepted (raw-logged and applied).", Metrics.Frames);
-        Metric("pqflow_collector_frames_durable", "gauge", "Frames accepted since start that a returned raw-log fsync made durable.", Metrics.FramesDurable);
-        Metric("pqflow_collector_rows_durable", "gauge", "Rows handed to Parquet since start that a returned flush made durable.", Metrics.RowsDurable);
-        Metric("pqflow_collector_flush_failures_total", "counter", "Flush steps (raw-log fsync, image.bin, Parquet) that failed.", Metrics.FlushFailures);
-        Metric("pqflow_collector_bytes_total", "counter", "Bytes of accepted frames.", Metrics.Bytes);
-        Metric("pqflow_collector_registers_total", "counter", "Register values in accepted DIFF and FULL frames.", Metrics.Registers);
-        Metric("pqflow_collector_rows_total", "counter", "Rows handed to Parquet.", ParquetRows);
-        Metric("pqflow_collector_rows_dropped_total", "counter", "Rows the Parquet sinks dropped.", _parquet?.Dropped ?? 0);
-        Metric("pqflow_collector_bad_frames_total", "counter", "Connections closed for a malformed, truncated or stalled frame.", Metrics.Rejected);
-        Metric("pqflow_collector_sequence_gaps_total", "counter", "Per-source sequence numbers that skipped.", Images.SequenceGaps);
-        Metric("pqflow_collector_queries_total", "counter", "Queries answered.", Metrics.QueriesAnswered);
-        Metric("pqflow_collector_connections_refused_total", "counter", "Connections closed at once because the connection limit was reached.", Metrics.ConnectionsRefused);
-        Metric("pqflow_collector_accept_errors_total", "counter", "Accepts that failed (too many open files, no buffers); the listener backed off and went on.", Metrics.AcceptErrors);
-        Metric("pqflow_collector_frames_refused_total", "counter", "Frames dropped: their source is past the source limit or not allowed.", Metrics.SourcesRefused);
-        Metric("pqflow_collector_timestamps_refused_total", "counter", "Frames dropped: their timestamp is outside the window (policy refuse).", Metrics.TimestampsRefused);
-        Metric("pqflow_collector_timestamps_out_of_window_total", "counter", "Frames outside the timestamp window filed under their receive date.", Metrics.TimestampsOutOfWindow);
-        Metric("pqflow_collector_timeouts_total", "counter", "Connections closed for idling or for a query reply not taken in time.", Metrics.TimeoutsClosed);
-        Metric("pqflow_collector_retention_deleted_files_total", "counter", "Raw-log and Parquet files deleted by retention (age or free space).", _retention?.FilesDeleted ?? 0);
-        Metric("pqflow_collector_retention_deleted_bytes_total", "counter", "Bytes of the files retention deleted.", _retention?.BytesDeleted ?? 0);
-        Metric("pqflow_collector_disk_free_bytes", "gauge", "Bytes free on the data directory's file system.", DiskFree());
-        Metric("pqflow_collector_aborted_at_shutdown_total", "counter", "Connections closed by shutdown after its grace period.", Metrics.AbortedAtShutdown);
-        Metric("pqflow_collector_sources", "gauge", "Sources with a register image.", Images.Sources.Count);
-        Metric("pqflow_collector_parquet_partitions_open", "gauge", "Parquet partitions with a file in progress.", _parquet?.OpenPartitions ?? 0);
-        Metric("pqflow_collector_partitions_evicted_total", "counter", "Parquet partitions whose file was finished to stay within the open-partition limit (least recently written first).", _parquet?.PartitionsEvicted ?? 0);
-        Metric("pqflow_collector_partitions_closed_idle_total", "counter", "Parquet partitions whose file was finished because nobody wrote to them for the idle time.", _parquet?.PartitionsClosedIdle ?? 0);
-        Metric("pqflow_collector_partitions_closed_age_total", "counter", "Parquet partitions whose file was finished at the maximum file age.", _parquet?.PartitionsClosedForAge ?? 0);
-        Metric("pqflow_collector_image_saves_total", "counter", "image.bin rewrites (fsynced atomic replace).", Metrics.ImageSaves);
-        Metric("pqflow_collector_image_saves_skipped_total", "counter", "Flushes that left image.bin alone: no image changed since the last save.", Metrics.ImageSavesUnneeded);
-        return text.ToString();
-    }
+    /// <summary>Bytes free on the data directory's file system now, or -1 when it cannot be told.</summary>
+    public long DiskFreeBytes => DiskFree();
 
     /// <summary>Frames of the raw log applied to the images at start, after what <c>image.bin</c> covered.</summary>
     public long ImageFramesReplayed { get; }
@@ -825,11 +787,6 @@ public sealed class CollectorServer : IAsyncDisposable
         }
 
         _stopped = true;
-        if (_metrics is not null)
-        {
-            await _metrics.DisposeAsync().ConfigureAwait(false);
-        }
-
         foreach ((Socket socket, _) in _listeners)
         {
             socket.Dispose();
@@ -890,6 +847,7 @@ public sealed class CollectorServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
+        _instruments.Dispose();
         _stopping.Dispose();
         _abort.Dispose();
     }

@@ -92,9 +92,10 @@ internal sealed class ServerProcess : IAsyncDisposable
         string text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{_metricsPort}/metrics"), token);
         foreach (string line in text.Split('\n'))
         {
-            if (line.StartsWith("pqflow_collector_connections ", StringComparison.Ordinal))
+            // A sample is `name value` or `name{labels} value` (the exporter adds its scope as labels).
+            if (line.StartsWith("pqflow_collector_connections ", StringComparison.Ordinal) || line.StartsWith("pqflow_collector_connections{", StringComparison.Ordinal))
             {
-                return long.Parse(line.AsSpan("pqflow_collector_connections ".Length), CultureInfo.InvariantCulture);
+                return long.Parse(line.AsSpan(line.LastIndexOf(' ') + 1), CultureInfo.InvariantCulture);
             }
         }
 

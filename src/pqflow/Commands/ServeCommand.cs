@@ -32,7 +32,7 @@ internal static class ServeCommand
         var fileAge = new Option<double>("--file-age") { Description = "Seconds after which a partition's Parquet file is finished; its next row starts a new one (3600: hourly files)", DefaultValueFactory = _ => 3600 };
         var quietRowGroup = new Option<double>("--quiet-row-group") { Description = "Seconds a quiet partition's rows (fewer than 4,096 waiting) wait for their row group instead of one per flush", DefaultValueFactory = _ => 60 };
         var http = new Option<string?>("--http") { Description = "Serve the web view (sources, live registers, /metrics, /healthz) at [ADDR:]PORT, loopback unless an address is given; port 0 picks a free one" };
-        var metrics = new Option<int?>("--metrics-port") { Description = "Serve Prometheus metrics at http://127.0.0.1:PORT/metrics" };
+        var metrics = new Option<int?>("--metrics-port") { Description = "Serve Prometheus metrics at http://127.0.0.1:PORT/metrics (the web view's server on a loopback port of its own; --http serves /metrics too)" };
         var maxConnections = new Option<int>("--max-connections") { Description = "Connections open at once; one past it is closed as soon as it is accepted", DefaultValueFactory = _ => 1024 };
         var idle = new Option<double>("--idle-timeout") { Description = "Seconds a connection may send nothing before it is closed", DefaultValueFactory = _ => 300 };
         var replyTimeout = new Option<double>("--reply-timeout") { Description = "Seconds a client may leave a query reply unread before its connection is closed", DefaultValueFactory = _ => 10 };
@@ -137,7 +137,6 @@ internal static class ServeCommand
                 DataDirectory = parse.GetValue(data)!,
                 Listeners = listeners,
                 FrameTimeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
-                MetricsPort = parse.GetValue(metrics),
                 PartitionIdleTimeout = TimeSpan.FromSeconds(parse.GetValue(partitionIdle)),
                 MaxOpenPartitions = parse.GetValue(maxPartitions),
                 MaxParquetFileAge = TimeSpan.FromSeconds(parse.GetValue(fileAge)),
@@ -160,26 +159,39 @@ internal static class ServeCommand
                 Console.WriteLine($"listening on {server.EndPoints[i]} ({listeners[i].Framing.ToString().ToLowerInvariant()} framing), data in {Path.GetFullPath(parse.GetValue(data)!)}");
             }
 
-            ParquetFlow.Web.WebView? web = null;
+            var views = new List<ParquetFlow.Web.WebView>();
+            var serve = new List<(System.Net.IPEndPoint EndPoint, string Option)>();
             if (httpEndPoint is not null)
+            {
+                serve.Add((httpEndPoint, "--http"));
+            }
+
+            if (parse.GetValue(metrics) is int metricsPort)
+            {
+                serve.Add((new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, metricsPort), "--metrics-port"));
+            }
+
+            foreach ((System.Net.IPEndPoint endPoint, string option) in serve)
             {
                 try
                 {
-                    web = await ParquetFlow.Web.WebView.StartAsync(server, httpEndPoint, logging);
+                    views.Add(await ParquetFlow.Web.WebView.StartAsync(server, endPoint, logging));
                 }
                 catch (IOException e)
                 {
-                    Console.Error.WriteLine($"pqflow serve: --http {httpEndPoint}: {e.Message}");
+                    Console.Error.WriteLine($"pqflow serve: {option} {endPoint}: {e.Message}");
+                    foreach (ParquetFlow.Web.WebView started in views)
+                    {
+                        await started.DisposeAsync();
+                    }
+
                     await server.DisposeAsync();
                     return 1;
                 }
 
-                Console.WriteLine($"listening on {web.Address} (web view, /metrics, /healthz)");
-            }
-
-            if (server.MetricsEndPoint is { } endpoint)
-            {
-                Console.WriteLine($"metrics at http://{endpoint}/metrics");
+                Console.WriteLine(option == "--http"
+                    ? $"listening on {views[^1].Address} (web view, /metrics, /healthz)"
+                    : $"metrics at {views[^1].Address}metrics");
             }
 
             using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(0.1, parse.GetValue(status))));
@@ -194,9 +206,9 @@ internal static class ServeCommand
             }
 
             Console.Error.WriteLine("stopping: no new connections; finishing open ones, fsyncing the raw log, writing image.bin");
-            if (web is not null)
+            foreach (ParquetFlow.Web.WebView view in views)
             {
-                await web.DisposeAsync();
+                await view.DisposeAsync();
             }
 
             await server.DisposeAsync();
