@@ -12,7 +12,7 @@
 # arm64 is cross-compiled from linux-x64: ILCompiler's linux-arm64 package (NuGet) generates the code, clang
 # (--target=aarch64-linux-gnu, which finds Debian's gcc-cross crt files and the libraries of libc6-dev-arm64-cross)
 # links it with aarch64-linux-gnu-ld, and aarch64-linux-gnu-objcopy splits off the symbols; the C programs are built
-# with aarch64-linux-gnu-gcc. On an x64 machine run them with `scripts/run-arm64.sh artifacts/linux-arm64/bin/pqflow demo`.
+# with aarch64-linux-gnu-gcc. On an x64 machine run them with `scripts/run-arm64.sh artifacts/linux-arm64/bin/pqflow demo --seconds 5`.
 # arm (32-bit, i.MX6) is the same with arm-linux-gnueabihf; it stops at the restore today because the registry
 # serves no linux-arm runtime packs (see the README).
 # Takes /tmp/pqflow-build.lock around each dotnet call unless PQFLOW_BUILD_LOCK_HELD is set (scripts/test.sh sets it).

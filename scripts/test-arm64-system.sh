@@ -25,7 +25,7 @@ fi
 echo "--- arm64 build took $SECONDS s"
 export PQFLOW_ARCH=arm64 PQFLOW_TARGET_BUILT=1
 
-for t in tests/system/pqflow_demo_inspect.sh tests/system/sink_c_api.sh tests/system/sink_c_fast_path.sh \
+for t in tests/system/pqflow_demo_inspect.sh tests/system/pqflow_demo_system.sh tests/system/sink_c_api.sh tests/system/sink_c_fast_path.sh \
     tests/system/sink_recover.sh tests/system/sensorstore_c_api.sh tests/system/sensorstore_simulate.sh; do
     echo "=== arm64 system: $t"
     started=$SECONDS

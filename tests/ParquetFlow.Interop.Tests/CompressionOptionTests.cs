@@ -27,7 +27,7 @@ public sealed class CompressionOptionTests : IDisposable
     public void Demo_and_shm_record_refuse_a_codec_the_writer_cannot_write_in_one_line(string codec)
     {
         string output = Path.Combine(_directory, codec + ".parquet");
-        foreach (string[] command in new[] { new[] { "demo", "--rows", "10", "--output", output }, new[] { "shm", "record", "no-such-segment", output } })
+        foreach (string[] command in new[] { new[] { "demo", "--file", "--rows", "10", "--output", output }, new[] { "shm", "record", "no-such-segment", output } })
         {
             (int exit, string stdout, string stderr) = PqflowProcess.Run([.. command, "--compression", codec]);
             Assert.Equal(2, exit);

@@ -28,7 +28,7 @@ public sealed class DefaultFilesTests : IClassFixture<DuckDbSession>, IDisposabl
     public async Task The_file_of_pqflow_demo_reads_whole_in_Parquet_Net()
     {
         string path = Path.Combine(_directory, "demo.parquet");
-        (int exit, _, string stderr) = PqflowProcess.Run("demo", "--rows", "30000", "--output", path);
+        (int exit, _, string stderr) = PqflowProcess.Run("demo", "--file", "--rows", "30000", "--output", path);
         Assert.True(exit == 0, stderr);
         Assert.Equal(30_000, await AssertParquetNetReadsWhatDuckDbReadsAsync(path));
     }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's main job: `pqflow demo` writes a market-data file, `pqflow inspect` describes it,
+# The README's main job: `pqflow demo --file` writes a market-data file, `pqflow inspect` describes it,
 # and a file that is not Parquet gets a clear error and exit code 1. PQFLOW_ARCH=arm64: the arm64 NativeAOT pqflow
 # under qemu.
 set -euo pipefail
@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
-out=$($pqflow demo --rows 50000 --output "$dir/md.parquet")
+out=$($pqflow demo --file --rows 50000 --output "$dir/md.parquet")
 echo "$out" | grep -q "wrote 50,000 orders to $dir/md.parquet" || { echo "demo did not report the file: $out"; exit 1; }
 [ -f "$dir/md.parquet" ] && [ ! -e "$dir/md.parquet.tmp" ] || { echo "demo left no final file or a temporary one"; exit 1; }
 
@@ -18,7 +18,7 @@ for expected in "rows:       50,000 in 1 row group(s)" "timestamp_ns  INT64     
 done
 # The default profile is the one every reader reads: no delta or byte-stream-split encodings, no v2 pages.
 ! echo "$report" | grep -Eq "DELTA_|BYTE_STREAM_SPLIT| data v2 " || { echo "the default demo file uses compact encodings"; echo "$report"; exit 1; }
-$pqflow demo --rows 50000 --output "$dir/compact.parquet" --profile compact > /dev/null
+$pqflow demo --file --rows 50000 --output "$dir/compact.parquet" --profile compact > /dev/null
 report=$($pqflow inspect --pages "$dir/compact.parquet")
 for expected in "DELTA_BINARY_PACKED" " data v2 "; do
     echo "$report" | grep -qF -- "$expected" || { echo "compact inspect output lacks '$expected'"; echo "$report"; exit 1; }
