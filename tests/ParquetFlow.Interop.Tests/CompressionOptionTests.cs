@@ -1,3 +1,5 @@
+using ParquetFlow.Tests.Shared;
+
 namespace ParquetFlow.Interop.Tests;
 
 /// <summary>The <c>--compression</c> option of the commands that write Parquet offers what the writer writes and refuses the rest in one line.</summary>

@@ -1,11 +1,12 @@
 using System.Buffers.Binary;
 using System.Globalization;
-using Parquet;
 using Parquet.Schema;
+using Parquet;
 using ParquetFlow.Collector.Framing;
 using ParquetFlow.Collector.Output;
 using ParquetFlow.Parquet;
 using ParquetFlow.Sink;
+using ParquetFlow.Tests.Shared;
 
 namespace ParquetFlow.Interop.Tests;
 

@@ -1,10 +1,11 @@
 using System.Globalization;
+using ParquetFileWriter = ParquetSharp.ParquetFileWriter;
 using ParquetFlow.Cli.Inspect;
-using ParquetFlow.Parquet;
 using ParquetFlow.Parquet.Format;
 using ParquetFlow.Parquet.Schema;
+using ParquetFlow.Parquet;
+using ParquetFlow.Tests.Shared;
 using ParquetSharp;
-using ParquetFileWriter = ParquetSharp.ParquetFileWriter;
 using RowGroupWriter = ParquetSharp.RowGroupWriter;
 
 namespace ParquetFlow.Interop.Tests;

@@ -1,7 +1,8 @@
 using System.Buffers.Binary;
-using ParquetFlow.Parquet;
 using ParquetFlow.Parquet.Format;
 using ParquetFlow.Parquet.Schema;
+using ParquetFlow.Parquet;
+using ParquetFlow.Tests.Shared;
 
 namespace ParquetFlow.Interop.Tests;
 

@@ -1,9 +1,10 @@
-using ParquetFlow.Parquet;
-using ParquetFlow.Parquet.Format;
-using ParquetFlow.Parquet.Schema;
-using ParquetSharp;
 using ColumnDescriptor = ParquetFlow.Parquet.Schema.ColumnDescriptor;
 using ParquetFileWriter = ParquetFlow.Parquet.ParquetFileWriter;
+using ParquetFlow.Parquet.Format;
+using ParquetFlow.Parquet.Schema;
+using ParquetFlow.Parquet;
+using ParquetFlow.Tests.Shared;
+using ParquetSharp;
 
 namespace ParquetFlow.Interop.Tests;
 

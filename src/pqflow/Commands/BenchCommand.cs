@@ -25,7 +25,7 @@ internal static class BenchCommand
         var clients = new Option<int>("--clients") { Description = "Throughput: concurrent senders, one source each", DefaultValueFactory = _ => 64 };
         var packets = new Option<int>("--packets") { Description = "Throughput: packets per sender", DefaultValueFactory = _ => 10_000 };
         var registers = new Option<int>("--registers") { Description = "Throughput: registers per packet", DefaultValueFactory = _ => 100 };
-        var framing = new Option<FramingKind>("--framing") { Description = "Throughput: Simple or Packet", DefaultValueFactory = _ => FramingKind.Packet };
+        Option<FramingKind> framing = CommonOptions.Framing("Throughput: Simple or Packet");
         var runs = new Option<int>("--runs") { Description = "Throughput: runs (the median is reported)", DefaultValueFactory = _ => 3 };
         var idle = new Option<int>("--connections") { Description = "Idle: connections to hold open", DefaultValueFactory = _ => 10_000 };
         var data = new Option<string?>("--data") { Description = "Scratch directory for the server's data (default: a new one under /tmp, removed after)" };

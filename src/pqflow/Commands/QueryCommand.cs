@@ -11,13 +11,14 @@ internal static class QueryCommand
 {
     public static Command Create()
     {
-        var host = new Option<string>("--host") { Description = "Collector host", DefaultValueFactory = _ => "127.0.0.1" };
-        var port = new Option<int>("--port") { Description = "Port of a packet-framing listener", DefaultValueFactory = _ => 9000 };
+        Option<string> host = CommonOptions.Host("Collector");
+        Option<int> port = CommonOptions.Port("Port of a packet-framing listener", 9000);
+        Option<bool> json = CommonOptions.Json();
         var type = new Option<SourceType>("--source-type") { Description = "Sbmu, Rack, Rtos or Unknown", DefaultValueFactory = _ => SourceType.Rack };
         var id = new Option<int>("--source-id") { Description = "Source number (0..255)", Required = true };
         var registers = new Argument<string[]>("registers") { Description = "Offsets or ranges: 4096 0x1001 10-20" };
         var command = new Command("query", "Ask a running collector for register values of one source.");
-        foreach (Option option in new Option[] { host, port, type, id })
+        foreach (Option option in new Option[] { host, port, type, id, json })
         {
             command.Options.Add(option);
         }
@@ -62,12 +63,37 @@ internal static class QueryCommand
                     return 1;
                 }
 
-                for (int i = 0; i < answer.Count; i++)
+                bool known = (answer.Flags & PacketFraming.UnknownSourceFlag) == 0;
+                if (parse.GetValue(json))
                 {
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{answer.Control[i]}\t0x{answer.Control[i]:X4}\t{answer.Data[i]}"));
+                    JsonOutput.Write(w =>
+                    {
+                        w.WriteStartObject();
+                        w.WriteString("source_type", query.SourceType.ToString().ToLowerInvariant());
+                        w.WriteNumber("source_id", query.SourceId);
+                        w.WriteBoolean("known", known);
+                        w.WriteStartArray("registers");
+                        for (int i = 0; i < answer.Count && known; i++)
+                        {
+                            w.WriteStartObject();
+                            w.WriteNumber("offset", answer.Control[i]);
+                            w.WriteNumber("value", answer.Data[i]);
+                            w.WriteEndObject();
+                        }
+
+                        w.WriteEndArray();
+                        w.WriteEndObject();
+                    });
+                }
+                else
+                {
+                    for (int i = 0; i < answer.Count; i++)
+                    {
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{answer.Control[i]}\t0x{answer.Control[i]:X4}\t{answer.Data[i]}"));
+                    }
                 }
 
-                if ((answer.Flags & PacketFraming.UnknownSourceFlag) != 0)
+                if (!known)
                 {
                     Console.Error.WriteLine($"pqflow query: the collector has no image of {query.SourceType} {query.SourceId}");
                     return 1;

@@ -12,9 +12,9 @@ internal static class SendCommand
 {
     public static Command Create()
     {
-        var host = new Option<string>("--host") { Description = "Collector host", DefaultValueFactory = _ => "127.0.0.1" };
-        var port = new Option<int>("--port") { Description = "Collector port", DefaultValueFactory = _ => 9000 };
-        var framing = new Option<FramingKind>("--framing") { Description = "Simple or Packet", DefaultValueFactory = _ => FramingKind.Packet };
+        Option<string> host = CommonOptions.Host("Collector");
+        Option<int> port = CommonOptions.Port("Collector port", 9000);
+        Option<FramingKind> framing = CommonOptions.Framing();
         var clients = new Option<int>("--clients") { Description = "Concurrent connections, one source each", DefaultValueFactory = _ => 1 };
         var packets = new Option<int>("--packets") { Description = "Packets per client (0 = until --duration)", DefaultValueFactory = _ => 1000 };
         var duration = new Option<double>("--duration") { Description = "Seconds to send for when --packets is 0", DefaultValueFactory = _ => 10 };

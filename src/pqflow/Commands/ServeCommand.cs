@@ -17,8 +17,8 @@ internal static class ServeCommand
 
     public static Command Create()
     {
-        var port = new Option<int>("--port") { Description = "TCP port of the listener (0 picks a free one)", DefaultValueFactory = _ => 9000 };
-        var framing = new Option<FramingKind>("--framing") { Description = "Framing the listener's clients speak: Simple or Packet", DefaultValueFactory = _ => FramingKind.Packet };
+        Option<int> port = CommonOptions.Port("TCP port of the listener (0 picks a free one)", 9000);
+        Option<FramingKind> framing = CommonOptions.Framing("Framing the listener's clients speak: Simple or Packet");
         var extra = new Option<string[]>("--listen")
         {
             Description = "Listeners as [ADDR:]PORT[:simple|packet] (repeatable; loopback and --framing when left out), e.g. 0.0.0.0:9000 or 9001:simple; given with no --port, they replace the --port listener",

@@ -20,7 +20,7 @@ internal static class ShmBenchCommand
         var latencyRows = new Option<int>("--latency-rows") { Description = "Rows per latency run", DefaultValueFactory = _ => 200_000 };
         var interval = new Option<int>("--interval-ns") { Description = "Pause between rows in latency runs", DefaultValueFactory = _ => 5_000 };
         var consumers = new Option<int[]>("--consumers") { Description = "Consumer process counts to measure", DefaultValueFactory = _ => [1, 4], AllowMultipleArgumentsPerToken = true };
-        var wait = new Option<WaitStrategy>("--wait") { Description = "Consumers' wait strategy", DefaultValueFactory = _ => WaitStrategy.Spin };
+        Option<WaitStrategy> wait = CommonOptions.Wait(WaitStrategy.Spin, "Consumers' wait strategy: Spin, Yield or Futex");
         var command = new Command("bench", "Measure SharedRing publish cost and cross-process latency against a Unix domain socket.") { rows, latencyRows, interval, consumers, wait };
         command.SetAction(parse => Run(parse.GetValue(rows), parse.GetValue(latencyRows), parse.GetValue(interval), parse.GetValue(consumers)!, parse.GetValue(wait)));
         return command;
@@ -30,7 +30,7 @@ internal static class ShmBenchCommand
     {
         var target = new Argument<string>("target") { Description = "Segment name, or unix:PATH for the socket baseline" };
         var count = new Argument<int>("count") { Description = "Rows to receive" };
-        var wait = new Option<WaitStrategy>("--wait") { DefaultValueFactory = _ => WaitStrategy.Spin };
+        Option<WaitStrategy> wait = CommonOptions.Wait(WaitStrategy.Spin);
         var command = new Command("bench-consumer", "(used by shm bench) receive rows and print latency percentiles") { target, count, wait };
         command.Hidden = true;
         command.SetAction(parse => Consume(parse.GetValue(target)!, parse.GetValue(count), parse.GetValue(wait)));

@@ -23,7 +23,7 @@ internal static class ShmCommand
         return command;
     }
 
-    private static Option<string?> DirectoryOption() => new("--dir") { Description = "Directory of the segment files (default /dev/shm)" };
+    private static Option<string?> DirectoryOption() => CommonOptions.SegmentDirectory();
 
     private static Argument<string> NameArgument() => new("name") { Description = "Segment name (the file is DIR/pqflow-NAME) or a path" };
 
@@ -138,7 +138,7 @@ internal static class ShmCommand
         var count = new Option<int>("-n", "--lines") { Description = "Print the newest N rows first", DefaultValueFactory = _ => 10 };
         var follow = new Option<bool>("--follow", "-f") { Description = "Then print new rows as they are published, until the producer closes or dies" };
         var consumer = new Option<string?>("--consumer") { Description = "Follow as this named consumer (registered in the segment, resumes its cursor)" };
-        var wait = new Option<WaitStrategy>("--wait") { Description = "How to wait for rows: Spin, Yield or Futex", DefaultValueFactory = _ => WaitStrategy.Futex };
+        Option<WaitStrategy> wait = CommonOptions.Wait(WaitStrategy.Futex);
         var max = new Option<long>("--max") { Description = "Stop after printing this many followed rows (0: no limit)" };
         var dir = DirectoryOption();
         var command = new Command("tail", "Print the newest rows as CSV (seq, then the columns); --follow keeps reading.") { name, count, follow, consumer, wait, max, dir };
@@ -210,10 +210,17 @@ internal static class ShmCommand
     {
         var name = NameArgument();
         var dir = DirectoryOption();
-        var command = new Command("stats", "Print a segment's header, producer and consumers.") { name, dir };
+        Option<bool> json = CommonOptions.Json();
+        var command = new Command("stats", "Print a segment's header, producer and consumers.") { name, dir, json };
         command.SetAction(parse => Guard("stats", () =>
         {
             SharedRingInfo info = SharedRing.Inspect(parse.GetValue(name)!, parse.GetValue(dir));
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(w => WriteStats(w, info));
+                return;
+            }
+
             var o = Console.Out;
             o.WriteLine($"segment:   {info.Path}");
             o.WriteLine($"capacity:  {info.Capacity} rows x {info.Schema.RowSize} bytes, {(info.Locked ? "locked" : "lock-free")}, segment {info.SegmentSize} bytes");
@@ -228,6 +235,44 @@ internal static class ShmCommand
             }
         }));
         return command;
+    }
+
+    private static void WriteStats(System.Text.Json.Utf8JsonWriter w, SharedRingInfo info)
+    {
+        w.WriteStartObject();
+        w.WriteString("name", info.Name);
+        w.WriteString("path", info.Path);
+        w.WriteNumber("capacity", info.Capacity);
+        w.WriteNumber("row_size", info.Schema.RowSize);
+        w.WriteNumber("segment_size", info.SegmentSize);
+        w.WriteBoolean("locked", info.Locked);
+        w.WriteNumber("head", info.Head);
+        w.WriteStartObject("producer");
+        w.WriteNumber("pid", info.ProducerPid);
+        w.WriteString("status", info.Producer.ToString().ToLowerInvariant());
+        w.WriteNumber("generation", info.Generation);
+        w.WriteEndObject();
+        w.WritePropertyName("schema");
+        using (var schema = System.Text.Json.JsonDocument.Parse(info.SchemaJson))
+        {
+            schema.RootElement.WriteTo(w);
+        }
+
+        w.WriteStartArray("consumers");
+        foreach (SharedRingConsumerInfo c in info.Consumers)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", c.Name);
+            w.WriteNumber("pid", c.Pid);
+            w.WriteBoolean("alive", c.Alive);
+            w.WriteNumber("cursor", c.Cursor);
+            w.WriteNumber("lag", Math.Max(0, info.Head - c.Cursor));
+            w.WriteNumber("lost", c.Lost);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
     }
 
     private static Command ListCommand()

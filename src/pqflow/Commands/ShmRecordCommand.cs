@@ -20,8 +20,8 @@ internal static class ShmRecordCommand
         var maxRows = new Option<long>("--max-rows") { Description = "Stop after this many rows (0: until the producer closes or dies, or Ctrl-C)" };
         Option<CompressionCodec> compression = CompressionOption.Create("Page codec");
         Option<ParquetProfile> profile = ProfileOption.Create();
-        var wait = new Option<WaitStrategy>("--wait") { Description = "Spin, Yield or Futex", DefaultValueFactory = _ => WaitStrategy.Futex };
-        var dir = new Option<string?>("--dir") { Description = "Directory of the segment files (default /dev/shm)" };
+        Option<WaitStrategy> wait = CommonOptions.Wait(WaitStrategy.Futex);
+        Option<string?> dir = CommonOptions.SegmentDirectory();
         var command = new Command("record", "Follow a segment and write its rows to a Parquet file.") { name, output, consumer, from, rowGroup, maxRows, compression, profile, wait, dir };
         command.SetAction(parse =>
         {

@@ -226,7 +226,7 @@ internal static class FileReport
     }
 
     /// <summary>The row group's compressed size from its chunks, for writers that leave total_compressed_size out (it is optional).</summary>
-    private static long CompressedSize(RowGroup group)
+    internal static long CompressedSize(RowGroup group)
     {
         long total = 0;
         foreach (ColumnChunk chunk in group.Columns)
@@ -237,9 +237,9 @@ internal static class FileReport
         return total;
     }
 
-    private static long ChunkStart(ColumnMetaData m) => m.DictionaryPageOffset is long d && d > 0 && d < m.DataPageOffset ? d : m.DataPageOffset;
+    internal static long ChunkStart(ColumnMetaData m) => m.DictionaryPageOffset is long d && d > 0 && d < m.DataPageOffset ? d : m.DataPageOffset;
 
-    private static IEnumerable<string> DataEncodings(ColumnMetaData m)
+    internal static IEnumerable<string> DataEncodings(ColumnMetaData m)
     {
         if (m.EncodingStats is { Count: > 0 } stats)
         {
@@ -261,14 +261,14 @@ internal static class FileReport
         return column.CompareStatistics(a, b);
     }
 
-    private static string RepetitionName(Repetition repetition) => repetition switch
+    internal static string RepetitionName(Repetition repetition) => repetition switch
     {
         Repetition.Required => "required",
         Repetition.Optional => "optional",
         _ => "repeated",
     };
 
-    private static string ConvertedName(ConvertedType converted) => converted switch
+    internal static string ConvertedName(ConvertedType converted) => converted switch
     {
         ConvertedType.Utf8 => "UTF8",
         ConvertedType.MapKeyValue => "MAP_KEY_VALUE",

@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using ParquetFlow.Tests.Shared;
 
-namespace ParquetFlow.Interop.Tests;
+namespace ParquetFlow.Tests.Shared;
 
 /// <summary>Runs the built <c>pqflow</c> as a real process and collects what it printed.</summary>
 internal static class PqflowProcess
