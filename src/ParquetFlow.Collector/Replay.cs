@@ -29,14 +29,15 @@ public static class Replay
     /// Replays every intact record under <paramref name="rawDirectory"/> into <paramref name="images"/> and/or
     /// <paramref name="parquet"/> (either may be null). Damaged records are skipped and reported in
     /// <paramref name="reader"/>'s problems; a record that is intact but does not parse throws <see cref="InvalidDataException"/>.
+    /// <paramref name="frames"/>, when given, hears the frames replayed so far every 4,096 frames (for a progress line).
     /// </summary>
-    public static ReplayResult Run(string rawDirectory, RawLogReader reader, RegisterImages? images, ParquetOutput? parquet)
+    public static ReplayResult Run(string rawDirectory, RawLogReader reader, RegisterImages? images, ParquetOutput? parquet, IProgress<long>? frames = null)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        return Run(reader.Read(rawDirectory), images, parquet);
+        return Run(reader.Read(rawDirectory), images, parquet, frames);
     }
 
-    private static ReplayResult Run(IEnumerable<RawLogRecord> records, RegisterImages? images, ParquetOutput? parquet)
+    private static ReplayResult Run(IEnumerable<RawLogRecord> records, RegisterImages? images, ParquetOutput? parquet, IProgress<long>? progress = null)
     {
         var packet = new RackPacket();
         long frames = 0;
@@ -57,6 +58,11 @@ public static class Replay
             images?.Apply(packet);
             parquet?.Write(packet, record.PartitionByReceiveTime ? record.ReceiveTimeUs : packet.TimestampUs);
             frames++;
+            if (frames % 4096 == 0)
+            {
+                progress?.Report(frames);
+            }
+
             if (parquet is not null && frames % 65_536 == 0)
             {
                 // A long log crosses many days: partitions no frame has touched for a few seconds of replay are done.

@@ -48,8 +48,10 @@ internal static class ReplayCommand
                 ReplayResult result;
                 long lost = 0;
                 using (ParquetOutput? rows = parquetDirectory is null ? null : new ParquetOutput(parquetDirectory, profile: parse.GetValue(profile)))
+                using (var progress = new Progress("replay"))
                 {
-                    result = Replay.Run(Path.Combine(directory, "raw"), reader, images, rows);
+                    // Synchronous (not Progress<T>, which posts to the thread pool): each report lands before the next.
+                    result = Replay.Run(Path.Combine(directory, "raw"), reader, images, rows, new Reporter(frames => progress.Report(frames, null, $"{frames:N0} frames")));
                     rows?.Dispose();
                     lost = rows?.Lost ?? 0;
                 }
@@ -86,5 +88,10 @@ internal static class ReplayCommand
             }
         });
         return command;
+    }
+
+    private sealed class Reporter(Action<long> report) : IProgress<long>
+    {
+        public void Report(long value) => report(value);
     }
 }

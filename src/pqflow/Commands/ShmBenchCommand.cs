@@ -252,10 +252,13 @@ internal static class ShmBenchCommand
     private static int Report(long[] latencies, int received, long lost)
     {
         int n = (int)Math.Min(received - lost, latencies.Length);
-        long[] sample = latencies[..Math.Max(n, 0)];
-        Array.Sort(sample);
-        double Ns(double q) => sample.Length == 0 ? double.NaN : sample[(int)Math.Min(sample.Length - 1, q * sample.Length)] * 1e9 / Stopwatch.Frequency;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"p50 {Ns(0.5):F0} ns, p99 {Ns(0.99):F0} ns, p99.9 {Ns(0.999):F0} ns, max {Ns(1):F0} ns, lost {lost}"));
+        var report = new LatencyReport();
+        foreach (long ticks in latencies.AsSpan(0, Math.Max(n, 0)))
+        {
+            report.RecordTicks(ticks);
+        }
+
+        Console.WriteLine($"{report}, lost {lost}");
         return 0;
     }
 

@@ -64,6 +64,7 @@ internal static class ShmRecordCommand
         var options = new ParquetWriterOptions { Compression = codec, Profile = profile, KeyValueMetadata = new Dictionary<string, string> { ["pqflow.shared_ring.schema"] = reader.SchemaJson } };
         Storage.Default.ReplaceAtomically(output, stream =>
         {
+            using var progress = new Progress("shm record");
             using var writer = new ParquetFileWriter(stream, parquetSchema, options, leaveOpen: true);
             int batchRows = Math.Min(rowGroup, 4096);
             var batch = new byte[schema.RowSize * batchRows];
@@ -101,6 +102,7 @@ internal static class ShmRecordCommand
                 }
 
                 rows += n;
+                progress.Report(rows, maxRows == 0 ? null : maxRows, $"{rows:N0} rows, {reader.LostRows:N0} lost to laps");
                 if (buffered == rowGroup)
                 {
                     WriteRowGroup(writer, columns, buffered);
