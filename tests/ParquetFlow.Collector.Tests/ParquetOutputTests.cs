@@ -54,18 +54,22 @@ public sealed class ParquetOutputTests : IDisposable
     public async Task Closing_idle_partitions_while_writers_write_loses_no_row()
     {
         // Writers of one source are serialized by the server; here each task owns its source. A closer keeps closing
-        // every partition without a writer inside it at that moment.
+        // every partition without a writer inside it at that moment. Every 50 packets a writer waits for two of the
+        // closer's passes, so one pass surely began after it left: its partition is closed while the others write, and
+        // its next packet reopens it. No timing decides what the test checks.
         long written = 0;
         using (var output = new ParquetOutput(_directory))
         {
             using var stop = new CancellationTokenSource();
             int closed = 0;
+            long passes = 0;
             Task closer = Task.Run(async () =>
             {
                 while (!stop.IsCancellationRequested)
                 {
                     closed += output.CloseIdle(TimeSpan.Zero);
-                    await Task.Delay(1);
+                    Interlocked.Increment(ref passes);
+                    await Task.Yield();
                 }
             });
             await Task.WhenAll(Enumerable.Range(0, 4).Select(source => Task.Run(async () =>
@@ -76,13 +80,17 @@ public sealed class ParquetOutputTests : IDisposable
                     Interlocked.Add(ref written, 1 + (seq % 9));
                     if (seq % 50 == 0)
                     {
-                        await Task.Delay(5);
+                        long seen = Interlocked.Read(ref passes);
+                        while (Interlocked.Read(ref passes) < seen + 2 && !closer.IsCompleted)
+                        {
+                            await Task.Delay(1);
+                        }
                     }
                 }
             })));
             await stop.CancelAsync();
             await closer;
-            Assert.True(closed > 4, $"the closer closed only {closed} partitions");
+            Assert.True(closed >= 4 * 6, $"the closer closed only {closed} partitions");
             Assert.Equal(written, output.Rows);
         }
 
