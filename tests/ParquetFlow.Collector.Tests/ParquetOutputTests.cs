@@ -69,7 +69,7 @@ public sealed class ParquetOutputTests : IDisposable
                 {
                     closed += output.CloseIdle(TimeSpan.Zero);
                     Interlocked.Increment(ref passes);
-                    await Task.Yield();
+                    await Task.Delay(1);
                 }
             });
             await Task.WhenAll(Enumerable.Range(0, 4).Select(source => Task.Run(async () =>
