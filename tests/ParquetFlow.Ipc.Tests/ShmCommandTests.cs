@@ -115,7 +115,7 @@ public sealed class ShmCommandTests : IDisposable
     [Fact]
     public void Bench_harness_runs_end_to_end_and_reports_every_figure()
     {
-        (int code, string stdout, string stderr) = ToolPaths.Pqflow("shm", "bench", "--publish-rows", "100000", "--latency-rows", "2000", "--interval-ns", "20000", "--consumers", "1");
+        (int code, string stdout, string stderr) = ToolPaths.Pqflow("bench", "shm", "--publish-rows", "100000", "--latency-rows", "2000", "--interval-ns", "20000", "--consumers", "1");
         Assert.True(code == 0, stderr);
         foreach (string figure in new[] { "publish, no consumer:", "publish, 1 Spin consumer:", "consumer SIGSTOPped:", "consumer killed:", "latency, SharedRing, 1 consumer(s): p50", "latency, Unix socket, 1 consumer(s): p50" })
         {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using ParquetFlow.Bench;
 using ParquetFlow.Ipc;
 
 namespace ParquetFlow.Cli.Commands;
@@ -18,8 +19,9 @@ internal static class ShmCommand
         command.Subcommands.Add(ListCommand());
         command.Subcommands.Add(RemoveCommand());
         command.Subcommands.Add(ShmRecordCommand.Create());
-        command.Subcommands.Add(ShmBenchCommand.Create());
-        command.Subcommands.Add(ShmBenchCommand.CreateConsumer());
+        Command bench = ShmBench.Create("bench"); // the name before `pqflow bench shm`, kept for scripts
+        bench.Hidden = true;
+        command.Subcommands.Add(bench);
         return command;
     }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using ParquetFlow.Bench;
 using ParquetFlow.SensorStore;
 
 namespace ParquetFlow.Cli.Commands;
@@ -19,7 +20,9 @@ internal static class StoreCommand
         command.Subcommands.Add(Stats());
         command.Subcommands.Add(Read());
         command.Subcommands.Add(Upload());
-        command.Subcommands.Add(StoreBenchCommand.Create());
+        Command bench = StoreBench.Create("bench"); // the name before `pqflow bench store`, kept for scripts
+        bench.Hidden = true;
+        command.Subcommands.Add(bench);
         return command;
     }
 
@@ -30,60 +33,6 @@ internal static class StoreCommand
     };
 
     private static Option<SensorSource> SourceOption() => new("--source") { Description = "host, application or can", DefaultValueFactory = _ => SensorSource.Host };
-
-    /// <summary>
-    /// What the store failed to keep, as one line for stderr, or null when it holds everything it was given: an
-    /// unhealthy store, disk write or read failures, records refused or dropped, a shutdown flush that ran out of its
-    /// budget (<paramref name="flushed"/> false), sensors left unrecovered; with the last disk error.
-    /// </summary>
-    internal static string? NotStored(SensorStorage store, bool flushed, long refused = 0)
-    {
-        StoreStats s = store.GetStats();
-        var reasons = new List<string>();
-        if (!flushed)
-        {
-            reasons.Add("the shutdown flush ran out of its budget with records only in RAM");
-        }
-        if (!s.Healthy)
-        {
-            reasons.Add("the store is unhealthy");
-        }
-        if (s.DiskWriteFailures > 0)
-        {
-            reasons.Add($"{s.DiskWriteFailures} disk write failures");
-        }
-        if (s.DiskReadFailures > 0)
-        {
-            reasons.Add($"{s.DiskReadFailures} disk read failures");
-        }
-        if (refused > 0)
-        {
-            reasons.Add($"{refused} records refused");
-        }
-        ulong recycled = 0;
-        ulong quota = 0;
-        ulong corrupt = 0;
-        foreach (Sensor sensor in store.Sensors)
-        {
-            SensorStats st = sensor.GetStats();
-            recycled += st.DroppedRecycled;
-            quota += st.DroppedQuota;
-            corrupt += st.DroppedCorrupt;
-        }
-        if (recycled + quota + corrupt > 0)
-        {
-            reasons.Add($"{recycled + quota + corrupt} records dropped ({recycled} recycled for RAM, {quota} for the disk quota, {corrupt} in corrupt sectors)");
-        }
-        if (s.UnrecoveredSensors > 0)
-        {
-            reasons.Add($"{s.UnrecoveredSensors} sensors on disk not recovered");
-        }
-        if (reasons.Count == 0)
-        {
-            return null;
-        }
-        return string.Join(", ", reasons) + (s.LastDiskError is { } last ? $"; last disk error: {last}" : "");
-    }
 
     private static SensorStorage? OpenLinux(string dir, string verb)
     {
@@ -185,7 +134,7 @@ internal static class StoreCommand
                 Console.WriteLine($"shutdown flush: {(flushed ? "everything on disk" : "budget ran out")} in {flush.Elapsed.TotalMilliseconds:F0} ms");
             }
             PrintStats(store, null);
-            if (NotStored(store, flushed, dropped) is { } why)
+            if (StoreOutcome.NotStored(store, flushed, dropped) is { } why)
             {
                 Console.Error.WriteLine($"pqflow store simulate: not every record was stored: {why}");
                 return 1;
@@ -250,7 +199,7 @@ internal static class StoreCommand
                 }
             }
             PrintStats(store, only);
-            if (NotStored(store, flushed: true) is { } why)
+            if (StoreOutcome.NotStored(store, flushed: true) is { } why)
             {
                 Console.Error.WriteLine($"pqflow store stats: the figures above miss what could not be read: {why}");
                 return 1;
