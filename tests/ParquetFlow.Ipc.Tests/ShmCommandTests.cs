@@ -35,7 +35,8 @@ public sealed class ShmCommandTests : IDisposable
 
         (code, stdout, _) = Shm(["list"]);
         Assert.Equal(0, code);
-        Assert.Contains("quotes", stdout, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^name\s+rows\s+row bytes\s+head\s+producer\s+pid\s+consumers\s+path$", stdout);
+        Assert.Matches(@"(?m)^quotes\s+128\s+32\s+2\s+closed\s+\d+\s+0\s+/\S+pqflow-quotes$", stdout);
     }
 
     [Fact]
@@ -57,7 +58,7 @@ public sealed class ShmCommandTests : IDisposable
 
         (_, stdout, _) = Shm(["stats", "feed"]);
         Assert.Contains("auditor", stdout, StringComparison.Ordinal);
-        Assert.Contains("cursor 5, lag 0, lost 0", stdout, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^\s+auditor\s+detached\s+5\s+0\s+0$", stdout); // name, state, (no pid), cursor, lag, lost
     }
 
     [Fact]
@@ -115,7 +116,7 @@ public sealed class ShmCommandTests : IDisposable
     [Fact]
     public void Bench_harness_runs_end_to_end_and_reports_every_figure()
     {
-        (int code, string stdout, string stderr) = ToolPaths.Pqflow("shm", "bench", "--publish-rows", "100000", "--latency-rows", "2000", "--interval-ns", "20000", "--consumers", "1");
+        (int code, string stdout, string stderr) = ToolPaths.Pqflow("bench", "shm", "--publish-rows", "100000", "--latency-rows", "2000", "--interval-ns", "20000", "--consumers", "1");
         Assert.True(code == 0, stderr);
         foreach (string figure in new[] { "publish, no consumer:", "publish, 1 Spin consumer:", "consumer SIGSTOPped:", "consumer killed:", "latency, SharedRing, 1 consumer(s): p50", "latency, Unix socket, 1 consumer(s): p50" })
         {

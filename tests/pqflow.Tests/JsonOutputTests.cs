@@ -104,9 +104,54 @@ public sealed class JsonOutputTests : IDisposable
         (int Offset, int Value)[] registers = [.. root.GetProperty("registers").EnumerateArray().Select(r => (r.GetProperty("offset").GetInt32(), r.GetProperty("value").GetInt32()))];
         Assert.Equal([(0x1000, 42), (0x1001, 7), (0x1002, 0)], registers);
 
+        (exit, stdout, stderr) = PqflowProcess.Run("query", "--port", port, "--source-id", "9", "0x1000-0x1001");
+        Assert.True(exit == 0, stderr);
+        Assert.Matches(@"(?m)^offset\s+hex\s+value\s+value hex$", stdout);
+        Assert.Matches(@"(?m)^\s*4096\s+0x1000\s+42\s+0x002A$", stdout);
+        Assert.Matches(@"(?m)^\s*4097\s+0x1001\s+7\s+0x0007$", stdout);
+
         (exit, stdout, _) = PqflowProcess.Run("query", "--json", "--port", port, "--source-id", "200", "1");
         Assert.Equal(1, exit); // no image of RACK-200: said in the document and by the exit code
         using JsonDocument unknown = JsonDocument.Parse(stdout);
         Assert.False(unknown.RootElement.GetProperty("known").GetBoolean());
+    }
+
+    [Fact]
+    public void Store_stats_describes_every_sensor_in_json_and_lists_them_in_a_table_on_request()
+    {
+        string store = Path.Combine(_directory, "store");
+        (int exit, string stdout, string stderr) = PqflowProcess.Run("store", "simulate", "--dir", store, "--sensors", "25", "--records", "300", "--event-share", "0.4");
+        Assert.True(exit == 0, stderr);
+
+        (exit, stdout, stderr) = PqflowProcess.Run("store", "stats", "--json", "--dir", store);
+        Assert.True(exit == 0, stderr);
+        using JsonDocument document = JsonDocument.Parse(stdout);
+        JsonElement root = document.RootElement;
+        Assert.Equal("linux", root.GetProperty("profile").GetString());
+        Assert.Equal(25, root.GetProperty("sensors_count").GetInt32());
+        Assert.True(root.GetProperty("disk").GetProperty("healthy").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("not_stored").ValueKind);
+        Assert.Equal(25, root.GetProperty("recovery").GetProperty("sensors").GetInt32());
+        JsonElement[] sensors = [.. root.GetProperty("sensors").EnumerateArray()];
+        Assert.Equal(25, sensors.Length);
+        Assert.All(sensors, s => Assert.Equal(300, s.GetProperty("records").GetInt64()));
+        Assert.All(sensors, s => Assert.Equal(0UL, s.GetProperty("dropped").GetProperty("recycled").GetUInt64()));
+        Assert.Equal(25 * 300, root.GetProperty("records_retained").GetInt64());
+        Assert.Equal(["application", "can", "host"], sensors.Select(s => s.GetProperty("source").GetString()).Distinct().Order());
+        Assert.Contains(sensors, s => s.GetProperty("type").GetString() == "event");
+        Assert.Contains(sensors, s => s.GetProperty("type").GetString() == "time_series");
+
+        // 25 sensors are more than the report lists by default; --all lists them in one table, --id one of them.
+        (exit, stdout, _) = PqflowProcess.Run("store", "stats", "--dir", store);
+        Assert.Equal(0, exit);
+        Assert.Contains("25 sensors: --all lists them", stdout, StringComparison.Ordinal);
+        (exit, stdout, _) = PqflowProcess.Run("store", "stats", "--all", "--dir", store);
+        Assert.Equal(0, exit);
+        Assert.Matches(@"(?m)^\s+sensor\s+type\s+records\s+pending\s+unsent", stdout);
+        Assert.Equal(25, System.Text.RegularExpressions.Regex.Matches(stdout, @"(?m)^\s+(host|application|can)/\d+\s+(Event|TimeSeries)\s+300\s").Count);
+        (exit, stdout, _) = PqflowProcess.Run("store", "stats", "--dir", store, "--source", "can", "--id", "2");
+        Assert.Equal(0, exit);
+        Assert.Matches(@"(?m)^\s+can/2\s+(Event|TimeSeries)\s+300\s", stdout);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(stdout, @"(?m)^\s+(host|application|can)/\d+\s"));
     }
 }

@@ -19,7 +19,7 @@ grep -q "sent 2,000 packets (20,000 registers) from 4 client(s)" "$dir/send.out"
 $pqflow send --port "$port" --clients 1 --packets 3 --registers 5 --malformed > /dev/null
 $pqflow send --port "$simple_port" --framing simple --clients 1 --packets 10 --registers 5 > /dev/null
 
-[ "$($pqflow query --port "$port" --source-id 2 0-2 | wc -l)" = 3 ] || { echo "query of a known source"; exit 1; }
+[ "$($pqflow query --port "$port" --source-id 2 0-2 | tail -n +3 | wc -l)" = 3 ] || { echo "query of a known source"; exit 1; }
 set +e; $pqflow query --port "$port" --source-id 99 7 > /dev/null 2>&1; qrc=$?; set -e
 [ $qrc -eq 1 ] || { echo "query of an unknown source exited $qrc"; exit 1; }
 

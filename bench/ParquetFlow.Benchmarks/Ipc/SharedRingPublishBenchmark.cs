@@ -1,5 +1,5 @@
 // Producer publish cost of a 64-byte SharedRing row with no consumer attached (the cross-process figures, with
-// consumers and against a Unix socket, come from the end-to-end harness `pqflow shm bench`).
+// consumers and against a Unix socket, come from the end-to-end harness `pqflow bench shm`).
 using System.Buffers.Binary;
 using BenchmarkDotNet.Attributes;
 using ParquetFlow.Ipc;

@@ -1,6 +1,6 @@
 // Single-thread add cost on the Linux profile with 2,048 sensors written round-robin (the per-record hot
 // path: sensor lock, bounds check, store, count), and the uploader's consume + erase per batch.
-// Percentiles with two writer threads come from `pqflow store bench --what add`.
+// Percentiles with two writer threads come from `pqflow bench store --what add`.
 using BenchmarkDotNet.Attributes;
 using ParquetFlow.SensorStore;
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ParquetFlow.Bench;
 
 namespace ParquetFlow.Cli.Commands;
 
@@ -17,6 +18,6 @@ internal static class CommandCatalog
         yield return SendCommand.Create();
         yield return QueryCommand.Create();
         yield return ReplayCommand.Create();
-        yield return BenchCommand.Create();
+        yield return BenchCommands.Create();
     }
 }

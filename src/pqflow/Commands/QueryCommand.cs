@@ -87,9 +87,20 @@ internal static class QueryCommand
                 }
                 else
                 {
-                    for (int i = 0; i < answer.Count; i++)
+                    var table = new TextTable("offset", "hex", "value", "value hex");
+                    for (int i = 0; i < answer.Count && known; i++)
                     {
-                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{answer.Control[i]}\t0x{answer.Control[i]:X4}\t{answer.Data[i]}"));
+                        ushort value = answer.Data[i];
+                        table.Add(
+                            answer.Control[i].ToString(CultureInfo.InvariantCulture),
+                            string.Create(CultureInfo.InvariantCulture, $"0x{answer.Control[i]:X4}"),
+                            value.ToString(CultureInfo.InvariantCulture),
+                            string.Create(CultureInfo.InvariantCulture, $"0x{value:X4}"));
+                    }
+
+                    if (known)
+                    {
+                        table.WriteTo(Console.Out, indent: "");
                     }
                 }
 

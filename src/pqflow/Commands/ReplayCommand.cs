@@ -50,8 +50,7 @@ internal static class ReplayCommand
                 using (ParquetOutput? rows = parquetDirectory is null ? null : new ParquetOutput(parquetDirectory, profile: parse.GetValue(profile)))
                 using (var progress = new Progress("replay"))
                 {
-                    // Synchronous (not Progress<T>, which posts to the thread pool): each report lands before the next.
-                    result = Replay.Run(Path.Combine(directory, "raw"), reader, images, rows, new Reporter(frames => progress.Report(frames, null, $"{frames:N0} frames")));
+                    result = Replay.Run(Path.Combine(directory, "raw"), reader, images, rows, progress.Counter(null, frames => $"{frames:N0} frames"));
                     rows?.Dispose();
                     lost = rows?.Lost ?? 0;
                 }
@@ -88,10 +87,5 @@ internal static class ReplayCommand
             }
         });
         return command;
-    }
-
-    private sealed class Reporter(Action<long> report) : IProgress<long>
-    {
-        public void Report(long value) => report(value);
     }
 }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Net.Sockets;
-using ParquetFlow.Cli.Collector;
 using ParquetFlow.Collector.Framing;
 using ParquetFlow.Collector.RawLog;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using ParquetFlow.Bench;
 using ParquetFlow.Ipc;
 
 namespace ParquetFlow.Cli.Commands;
@@ -18,8 +19,9 @@ internal static class ShmCommand
         command.Subcommands.Add(ListCommand());
         command.Subcommands.Add(RemoveCommand());
         command.Subcommands.Add(ShmRecordCommand.Create());
-        command.Subcommands.Add(ShmBenchCommand.Create());
-        command.Subcommands.Add(ShmBenchCommand.CreateConsumer());
+        Command bench = ShmBench.Create("bench"); // the name before `pqflow bench shm`, kept for scripts
+        bench.Hidden = true;
+        command.Subcommands.Add(bench);
         return command;
     }
 
@@ -228,10 +230,16 @@ internal static class ShmCommand
             o.WriteLine($"producer:  pid {info.ProducerPid}, {info.Producer.ToString().ToLowerInvariant()}, generation {info.Generation}");
             o.WriteLine($"schema:    {info.SchemaJson}");
             o.WriteLine($"consumers: {info.Consumers.Count}");
-            foreach (SharedRingConsumerInfo c in info.Consumers)
+            if (info.Consumers.Count > 0)
             {
-                string state = c.Pid == 0 ? "detached" : c.Alive ? $"pid {c.Pid}" : $"pid {c.Pid} (dead)";
-                o.WriteLine($"  {c.Name,-20} {state,-16} cursor {c.Cursor}, lag {Math.Max(0, info.Head - c.Cursor)}, lost {c.Lost}");
+                var table = new TextTable("name", "state", "pid", "cursor", "lag", "lost");
+                foreach (SharedRingConsumerInfo c in info.Consumers)
+                {
+                    string state = c.Pid == 0 ? "detached" : c.Alive ? "alive" : "dead";
+                    table.Add(c.Name, state, c.Pid == 0 ? "" : N(c.Pid), N(c.Cursor), N(Math.Max(0, info.Head - c.Cursor)), N(c.Lost));
+                }
+
+                table.WriteTo(o);
             }
         }));
         return command;
@@ -282,12 +290,13 @@ internal static class ShmCommand
         command.SetAction(parse => Guard("list", () =>
         {
             IReadOnlyList<SharedRingInfo> all = SharedRing.List(parse.GetValue(dir));
-            Console.Out.WriteLine($"{"NAME",-24} {"ROWS",10} {"ROW",5} {"HEAD",14} {"PRODUCER",-18} PATH");
+            var table = new TextTable("name", "rows", "row bytes", "head", "producer", "pid", "consumers", "path");
             foreach (SharedRingInfo i in all)
             {
-                string producer = $"{i.Producer.ToString().ToLowerInvariant()} {i.ProducerPid}";
-                Console.Out.WriteLine($"{i.Name,-24} {i.Capacity,10} {i.Schema.RowSize,5} {i.Head,14} {producer,-18} {i.Path}");
+                table.Add(i.Name, N(i.Capacity), N(i.Schema.RowSize), N(i.Head), i.Producer.ToString().ToLowerInvariant(), N(i.ProducerPid), N(i.Consumers.Count), i.Path);
             }
+
+            table.WriteTo(Console.Out, indent: "");
         }));
         return command;
     }
@@ -358,6 +367,8 @@ internal static class ShmCommand
         Console.Error.WriteLine($"pqflow shm tail: {lost} rows were overwritten before they were read (the producer lapped this consumer); not every row was printed");
         return 1;
     }
+
+    private static string N(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static int Guard(string verb, Action action) => Guard(verb, () =>
     {

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
+using ParquetFlow.Bench;
+using ParquetFlow.Cli.Store;
 using ParquetFlow.SensorStore;
 
 namespace ParquetFlow.Cli.Commands;
@@ -19,7 +21,9 @@ internal static class StoreCommand
         command.Subcommands.Add(Stats());
         command.Subcommands.Add(Read());
         command.Subcommands.Add(Upload());
-        command.Subcommands.Add(StoreBenchCommand.Create());
+        Command bench = StoreBench.Create("bench"); // the name before `pqflow bench store`, kept for scripts
+        bench.Hidden = true;
+        command.Subcommands.Add(bench);
         return command;
     }
 
@@ -30,60 +34,6 @@ internal static class StoreCommand
     };
 
     private static Option<SensorSource> SourceOption() => new("--source") { Description = "host, application or can", DefaultValueFactory = _ => SensorSource.Host };
-
-    /// <summary>
-    /// What the store failed to keep, as one line for stderr, or null when it holds everything it was given: an
-    /// unhealthy store, disk write or read failures, records refused or dropped, a shutdown flush that ran out of its
-    /// budget (<paramref name="flushed"/> false), sensors left unrecovered; with the last disk error.
-    /// </summary>
-    internal static string? NotStored(SensorStorage store, bool flushed, long refused = 0)
-    {
-        StoreStats s = store.GetStats();
-        var reasons = new List<string>();
-        if (!flushed)
-        {
-            reasons.Add("the shutdown flush ran out of its budget with records only in RAM");
-        }
-        if (!s.Healthy)
-        {
-            reasons.Add("the store is unhealthy");
-        }
-        if (s.DiskWriteFailures > 0)
-        {
-            reasons.Add($"{s.DiskWriteFailures} disk write failures");
-        }
-        if (s.DiskReadFailures > 0)
-        {
-            reasons.Add($"{s.DiskReadFailures} disk read failures");
-        }
-        if (refused > 0)
-        {
-            reasons.Add($"{refused} records refused");
-        }
-        ulong recycled = 0;
-        ulong quota = 0;
-        ulong corrupt = 0;
-        foreach (Sensor sensor in store.Sensors)
-        {
-            SensorStats st = sensor.GetStats();
-            recycled += st.DroppedRecycled;
-            quota += st.DroppedQuota;
-            corrupt += st.DroppedCorrupt;
-        }
-        if (recycled + quota + corrupt > 0)
-        {
-            reasons.Add($"{recycled + quota + corrupt} records dropped ({recycled} recycled for RAM, {quota} for the disk quota, {corrupt} in corrupt sectors)");
-        }
-        if (s.UnrecoveredSensors > 0)
-        {
-            reasons.Add($"{s.UnrecoveredSensors} sensors on disk not recovered");
-        }
-        if (reasons.Count == 0)
-        {
-            return null;
-        }
-        return string.Join(", ", reasons) + (s.LastDiskError is { } last ? $"; last disk error: {last}" : "");
-    }
 
     private static SensorStorage? OpenLinux(string dir, string verb)
     {
@@ -151,6 +101,7 @@ internal static class StoreCommand
                 all[i] = s!;
             }
             var clock = Stopwatch.StartNew();
+            using var progress = new Progress("store simulate");
             long dropped = 0;
             ulong ts = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             const int Round = 100;
@@ -170,11 +121,10 @@ internal static class StoreCommand
                     }
                 }
                 store.Tick();
-                if (clock.ElapsedMilliseconds > 1000 && done % (Round * 50) == 0)
-                {
-                    Console.Error.WriteLine($"simulate: {done}/{m} records per sensor");
-                }
+                progress.Report(done + k, m, $"{done + k:N0}/{m:N0} records per sensor");
             }
+
+            progress.Dispose();
             double seconds = clock.Elapsed.TotalSeconds;
             Console.WriteLine($"wrote {(long)n * m} records to {n} sensors in {seconds:F2} s ({(long)n * m / Math.Max(seconds, 1e-9):F0} records/s), {dropped} refused");
             bool flushed = true;
@@ -184,8 +134,8 @@ internal static class StoreCommand
                 flushed = store.FlushForShutdown();
                 Console.WriteLine($"shutdown flush: {(flushed ? "everything on disk" : "budget ran out")} in {flush.Elapsed.TotalMilliseconds:F0} ms");
             }
-            PrintStats(store, null);
-            if (NotStored(store, flushed, dropped) is { } why)
+            StoreReport.Write(Console.Out, store, only: null, all: false);
+            if (StoreOutcome.NotStored(store, flushed, dropped) is { } why)
             {
                 Console.Error.WriteLine($"pqflow store simulate: not every record was stored: {why}");
                 return 1;
@@ -195,43 +145,18 @@ internal static class StoreCommand
         return command;
     }
 
-    private static void PrintStats(SensorStorage store, Sensor? only)
-    {
-        StoreStats s = store.GetStats();
-        Console.WriteLine($"profile {s.Profile}: {s.Sensors} sensors, RAM sectors {s.RamSectorsUsed}/{s.RamSectorsCapacity} of {s.RamSectorSize} B, shared pool {s.SharedPoolFill:P0}, spilling {s.Spilling}");
-        if (s.Profile == StoreProfile.Stm32)
-        {
-            Console.WriteLine($"memory accounted {s.AccountedBytes} B of a {s.MemoryBudgetBytes} B budget");
-        }
-        else
-        {
-            Console.WriteLine($"disk {s.DiskBytesUsed / 1024} KiB of {s.DiskQuotaBytes / 1024} KiB quota, healthy {s.Healthy}, write failures {s.DiskWriteFailures}; " +
-                $"recovered {s.RecoveredSensors} sensors ({s.RecoveredFromMeta} from meta), {s.CorruptSectorsAtRecovery} corrupt sectors skipped");
-        }
-        long total = 0;
-        long unsent = 0;
-        foreach (Sensor sensor in store.Sensors)
-        {
-            SensorStats st = sensor.GetStats();
-            total += st.TotalRecords;
-            unsent += st.UnsentRecords;
-            if (only is null ? store.Sensors.Count <= 20 : ReferenceEquals(sensor, only))
-            {
-                Console.WriteLine(st);
-            }
-        }
-        Console.WriteLine($"records retained {total}, unsent {unsent}");
-    }
-
     private static Command Stats()
     {
         var dir = DirOption(required: true);
         var source = SourceOption();
         var id = new Option<uint?>("--id") { Description = "Show one sensor" };
+        var all = new Option<bool>("--all") { Description = $"List every sensor (without it, only stores of at most {StoreReport.TableLimit} sensors list them)" };
+        Option<bool> json = CommonOptions.Json();
         var command = new Command("stats", "Open (recover) a store directory and print its stats (ss_dump_stats); exits 1 when part of it could not be read.");
-        command.Options.Add(dir);
-        command.Options.Add(source);
-        command.Options.Add(id);
+        foreach (Option o in new Option[] { dir, source, id, all, json })
+        {
+            command.Options.Add(o);
+        }
         command.SetAction(r =>
         {
             using SensorStorage? store = OpenLinux(r.GetValue(dir)!, "stats");
@@ -249,8 +174,17 @@ internal static class StoreCommand
                     return 1;
                 }
             }
-            PrintStats(store, only);
-            if (NotStored(store, flushed: true) is { } why)
+            string? notStored = StoreOutcome.NotStored(store, flushed: true);
+            if (r.GetValue(json))
+            {
+                JsonOutput.Write(w => StoreReport.WriteJson(w, store, only, notStored));
+            }
+            else
+            {
+                StoreReport.Write(Console.Out, store, only, r.GetValue(all));
+            }
+
+            if (notStored is { } why)
             {
                 Console.Error.WriteLine($"pqflow store stats: the figures above miss what could not be read: {why}");
                 return 1;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Runtime.InteropServices;
 using System.Text;
-using ParquetFlow.Cli.Collector;
 using ParquetFlow.Cli.Inspect;
 using ParquetFlow.Collector.RawLog;
 using ParquetFlow.Collector.Server;

@@ -9,7 +9,7 @@ namespace ParquetFlow.Cli;
 /// memory however many values) and reported the same way by every bench: p50, p90, p99, p99.9, p99.99 and max.
 /// Record from any one thread at a time; <see cref="Add"/> merges another report (one per thread).
 /// </summary>
-internal sealed class LatencyReport
+public sealed class LatencyReport
 {
     private static readonly long s_hourNs = (long)TimeSpan.FromHours(1).TotalNanoseconds;
     private readonly LongHistogram _histogram = new(s_hourNs, 3);

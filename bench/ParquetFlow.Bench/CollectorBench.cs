@@ -3,11 +3,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using ParquetFlow.Cli.Collector;
+using ParquetFlow.Cli;
 using ParquetFlow.Collector.RawLog;
 using ParquetFlow.Parquet;
 
-namespace ParquetFlow.Cli.Commands;
+namespace ParquetFlow.Bench;
 
 /// <summary>
 /// <c>pqflow bench collector</c>: the collector's two figures, each against a real <c>pqflow serve</c> child process
@@ -17,7 +17,7 @@ namespace ParquetFlow.Cli.Commands;
 /// that the Parquet row count and the server's register count equal what was sent. Idle: N connections opened and left
 /// silent; the server's resident memory is read from /proc once its metrics show them all open.
 /// </summary>
-internal static class BenchCommand
+public static class CollectorBench
 {
     public static Command Create()
     {
@@ -64,9 +64,7 @@ internal static class BenchCommand
                 }
             }
         });
-        var command = new Command("bench", "Benchmarks that drive whole pqflow processes.");
-        command.Subcommands.Add(collector);
-        return command;
+        return collector;
     }
 
     private static async Task<int> ThroughputAsync(string root, int clients, SenderSettings settings, int runs, CancellationToken token)
@@ -101,7 +99,7 @@ internal static class BenchCommand
             string registersLine = $"registers {values.ToString(CultureInfo.InvariantCulture)},";
             if (rows != values || !stopped.Contains(registersLine, StringComparison.Ordinal))
             {
-                Console.Error.WriteLine($"pqflow bench: run {run} lost data: sent {values:N0} values, Parquet holds {rows:N0} rows; server said \"{stopped}\"");
+                Console.Error.WriteLine($"pqflow bench collector: run {run} lost data: sent {values:N0} values, Parquet holds {rows:N0} rows; server said \"{stopped}\"");
                 return 1;
             }
 

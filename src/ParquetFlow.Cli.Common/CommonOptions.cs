@@ -8,7 +8,7 @@ namespace ParquetFlow.Cli;
 /// The options several commands share, declared once so that a name means one thing with one default everywhere:
 /// <c>--host</c>/<c>--port</c> of a collector or broker, <c>--framing</c>, <c>--wait</c>, <c>--json</c>.
 /// </summary>
-internal static class CommonOptions
+public static class CommonOptions
 {
     /// <summary><c>--json</c>: print one JSON document (for scripts) instead of the human-readable report.</summary>
     public static Option<bool> Json() => new("--json") { Description = "Print one JSON document for scripts instead of the report (field names in docs/formats.md, \"CLI JSON\")" };

@@ -8,7 +8,7 @@ namespace ParquetFlow.Cli;
 /// A command-line failure a command reports by throwing: <see cref="Runner"/> prints its message in one line on
 /// stderr, prefixed with the command's path, and exits with <see cref="ExitCode"/> (2 = bad arguments, the default).
 /// </summary>
-internal sealed class CommandLineException(string message, int exitCode = Runner.ExitUsage) : Exception(message)
+public sealed class CommandLineException(string message, int exitCode = Runner.ExitUsage) : Exception(message)
 {
     public int ExitCode { get; } = exitCode;
 }
@@ -19,7 +19,7 @@ internal sealed class CommandLineException(string message, int exitCode = Runner
 /// 2 bad arguments (a parse error, or <see cref="CommandLineException"/>); a command may return others it documents
 /// (<c>recover</c>: 3).
 /// </summary>
-internal static class Runner
+public static class Runner
 {
     public const int ExitFailed = 1;
     public const int ExitUsage = 2;

@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using ParquetFlow.Cli;
 
-namespace ParquetFlow.Cli.Collector;
+namespace ParquetFlow.Bench;
 
 /// <summary>A <c>pqflow serve</c> child process on free loopback ports, for benchmarks: started, observed through /proc and its metrics, stopped with SIGTERM.</summary>
 internal sealed class ServerProcess : IAsyncDisposable

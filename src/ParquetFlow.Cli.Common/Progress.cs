@@ -5,7 +5,7 @@ namespace ParquetFlow.Cli;
 /// redrawn in place with a bar when the total is known; redirected, a plain line at most every
 /// <see cref="PlainInterval"/> so logs stay readable. Call <see cref="Report"/> as often as convenient.
 /// </summary>
-internal sealed class Progress : IDisposable
+public sealed class Progress : IDisposable
 {
     private static readonly TimeSpan s_terminalInterval = TimeSpan.FromMilliseconds(200);
     private readonly string _label;
@@ -49,6 +49,13 @@ internal sealed class Progress : IDisposable
         }
     }
 
+    /// <summary>
+    /// An <see cref="IProgress{T}"/> of a count for a library call (<c>Replay.Run</c>, <c>ParquetRecovery.Recover</c>)
+    /// that reports here synchronously (not <see cref="Progress{T}"/>, which posts to the thread pool, so reports could
+    /// land out of order or after the command printed its result).
+    /// </summary>
+    public IProgress<long> Counter(long? total, Func<long, string> detail) => new CountReporter(this, total, detail);
+
     /// <summary>Ends the redrawn line on a terminal, so what follows starts on a line of its own.</summary>
     public void Dispose()
     {
@@ -75,5 +82,10 @@ internal sealed class Progress : IDisposable
         const int Width = 24;
         int filled = (int)Math.Round(share * Width);
         return $"{_label} [{new string('#', filled)}{new string('.', Width - filled)}] {share * 100,3:0}% {detail}";
+    }
+
+    private sealed class CountReporter(Progress progress, long? total, Func<long, string> detail) : IProgress<long>
+    {
+        public void Report(long value) => progress.Report(value, total, detail(value));
     }
 }

@@ -4,10 +4,10 @@ using System.Net.Sockets;
 using ParquetFlow.Collector.Framing;
 using ParquetFlow.Collector.RawLog;
 
-namespace ParquetFlow.Cli.Collector;
+namespace ParquetFlow.Cli;
 
 /// <summary>What one load-generating client sends (<c>pqflow send</c>, <c>pqflow bench collector</c>).</summary>
-internal sealed record SenderSettings
+public sealed record SenderSettings
 {
     public string Host { get; init; } = "127.0.0.1";
 
@@ -41,7 +41,7 @@ internal sealed record SenderSettings
 /// random start, written in 512 KiB batches (or one by one at a set rate); at the end it half-closes and waits for the
 /// server to close, so every packet it sent has been accepted when it returns.
 /// </summary>
-internal static class PacketSender
+public static class PacketSender
 {
     /// <summary>Runs client number <paramref name="client"/>; adds each packet it sends to <paramref name="sent"/>[client].</summary>
     public static async Task RunAsync(int client, SenderSettings settings, long[] sent, CancellationToken token)

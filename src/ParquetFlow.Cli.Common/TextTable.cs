@@ -1,9 +1,9 @@
 using System.Text;
 
-namespace ParquetFlow.Cli.Inspect;
+namespace ParquetFlow.Cli;
 
 /// <summary>A plain-text table with aligned columns (right-aligned when a column is numeric).</summary>
-internal sealed class TextTable
+public sealed class TextTable
 {
     private readonly string[] _headers;
     private readonly List<string[]> _rows = [];

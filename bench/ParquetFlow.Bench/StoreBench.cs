@@ -1,22 +1,24 @@
 using System.CommandLine;
 using System.Diagnostics;
+using ParquetFlow.Cli;
 using ParquetFlow.SensorStore;
 
-namespace ParquetFlow.Cli.Commands;
+namespace ParquetFlow.Bench;
 
 /// <summary>
-/// <c>pqflow store bench</c>: the sensor store's end-to-end figures — add latency with 2,048 sensors and
+/// <c>pqflow bench store</c>: the sensor store's end-to-end figures — add latency with 2,048 sensors and
 /// 2 writer threads (percentiles), sustained ingest with disk spill, shutdown flush, recovery time and
 /// memory with and without meta files at a filled quota, and the STM32 memory accounting.
 /// </summary>
-internal static class StoreBenchCommand
+public static class StoreBench
 {
-    public static Command Create()
+    /// <summary>The harness as a command named <paramref name="name"/> (<c>store</c> under <c>bench</c>; <c>bench</c> for the hidden <c>pqflow store bench</c>).</summary>
+    public static Command Create(string name)
     {
         var what = new Option<string>("--what") { Description = "add, flush, recovery, stm32 or all", DefaultValueFactory = _ => "all" };
         var dir = new Option<string?>("--dir") { Description = "Scratch directory (default: a new one under /tmp, removed after)" };
         var fill = new Option<int>("--fill-mb") { Description = "Recovery: disk backlog to build, in MiB (the quota is 256)", DefaultValueFactory = _ => 256 };
-        var command = new Command("bench", "Measure the sensor store (add latency, flush throughput, recovery, STM32 accounting).");
+        var command = new Command(name, "Measure the sensor store (add latency, flush throughput, recovery, STM32 accounting).");
         command.Options.Add(what);
         command.Options.Add(dir);
         command.Options.Add(fill);
@@ -42,12 +44,12 @@ internal static class StoreBenchCommand
                 }
                 if (w is "stm32" or "all")
                 {
-                    Stm32();
+                    Stm32(failures);
                 }
                 if (failures.Count > 0)
                 {
                     // The figures above measured a store that did not keep everything: they are not the store's.
-                    Console.Error.WriteLine($"pqflow store bench: {string.Join("; ", failures)}");
+                    Console.Error.WriteLine($"pqflow bench store: {string.Join("; ", failures)}");
                     return 1;
                 }
                 return 0;
@@ -220,10 +222,10 @@ internal static class StoreBenchCommand
         }
     }
 
-    /// <summary>Adds a failure when the store did not keep everything (see <see cref="StoreCommand.NotStored"/>).</summary>
+    /// <summary>Adds a failure when the store did not keep everything (see <see cref="StoreOutcome.NotStored"/>).</summary>
     private static void Check(string phase, SensorStorage store, bool flushed, List<string> failures)
     {
-        if (StoreCommand.NotStored(store, flushed) is { } why)
+        if (StoreOutcome.NotStored(store, flushed) is { } why)
         {
             failures.Add($"{phase}: {why}");
         }
@@ -289,7 +291,7 @@ internal static class StoreBenchCommand
             $"{used / 1048576.0:F1} MiB managed bytes allocated (the {st.RamSectorsCapacity * st.RamSectorSize / 1048576.0:F1} MiB RAM pool is native), {st.CorruptSectorsAtRecovery} corrupt");
     }
 
-    private static void Stm32()
+    private static void Stm32(List<string> failures)
     {
         using SensorStorage store = SensorStorage.Open(SensorStoreOptions.Stm32());
         Sensor[] sensors = Sensors(store, 100, SensorType.TimeSeries);
@@ -308,5 +310,9 @@ internal static class StoreBenchCommand
         }
         Console.WriteLine($"stm32: 100 sensors filled past capacity: {st.RamSectorsUsed}/{st.RamSectorsCapacity} sectors of 256 B, accounted {st.AccountedBytes} B " +
             $"of {st.MemoryBudgetBytes} B (sectors {st.RamSectorsCapacity * 256} + links {st.RamSectorsCapacity * 2} + sensors {100 * SensorStoreOptions.Stm32BytesPerSensor} + system {SensorStoreOptions.Stm32SystemBytes}); {dropped:N0} oldest unsent records recycled");
+        if (st.AccountedBytes > st.MemoryBudgetBytes || st.RamSectorsUsed != st.RamSectorsCapacity)
+        {
+            failures.Add($"stm32: {st.AccountedBytes} B accounted of a {st.MemoryBudgetBytes} B budget, {st.RamSectorsUsed} of {st.RamSectorsCapacity} sectors in use");
+        }
     }
 }

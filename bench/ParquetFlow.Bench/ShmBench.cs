@@ -1,27 +1,29 @@
-// `pqflow shm bench`: the end-to-end SharedRing harness. Publish cost with and without (paused) consumers, and
+// `pqflow bench shm`: the end-to-end SharedRing harness. Publish cost with and without (paused) consumers, and
 // cross-process latency (producer write -> consumer read) with N consumer processes, against a Unix domain socket
-// carrying the same 64-byte rows in the same run. `shm bench-consumer` is the consumer side it spawns.
+// carrying the same 64-byte rows in the same run. `bench shm-consumer` is the consumer side it spawns.
 using System.Buffers.Binary;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
+using ParquetFlow.Cli;
 using ParquetFlow.Ipc;
 
-namespace ParquetFlow.Cli.Commands;
+namespace ParquetFlow.Bench;
 
-internal static class ShmBenchCommand
+public static class ShmBench
 {
     private const int RowSize = 64;
 
-    public static Command Create()
+    /// <summary>The harness as a command named <paramref name="name"/> (<c>shm</c> under <c>bench</c>; <c>bench</c> for the hidden <c>pqflow shm bench</c>).</summary>
+    public static Command Create(string name)
     {
         var rows = new Option<long>("--publish-rows") { Description = "Rows per publish-cost run", DefaultValueFactory = _ => 50_000_000 };
         var latencyRows = new Option<int>("--latency-rows") { Description = "Rows per latency run", DefaultValueFactory = _ => 200_000 };
         var interval = new Option<int>("--interval-ns") { Description = "Pause between rows in latency runs", DefaultValueFactory = _ => 5_000 };
         var consumers = new Option<int[]>("--consumers") { Description = "Consumer process counts to measure", DefaultValueFactory = _ => [1, 4], AllowMultipleArgumentsPerToken = true };
         Option<WaitStrategy> wait = CommonOptions.Wait(WaitStrategy.Spin, "Consumers' wait strategy: Spin, Yield or Futex");
-        var command = new Command("bench", "Measure SharedRing publish cost and cross-process latency against a Unix domain socket.") { rows, latencyRows, interval, consumers, wait };
+        var command = new Command(name, "Measure SharedRing publish cost and cross-process latency against a Unix domain socket.") { rows, latencyRows, interval, consumers, wait };
         command.SetAction(parse => Run(parse.GetValue(rows), parse.GetValue(latencyRows), parse.GetValue(interval), parse.GetValue(consumers)!, parse.GetValue(wait)));
         return command;
     }
@@ -31,7 +33,7 @@ internal static class ShmBenchCommand
         var target = new Argument<string>("target") { Description = "Segment name, or unix:PATH for the socket baseline" };
         var count = new Argument<int>("count") { Description = "Rows to receive" };
         Option<WaitStrategy> wait = CommonOptions.Wait(WaitStrategy.Spin);
-        var command = new Command("bench-consumer", "(used by shm bench) receive rows and print latency percentiles") { target, count, wait };
+        var command = new Command("shm-consumer", "(used by bench shm) receive rows and print latency percentiles") { target, count, wait };
         command.Hidden = true;
         command.SetAction(parse => Consume(parse.GetValue(target)!, parse.GetValue(count), parse.GetValue(wait)));
         return command;
@@ -264,7 +266,7 @@ internal static class ShmBenchCommand
 
     private static Process StartConsumer(string target, int count, WaitStrategy wait)
     {
-        ProcessStartInfo info = SelfProcess.StartInfo("shm", "bench-consumer", target, count.ToString(CultureInfo.InvariantCulture), "--wait", wait.ToString());
+        ProcessStartInfo info = SelfProcess.StartInfo("bench", "shm-consumer", target, count.ToString(CultureInfo.InvariantCulture), "--wait", wait.ToString());
         return Process.Start(info)!;
     }
 

@@ -7,7 +7,7 @@ namespace ParquetFlow.Cli;
 /// Writes a command's <c>--json</c> document to stdout: one indented JSON value and a newline, built with
 /// <see cref="Utf8JsonWriter"/> (no reflection, so NativeAOT-safe). Non-ASCII text is kept as UTF-8, not escaped.
 /// </summary>
-internal static class JsonOutput
+public static class JsonOutput
 {
     private static readonly JsonWriterOptions s_options = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
