@@ -1,6 +1,8 @@
 // A persistent ring of fixed-size slots in a memory-mapped file (source document 004), crash-safe by sequence and CRC.
 using System.Buffers.Binary;
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using ParquetFlow.Durability;
 using ParquetFlow.Ipc.Interop;
 using static ParquetFlow.Ipc.MappedRingLayout;
@@ -27,14 +29,17 @@ public sealed unsafe class MappedRing : IDisposable
     private readonly FileMapping _map;
     private readonly byte* _base;
     private readonly long _stride;
+    private readonly ILogger _logger;
+    private bool _syncFailureLogged;
     private int _unflushed;
     private ulong _durableWrites;
     private ulong _tornSlots;
     private bool _disposed;
 
-    private MappedRing(FileMapping map, string path, int slotCount, int slotSize, FlushPolicy flush)
+    private MappedRing(FileMapping map, string path, int slotCount, int slotSize, FlushPolicy flush, ILogger logger)
     {
         _map = map;
+        _logger = logger;
         _base = map.Pointer;
         Path = path;
         SlotCount = slotCount;
@@ -104,7 +109,8 @@ public sealed unsafe class MappedRing : IDisposable
 
             // Guarantee: the name survives power loss once this returns.
             storage.SyncDirectory(Storage.ParentOf(full));
-            return new MappedRing(map, path, options.SlotCount, options.SlotSize, options.Flush);
+            Log.RingCreated(options.Logger, path, options.SlotCount, options.SlotSize);
+            return new MappedRing(map, path, options.SlotCount, options.SlotSize, options.Flush, options.Logger);
         }
         catch
         {
@@ -126,26 +132,34 @@ public sealed unsafe class MappedRing : IDisposable
         }
     }
 
-    /// <summary>Opens an existing ring; its geometry comes from its header.</summary>
+    /// <summary>Opens an existing ring; its geometry comes from its header. <paramref name="logger"/> hears of a file refused
+    /// or repaired, torn slots and a failed fsync (see <see cref="MappedRingOptions.Logger"/>).</summary>
     /// <exception cref="InvalidRingFileException">The file is not a ring (magic, version, header CRC, length).</exception>
-    public static MappedRing Open(string path, FlushPolicy? flush = null, Storage? storage = null)
+    public static MappedRing Open(string path, FlushPolicy? flush = null, Storage? storage = null, ILogger? logger = null)
     {
         storage ??= Storage.Default;
+        logger ??= NullLogger.Instance;
         StorageFile file = FileMapping.OpenFile(storage, path);
         long length = file.Length;
         if (length < HeaderSize)
         {
             file.Dispose();
-            throw new InvalidRingFileException(path, 0, $"file is {length} bytes, shorter than the {HeaderSize}-byte ring header");
+            throw Refuse(logger, new InvalidRingFileException(path, 0, $"file is {length} bytes, shorter than the {HeaderSize}-byte ring header"));
         }
 
         FileMapping map = FileMapping.Map(storage, file, path, tryHugePages: false);
         try
         {
             (int slotCount, int slotSize) = ValidateHeader(path, new ReadOnlySpan<byte>(map.Pointer, (int)Math.Min(map.Length, HeaderSize)), map.Length);
-            var ring = new MappedRing(map, path, slotCount, slotSize, flush ?? FlushPolicy.EveryWrite);
+            var ring = new MappedRing(map, path, slotCount, slotSize, flush ?? FlushPolicy.EveryWrite, logger);
             ring.RepairHeader();
+            Log.RingOpened(logger, path, slotCount, slotSize, ring.WriteSeq - ring.ReadSeq);
             return ring;
+        }
+        catch (InvalidRingFileException e)
+        {
+            map.Dispose();
+            throw Refuse(logger, e);
         }
         catch
         {
@@ -154,11 +168,18 @@ public sealed unsafe class MappedRing : IDisposable
         }
     }
 
+    /// <summary>Logs why a file is not opened as a ring and returns the exception to throw.</summary>
+    private static InvalidRingFileException Refuse(ILogger logger, InvalidRingFileException e)
+    {
+        Log.Refused(logger, e.Path, e);
+        return e;
+    }
+
     /// <summary>Opens <paramref name="path"/> if it exists (keeping its geometry), else creates it with <paramref name="options"/>.</summary>
     public static MappedRing OpenOrCreate(string path, MappedRingOptions? options = null)
     {
         options ??= new MappedRingOptions();
-        return File.Exists(path) ? Open(path, options.Flush, options.Storage) : Create(path, options);
+        return File.Exists(path) ? Open(path, options.Flush, options.Storage, options.Logger) : Create(path, options);
     }
 
     /// <summary>Copies <paramref name="data"/> into the next slot and commits it; false (nothing written) when the ring is full.</summary>
@@ -302,12 +323,14 @@ public sealed unsafe class MappedRing : IDisposable
 
     private void AdvanceReadCore(bool torn)
     {
+        ulong read = ReadSeq;
         if (torn)
         {
+            // Only damage (power lost between a slot and its header) takes this branch: at most once per slot.
             _tornSlots++;
+            Log.TornSlot(_logger, Path, read + 1);
         }
 
-        ulong read = ReadSeq;
         Volatile.Write(ref ReadSeq, read + 1);
         WriteMirrors();
         try
@@ -403,7 +426,25 @@ public sealed unsafe class MappedRing : IDisposable
     }
 
     /// <summary>The one durable flush: fsync of the ring file (data written through the mapping included).</summary>
-    private void SyncFile() => _map.File.Sync();
+    private void SyncFile()
+    {
+        try
+        {
+            _map.File.Sync();
+        }
+        catch (IOException e)
+        {
+            // Once: after the first failure every flush throws again (each write under EveryWrite), and saying so
+            // per write would flood the log with what one line says.
+            if (!_syncFailureLogged)
+            {
+                _syncFailureLogged = true;
+                Log.SyncFailed(_logger, Path, e.Message);
+            }
+
+            throw;
+        }
+    }
 
     private byte* SlotPointer(ulong sequence) => _base + HeaderSize + ((long)(sequence % (ulong)SlotCount) * _stride);
 
@@ -431,6 +472,7 @@ public sealed unsafe class MappedRing : IDisposable
     {
         if (ReadSeq > WriteSeq)
         {
+            Log.HeaderRepaired(_logger, Path, ReadSeq, WriteSeq);
             Volatile.Write(ref ReadSeq, WriteSeq);
         }
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using ParquetFlow.Durability;
 
 namespace ParquetFlow.Ipc;
@@ -16,4 +18,10 @@ public sealed class MappedRingOptions
 
     /// <summary>The storage the ring file is created, opened, renamed and fsynced through (tests inject faults here).</summary>
     public Storage Storage { get; init; } = Storage.Default;
+
+    /// <summary>
+    /// Where the ring reports being created or opened (Information), a file refused or repaired and torn slots skipped
+    /// (Warning), and a failed fsync (Error, once). Never called per write or read of a whole slot. Default none.
+    /// </summary>
+    public ILogger Logger { get; init; } = NullLogger.Instance;
 }

@@ -1,5 +1,7 @@
 // Options of a SharedRing (source document 002's builder) and the producer it creates or reattaches.
 using System.Numerics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ParquetFlow.Ipc;
 
@@ -12,6 +14,7 @@ public sealed class SharedRingBuilder
     private bool _mlock;
     private bool _hugePages;
     private string? _directory;
+    private ILogger _logger = NullLogger.Instance;
 
     /// <summary>A segment named <paramref name="name"/>: the file <c>/dev/shm/pqflow-NAME</c> (letters, digits, '_', '-', '.').</summary>
     public SharedRingBuilder(string name)
@@ -82,12 +85,25 @@ public sealed class SharedRingBuilder
         return this;
     }
 
+    /// <summary>
+    /// Where the producer reports what <see cref="SharedRingProducer.Notices"/> holds: the segment created or reattached
+    /// and mlock or huge pages granted (Information), a row recovered from a dead producer and mlock or huge pages refused
+    /// (Warning); and a segment refused, damaged or with another layout or a live producer (Warning). Never called per
+    /// row. Default none.
+    /// </summary>
+    public SharedRingBuilder Logger(ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(logger);
+        _logger = logger;
+        return this;
+    }
+
     /// <summary>Creates the segment, or reattaches to an existing one whose producer is gone and whose schema and capacity match.</summary>
     /// <exception cref="SharedRingException">The segment exists with another schema or capacity, or its producer is still alive.</exception>
     public SharedRingProducer CreateProducer()
     {
         SharedRingSchema schema = SharedRingSchema.Create(_columns);
         uint flags = (_locked ? SharedRingLayout.FlagLocked : 0) | (_mlock ? SharedRingLayout.FlagMlock : 0) | (_hugePages ? SharedRingLayout.FlagHugePages : 0);
-        return SharedRingProducer.CreateOrAttach(SharedRingLayout.PathFor(Name, _directory), schema, _rows, flags, _mlock, _hugePages);
+        return SharedRingProducer.CreateOrAttach(SharedRingLayout.PathFor(Name, _directory), schema, _rows, flags, _mlock, _hugePages, _logger);
     }
 }

@@ -2,6 +2,8 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using ParquetFlow.Ipc.Interop;
 using static ParquetFlow.Ipc.SharedRingLayout;
 
@@ -18,6 +20,9 @@ namespace ParquetFlow.Ipc;
 /// </remarks>
 public sealed unsafe class SharedRingConsumer : IDisposable
 {
+    /// <summary>While the producer keeps lapping this consumer, the laps are reported at most this often.</summary>
+    private static readonly TimeSpan s_lapReportInterval = TimeSpan.FromSeconds(10);
+
     private readonly SharedRingSegment _segment;
     private readonly byte* _data;
     private readonly long _mask;
@@ -26,13 +31,17 @@ public sealed unsafe class SharedRingConsumer : IDisposable
     private readonly bool _locked;
     private readonly byte* _entry;
     private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
     private long _cursor;
     private long _lost;
+    private long _lostReported;
+    private long _lostReportedAt; // the clock's timestamp of the last lap report, 0 before the first
     private bool _disposed;
 
-    private SharedRingConsumer(SharedRingSegment segment, string? consumerName, byte* entry, long cursor, long lost, TimeProvider clock)
+    private SharedRingConsumer(SharedRingSegment segment, string? consumerName, byte* entry, long cursor, long lost, TimeProvider clock, ILogger logger)
     {
         _clock = clock;
+        _logger = logger;
         _segment = segment;
         _data = segment.Data;
         _mask = segment.Mask;
@@ -42,6 +51,7 @@ public sealed unsafe class SharedRingConsumer : IDisposable
         _entry = entry;
         _cursor = cursor;
         _lost = lost;
+        _lostReported = lost;
         ConsumerName = consumerName;
     }
 
@@ -76,24 +86,42 @@ public sealed unsafe class SharedRingConsumer : IDisposable
     public ProducerStatus ProducerStatus => _segment.GetProducerStatus();
 
     /// <summary>Attaches to the segment <paramref name="name"/> (or a path); a named consumer registers or resumes its cursor.</summary>
-    /// <param name="clock">The clock <see cref="WaitForRow"/>'s timeouts are measured on (default the system's).</param>
+    /// <param name="clock">The clock <see cref="WaitForRow"/>'s timeouts and the lap reports' spacing are measured on (default the system's).</param>
+    /// <param name="logger">
+    /// Hears of the attach (Information), a segment refused, an entry taken over from a dead consumer process and laps
+    /// (Warning: a lagging consumer, reported when it is first lapped, then at most once per 10 s). Default none.
+    /// </param>
     /// <exception cref="InvalidRingFileException">The file is not a SharedRing segment.</exception>
     /// <exception cref="SharedRingException">Another live process holds <paramref name="consumerName"/>, or the consumer table is full.</exception>
-    public static SharedRingConsumer Attach(string name, string? consumerName = null, SharedRingStart start = SharedRingStart.Latest, string? directory = null, TimeProvider? clock = null)
+    public static SharedRingConsumer Attach(string name, string? consumerName = null, SharedRingStart start = SharedRingStart.Latest, string? directory = null, TimeProvider? clock = null, ILogger? logger = null)
     {
         clock ??= TimeProvider.System;
-        SharedRingSegment segment = SharedRingSegment.Open(PathFor(name, directory));
+        logger ??= NullLogger.Instance;
+        string path = PathFor(name, directory);
+        SharedRingSegment segment;
+        try
+        {
+            segment = SharedRingSegment.Open(path);
+        }
+        catch (InvalidRingFileException e)
+        {
+            Log.Refused(logger, path, e);
+            throw;
+        }
+
         try
         {
             long head = Volatile.Read(ref segment.Head);
             long initial = start == SharedRingStart.Latest ? head : Math.Max(0, head - segment.Capacity + 1);
             if (consumerName is null)
             {
-                return new SharedRingConsumer(segment, null, null, initial, 0, clock);
+                Log.ConsumerAttached(logger, "(anonymous)", path, initial, head);
+                return new SharedRingConsumer(segment, null, null, initial, 0, clock, logger);
             }
 
-            (nint entry, long cursor, long lost) = Register(segment, consumerName, initial);
-            return new SharedRingConsumer(segment, consumerName, (byte*)entry, cursor, lost, clock);
+            (nint entry, long cursor, long lost) = Register(segment, consumerName, initial, logger);
+            Log.ConsumerAttached(logger, consumerName, path, cursor, head);
+            return new SharedRingConsumer(segment, consumerName, (byte*)entry, cursor, lost, clock, logger);
         }
         catch
         {
@@ -327,7 +355,25 @@ public sealed unsafe class SharedRingConsumer : IDisposable
         }
 
         Advance(next);
+        ReportLaps();
         return lost;
+    }
+
+    /// <summary>
+    /// Logs the rows lost to laps since the last report: at once when the producer first laps this consumer, then at
+    /// most once per <see cref="s_lapReportInterval"/> while it keeps lagging, so a consumer that is lapped on every read
+    /// never logs per row.
+    /// </summary>
+    private void ReportLaps()
+    {
+        if (_lostReportedAt != 0 && _clock.GetElapsedTime(_lostReportedAt) < s_lapReportInterval)
+        {
+            return;
+        }
+
+        Log.ConsumerLapped(_logger, ConsumerName ?? "(anonymous)", Path, _lost - _lostReported, _lost);
+        _lostReported = _lost;
+        _lostReportedAt = Math.Max(1, _clock.GetTimestamp());
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -340,7 +386,7 @@ public sealed unsafe class SharedRingConsumer : IDisposable
         }
     }
 
-    private static (nint Entry, long Cursor, long Lost) Register(SharedRingSegment segment, string consumerName, long initial)
+    private static (nint Entry, long Cursor, long Lost) Register(SharedRingSegment segment, string consumerName, long initial, ILogger logger)
     {
         byte[] name = Encoding.UTF8.GetBytes(consumerName);
         if (name.Length is 0 or > MaxConsumerNameBytes || name.Contains((byte)0))
@@ -361,7 +407,14 @@ public sealed unsafe class SharedRingConsumer : IDisposable
                 }
 
                 Volatile.Write(ref *(int*)(entry + ConsumerPidOffset), me);
-                return ((nint)entry, *(long*)(entry + ConsumerCursorOffset), *(long*)(entry + ConsumerLostOffset));
+                long cursor = *(long*)(entry + ConsumerCursorOffset);
+                if (pid != 0 && pid != me)
+                {
+                    // The entry's process died without detaching (a clean detach writes pid 0).
+                    Log.ConsumerTakenOver(logger, consumerName, segment.Path, pid, cursor);
+                }
+
+                return ((nint)entry, cursor, *(long*)(entry + ConsumerLostOffset));
             }
         }
 

@@ -2,6 +2,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
+using Microsoft.Extensions.Logging;
 using ParquetFlow.Ipc.Interop;
 using static ParquetFlow.Ipc.SharedRingLayout;
 
@@ -167,7 +168,7 @@ public sealed unsafe class SharedRingProducer : IDisposable
         _segment.Dispose();
     }
 
-    internal static SharedRingProducer CreateOrAttach(string path, SharedRingSchema schema, long capacity, uint flags, bool mlock, bool hugePages)
+    internal static SharedRingProducer CreateOrAttach(string path, SharedRingSchema schema, long capacity, uint flags, bool mlock, bool hugePages, ILogger logger)
     {
         var notices = new List<string>();
         SharedRingSegment segment;
@@ -175,15 +176,25 @@ public sealed unsafe class SharedRingProducer : IDisposable
         {
             segment = SharedRingSegment.Create(path, schema, capacity, flags, hugePages);
             notices.Add($"created {path}: {capacity} rows x {schema.RowSize} bytes");
+            Log.SegmentCreated(logger, path, capacity, schema.RowSize);
         }
         catch (IOException) when (File.Exists(path))
         {
-            segment = Reattach(path, schema, capacity, flags, hugePages, notices);
+            try
+            {
+                segment = Reattach(path, schema, capacity, flags, hugePages, notices, logger);
+            }
+            catch (IOException e)
+            {
+                // Damaged (InvalidRingFileException), another layout or a live producer (SharedRingException): never overwritten.
+                Log.Refused(logger, path, e);
+                throw;
+            }
         }
 
         try
         {
-            ApplyMemoryOptions(segment, mlock, hugePages, notices);
+            ApplyMemoryOptions(segment, mlock, hugePages, notices, logger);
             return new SharedRingProducer(segment, notices);
         }
         catch
@@ -193,7 +204,7 @@ public sealed unsafe class SharedRingProducer : IDisposable
         }
     }
 
-    private static SharedRingSegment Reattach(string path, SharedRingSchema schema, long capacity, uint flags, bool hugePages, List<string> notices)
+    private static SharedRingSegment Reattach(string path, SharedRingSchema schema, long capacity, uint flags, bool hugePages, List<string> notices, ILogger logger)
     {
         SharedRingSegment segment = SharedRingSegment.Open(path, hugePages);
         try
@@ -218,9 +229,12 @@ public sealed unsafe class SharedRingProducer : IDisposable
             {
                 Volatile.Write(ref segment.Head, head + 1);
                 notices.Add($"row {head} was published by the previous producer but not counted in head: head is now {head + 1}");
+                Log.HeadAdvanced(logger, path, head, head + 1);
             }
 
-            notices.Add($"reattached to {path} at row {Volatile.Read(ref segment.Head)} (previous producer: {status.ToString().ToLowerInvariant()})");
+            string previous = status.ToString().ToLowerInvariant();
+            notices.Add($"reattached to {path} at row {Volatile.Read(ref segment.Head)} (previous producer: {previous})");
+            Log.SegmentReattached(logger, path, Volatile.Read(ref segment.Head), previous);
             return segment;
         }
         catch
@@ -230,7 +244,7 @@ public sealed unsafe class SharedRingProducer : IDisposable
         }
     }
 
-    private static void ApplyMemoryOptions(SharedRingSegment segment, bool mlock, bool hugePages, List<string> notices)
+    private static void ApplyMemoryOptions(SharedRingSegment segment, bool mlock, bool hugePages, List<string> notices, ILogger logger)
     {
         nint address = (nint)segment.Base;
         nuint length = (nuint)segment.Mapping.Length;
@@ -238,21 +252,32 @@ public sealed unsafe class SharedRingProducer : IDisposable
         {
             if (segment.Mapping.HugePages)
             {
-                notices.Add("huge pages: mapped with MAP_HUGETLB");
+                Notice(LogLevel.Information, "huge pages: mapped with MAP_HUGETLB");
             }
             else
             {
                 bool advised = Posix.madvise(address, length, Posix.MadvHugePage) == 0;
-                notices.Add("huge pages: MAP_HUGETLB is not available for this segment (" + HugePageDiagnosis(segment.Path) +
+                Notice(LogLevel.Warning, "huge pages: MAP_HUGETLB is not available for this segment (" + HugePageDiagnosis(segment.Path) +
                     $"); using normal pages{(advised ? " with madvise(MADV_HUGEPAGE)" : $", madvise(MADV_HUGEPAGE) failed: {Posix.LastErrorText()}")}");
             }
         }
 
         if (mlock)
         {
-            notices.Add(Posix.mlock(address, length) == 0
-                ? $"mlock: {length} bytes pinned in RAM"
-                : $"mlock failed: {Posix.LastErrorText()}; raise RLIMIT_MEMLOCK (ulimit -l) or run with CAP_IPC_LOCK. Continuing unpinned.");
+            if (Posix.mlock(address, length) == 0)
+            {
+                Notice(LogLevel.Information, $"mlock: {length} bytes pinned in RAM");
+            }
+            else
+            {
+                Notice(LogLevel.Warning, $"mlock failed: {Posix.LastErrorText()}; raise RLIMIT_MEMLOCK (ulimit -l) or run with CAP_IPC_LOCK. Continuing unpinned.");
+            }
+        }
+
+        void Notice(LogLevel level, string notice)
+        {
+            notices.Add(notice);
+            Log.MemoryNotice(logger, level, segment.Path, notice);
         }
     }
 

@@ -1,6 +1,7 @@
 // One sensor's pair of files: sensor_<id>.dat (fixed slots of one disk sector each) and sensor_<id>.meta.
 // Called only under the owning sensor's lock. Every read, write, fsync and rename goes through the storage seam.
 using System.Buffers;
+using Microsoft.Extensions.Logging;
 using ParquetFlow.Durability;
 
 namespace ParquetFlow.SensorStore;
@@ -69,16 +70,16 @@ internal sealed class DiskLog : IDisposable
 
     public static string FileStem(uint sensorId) => $"sensor_{sensorId:D10}";
 
-    /// <summary>Opens (creating if needed) a sensor's files and recovers its durable sectors.</summary>
+    /// <summary>Opens (creating if needed) a sensor's files and recovers its durable sectors; <paramref name="logger"/> hears of what recovery skips.</summary>
     public static DiskLog Open(Storage storage, string root, SensorSource source, uint sensorId, SensorType type, int sectorSize,
-        byte[]? metaBytes, out DiskRecovery recovery)
+        byte[]? metaBytes, ILogger logger, out DiskRecovery recovery)
     {
         string directory = Path.Combine(root, SourceDirectoryName(source));
         storage.CreateDirectory(directory);
         var log = new DiskLog(storage, directory, source, sensorId, type, sectorSize);
         try
         {
-            recovery = log.Recover(metaBytes);
+            recovery = log.Recover(metaBytes, logger);
         }
         catch
         {
@@ -245,7 +246,7 @@ internal sealed class DiskLog : IDisposable
     }
 
     /// <summary>Meta first; slots it does not name are checked for sectors written after it; a full scan without it.</summary>
-    private DiskRecovery Recover(byte[]? metaBytes)
+    private DiskRecovery Recover(byte[]? metaBytes, ILogger logger)
     {
         var report = new List<string>();
         SensorMeta? meta = null;
@@ -257,10 +258,12 @@ internal sealed class DiskLog : IDisposable
             if (meta is null)
             {
                 report.Add($"{MetaPath}: {reason}; scanning sectors");
+                Log.MetaUnusable(logger, MetaPath, reason!);
             }
             else if (meta.SensorId != SensorId || meta.Source != Source || meta.Type != Type || meta.DiskSectorSize != SectorSize)
             {
                 report.Add($"{MetaPath}: belongs to another sensor, type or sector size; scanning sectors");
+                Log.MetaUnusable(logger, MetaPath, "belongs to another sensor, type or sector size");
                 meta = null;
             }
         }
@@ -269,7 +272,7 @@ internal sealed class DiskLog : IDisposable
         byte[] buffer = ArrayPool<byte>.Shared.Rent(SectorSize);
         try
         {
-            return Recover(meta, report, buffer);
+            return Recover(meta, report, buffer, logger);
         }
         finally
         {
@@ -277,7 +280,7 @@ internal sealed class DiskLog : IDisposable
         }
     }
 
-    private DiskRecovery Recover(SensorMeta? meta, List<string> report, byte[] buffer)
+    private DiskRecovery Recover(SensorMeta? meta, List<string> report, byte[] buffer, ILogger logger)
     {
         var found = new List<DiskSegment>();
         int corrupt = 0;
@@ -291,6 +294,7 @@ internal sealed class DiskLog : IDisposable
                 if (s.Slot < 0 || s.Slot >= FileSlots || s.Count <= 0 || s.Skip < 0 || s.Skip >= s.Count || !listed.Add(s.Slot))
                 {
                     report.Add($"{DataPath}: meta names slot {s.Slot} that the file does not hold; its records are lost");
+                    Log.CorruptSectorSkipped(logger, DataPath, s.Slot, "is named by the meta but not held by the file (its records are lost)");
                     corrupt++;
                     continue;
                 }
@@ -319,6 +323,7 @@ internal sealed class DiskLog : IDisposable
                 {
                     corrupt++;
                     report.Add($"{DataPath}: slot {slot} holds no sector header; skipped");
+                    Log.CorruptSectorSkipped(logger, DataPath, slot, "holds no sector header");
                 }
                 continue;
             }
@@ -334,6 +339,7 @@ internal sealed class DiskLog : IDisposable
             {
                 corrupt++;
                 report.Add($"{DataPath}: slot {slot} fails its CRC or header check; skipped");
+                Log.CorruptSectorSkipped(logger, DataPath, slot, "fails its CRC or header check");
                 continue;
             }
             found.Add(new DiskSegment(slot, SectorHeader.First(image), SectorHeader.Count(image), 0));

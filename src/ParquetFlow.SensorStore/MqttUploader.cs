@@ -1,8 +1,10 @@
 // Store and forward: unsent records -> pending batch -> MQTT QoS 1 publish -> PUBACK -> erase-all-pending.
 using System.Net;
 using System.Net.Security;
+using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Exceptions;
 using MQTTnet.Protocol;
@@ -16,12 +18,14 @@ namespace ParquetFlow.SensorStore;
 /// A batch whose publish failed or was refused — including 0x10 "no matching subscribers", which MQTTnet counts as a
 /// success although the broker discarded the message — is kept, counted by reason, and re-sent unchanged (same
 /// idempotency key) after an exponential backoff; nothing unacknowledged is ever erased.
-/// Run one instance per store; <see cref="RunAsync"/> is not re-entrant.
+/// Run one instance per store; <see cref="RunAsync"/> is not re-entrant. What it does to the connection, and every
+/// refusal, goes to <see cref="UploaderOptions.Logger"/>.
 /// </summary>
 public sealed class MqttUploader : IDisposable
 {
     private readonly SensorStorage _store;
     private readonly UploaderOptions _options;
+    private readonly ILogger _logger;
     private readonly IMqttClient _client;
     private readonly Dictionary<Sensor, (UploadPayload Payload, byte[] Body)> _inFlight = [];
     private readonly Random _jitter = new();
@@ -33,6 +37,7 @@ public sealed class MqttUploader : IDisposable
     private readonly X509Certificate2Collection? _trust;
     private readonly X509Certificate2? _clientCertificate;
     private string? _lastError;
+    private bool _connected; // as RunAsync last saw it: a failure while connected is a lost connection
 
     public MqttUploader(SensorStorage store, UploaderOptions options)
     {
@@ -44,6 +49,7 @@ public sealed class MqttUploader : IDisposable
         }
         _store = store;
         _options = options;
+        _logger = options.Logger;
         if (!options.UsesTls && !options.AllowPlaintext && !IsLoopback(options.Host))
         {
             throw new ArgumentException(
@@ -134,9 +140,22 @@ public sealed class MqttUploader : IDisposable
                 or System.Net.Sockets.SocketException or InvalidOperationException or PublishRefusedException)
             {
                 Interlocked.Increment(ref _failures);
-                Volatile.Write(ref _lastError, e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message);
+                string reason = e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message;
+                Volatile.Write(ref _lastError, reason);
                 TimeSpan wait = backoff + TimeSpan.FromMilliseconds(_jitter.Next(0, (int)Math.Max(1, backoff.TotalMilliseconds / 4)));
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
+                if (_connected && !_client.IsConnected)
+                {
+                    Log.ConnectionLost(_logger, _options.Host, _options.Port, reason);
+                }
+                _connected = _client.IsConnected;
+
+                // A refusal was logged with its batch and reason code where it happened; a failed TLS handshake is an
+                // error an operator must fix, not a network hiccup to wait out.
+                LogLevel level = e is PublishRefusedException ? LogLevel.Debug
+                    : e.InnerException is AuthenticationException || e is AuthenticationException ? LogLevel.Error
+                    : LogLevel.Warning;
+                Log.Retrying(_logger, level, _options.Host, _options.Port, reason, (long)wait.TotalMilliseconds);
                 try
                 {
                     await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
@@ -156,7 +175,9 @@ public sealed class MqttUploader : IDisposable
             catch (MqttCommunicationException)
             {
             }
+            Log.Disconnected(_logger, _options.Host, _options.Port);
         }
+        _connected = false;
     }
 
     /// <summary>
@@ -212,6 +233,8 @@ public sealed class MqttUploader : IDisposable
                 // Not accepted for delivery (0x10: nobody subscribed, the broker dropped it; 0x87: not authorized; ...):
                 // keep the batch pending and back off before the next attempt.
                 Interlocked.Increment(ref _refusals[(byte)result.ReasonCode]);
+                Log.PublishRefused(_logger, batch.Payload.IdempotencyKey, batch.Payload.Count, message.Topic, (byte)result.ReasonCode, result.ReasonCode.ToString(),
+                    string.IsNullOrEmpty(result.ReasonString) ? "" : $" ({result.ReasonString})");
                 throw new PublishRefusedException(result.ReasonCode, result.ReasonString);
             }
             // PUBACK with reason 0x00: the broker accepted the batch for delivery; only now may the store forget it.
@@ -263,7 +286,9 @@ public sealed class MqttUploader : IDisposable
                 $"the broker refused the connection: {connected.ResultCode}{(string.IsNullOrEmpty(connected.ReasonString) ? "" : $" ({connected.ReasonString})")}");
         }
 
-        Interlocked.Increment(ref _reconnects);
+        long connection = Interlocked.Increment(ref _reconnects);
+        _connected = true;
+        Log.Connected(_logger, _options.Host, _options.Port, _options.Protocol, _options.UsesTls ? "TLS" : "plaintext", connection);
     }
 
     /// <summary>
@@ -274,12 +299,12 @@ public sealed class MqttUploader : IDisposable
     {
         if (certificate is null || (errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0)
         {
-            return false;
+            return RefuseCertificate(certificate, errors.ToString());
         }
 
         if (_trust is null)
         {
-            return errors == SslPolicyErrors.None;
+            return errors == SslPolicyErrors.None || RefuseCertificate(certificate, $"{errors} against the system's trust store");
         }
 
         using var chain = new X509Chain();
@@ -287,7 +312,20 @@ public sealed class MqttUploader : IDisposable
         chain.ChainPolicy.CustomTrustStore.AddRange(_trust);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         using X509Certificate2 server = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        return chain.Build(server);
+        if (chain.Build(server))
+        {
+            return true;
+        }
+
+        string status = string.Join(", ", chain.ChainStatus.Select(s => s.Status.ToString()));
+        return RefuseCertificate(certificate, $"it does not chain to {_options.CaFile} ({status})");
+    }
+
+    /// <summary>Logs why the broker's certificate is refused; returns false, the handshake's verdict.</summary>
+    private bool RefuseCertificate(X509Certificate? certificate, string problem)
+    {
+        Log.CertificateRefused(_logger, _options.Host, certificate?.Subject ?? "no certificate", problem);
+        return false;
     }
 
     private static bool IsLoopback(string host) =>

@@ -809,7 +809,7 @@ public sealed unsafe class Sensor
             }
             _store.ReturnDiskQuota(quotaTaken);
             _consecutiveFailures++;
-            _store.ReportDiskFailure(_consecutiveFailures, e);
+            _store.ReportDiskFailure(_consecutiveFailures, "writing sectors to", disk.DataPath, e);
             return StoreResult.IoError;
         }
         finally
@@ -841,8 +841,8 @@ public sealed unsafe class Sensor
             _pool.FreeExtra(s);
             _ramSectors--;
         }
+        _store.ReportDiskSuccess(disk.DataPath, _consecutiveFailures);
         _consecutiveFailures = 0;
-        _store.ReportDiskSuccess();
         // The records are durable now (their sectors are fsynced; recovery finds sectors newer than the
         // meta). The meta that names them and frees the replaced slots follows in the manager pass, so a
         // writer flushing under backpressure pays one fsync, not three.
@@ -909,7 +909,7 @@ public sealed unsafe class Sensor
         {
             if (disk.Rewrites != rewrites)
             {
-                _store.ReportRewrite();
+                _store.ReportRewrite(disk.DataPath);
             }
         }
         return true;
@@ -931,6 +931,7 @@ public sealed unsafe class Sensor
             _retained -= (long)lost;
             _droppedQuota += lost;
             _store.ReleaseDiskSlot(_disk!, s.Slot);
+            _store.ReportQuotaEviction(lost);
             _segments.RemoveAt(i);
             _metaDirty = true;
             if (_pendingCount == 0)
@@ -974,6 +975,7 @@ public sealed unsafe class Sensor
         _droppedCorrupt += lost;
         _store.ReleaseDiskSlot(_disk!, s.Slot);
         _store.ReportCorruptSector($"{_disk!.DataPath}: slot {s.Slot} (records {s.Start}..{s.End - 1}) failed its CRC when read; dropped");
+        Log.CorruptSectorDropped(_store.Logger, _disk.DataPath, s.Slot, s.Start, s.End - 1, lost);
         _segments.RemoveAt(i);
         _metaDirty = true;
     }
@@ -994,13 +996,13 @@ public sealed unsafe class Sensor
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _consecutiveFailures++;
-            _store.ReportDiskFailure(_consecutiveFailures, e);
+            _store.ReportDiskFailure(_consecutiveFailures, "writing the meta", _disk.MetaPath, e);
             return StoreResult.IoError;
         }
         _reservedTail = _writeLimit = reserved;
         _metaDirty = false;
+        _store.ReportDiskSuccess(_disk.MetaPath, _consecutiveFailures);
         _consecutiveFailures = 0;
-        _store.ReportDiskSuccess();
         return StoreResult.Ok;
     }
 

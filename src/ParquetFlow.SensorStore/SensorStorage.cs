@@ -1,6 +1,7 @@
 // The store: options, the RAM pool, the registry of sensors (one per source and id), the disk quota and
 // the manager tick that spills, flushes and persists.
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using ParquetFlow.Durability;
 
 namespace ParquetFlow.SensorStore;
@@ -12,6 +13,9 @@ namespace ParquetFlow.SensorStore;
 /// </summary>
 public sealed class SensorStorage : IDisposable
 {
+    /// <summary>While reads keep failing or the quota keeps evicting, each is reported at most this often.</summary>
+    private static readonly TimeSpan s_reportInterval = TimeSpan.FromSeconds(10);
+
     private readonly Lock _registryLock = new();
     private readonly Dictionary<(SensorSource, uint), Sensor> _sensors = [];
     private readonly SectorPool _pool;
@@ -21,6 +25,11 @@ public sealed class SensorStorage : IDisposable
     private long _diskFailures;
     private long _readFailures;
     private long _rewrites;
+    private long _evictedSectors;
+    private long _evictedRecords;
+    private long _evictedRecordsReported;
+    private readonly ReportThrottle _evictionReports;
+    private readonly ReportThrottle _readFailureReports;
     private volatile string? _lastDiskError;
     private int _healthy = 1;
     private volatile bool _shutdown;
@@ -38,6 +47,9 @@ public sealed class SensorStorage : IDisposable
         Options = options;
         _pool = pool;
         Clock = options.Clock;
+        Logger = options.Logger;
+        _evictionReports = new ReportThrottle(options.Clock, s_reportInterval);
+        _readFailureReports = new ReportThrottle(options.Clock, s_reportInterval);
         DiskCache = new DiskReadCache(options.Profile == StoreProfile.Linux ? options.DiskSectorSize : 0);
     }
 
@@ -45,6 +57,8 @@ public sealed class SensorStorage : IDisposable
     public SensorStoreOptions Options { get; }
 
     internal TimeProvider Clock { get; }
+
+    internal ILogger Logger { get; }
 
     internal DiskReadCache DiskCache { get; }
 
@@ -101,6 +115,7 @@ public sealed class SensorStorage : IDisposable
                 error = $"{options.Directory}: {e.Message}";
                 return StoreResult.IoError;
             }
+            Log.StoreOpened(s.Logger, options.Directory!, s._recovered, s._recoveredFromMeta, s._unrecovered, s._corruptAtRecovery);
         }
         store = s;
         return StoreResult.Ok;
@@ -263,6 +278,7 @@ public sealed class SensorStorage : IDisposable
             bool includeOpen = shutdown || (spill && s.TailAge() >= Options.ForceSealInterval);
             _ = s.ManagerPass(spill, includeOpen, shutdown ? int.MaxValue : Options.FlushBatchSectors);
         }
+        ReportEvictions(final: false);
         if (_spilling && Interlocked.Read(ref _diskSlotsUsed) == 0 && _pool.Fill < Options.HighWatermark)
         {
             _spilling = false; // the disk backlog is consumed: new data stays in RAM again
@@ -412,29 +428,75 @@ public sealed class SensorStorage : IDisposable
         }
     }
 
-    internal void ReportDiskFailure(int consecutive, Exception error)
+    /// <summary>
+    /// A sensor's disk write (<paramref name="operation"/> <paramref name="path"/>) failed for the
+    /// <paramref name="consecutive"/>th time in a row. Logged when a run of failures starts and when it makes the store
+    /// unhealthy, not at every retry of the manager's passes.
+    /// </summary>
+    internal void ReportDiskFailure(int consecutive, string operation, string path, Exception error)
     {
         _lastDiskError = error.Message;
         Interlocked.Increment(ref _diskFailures);
+        if (consecutive == 1)
+        {
+            Log.WriteFailed(Logger, operation, path, error.Message);
+        }
+        if (consecutive == Options.DiskFailuresBeforeUnhealthy)
+        {
+            Log.Unhealthy(Logger, consecutive, operation, path, error.Message);
+        }
         if (consecutive >= Options.DiskFailuresBeforeUnhealthy)
         {
             Volatile.Write(ref _healthy, 0);
         }
     }
 
-    internal void ReportDiskSuccess()
+    /// <summary>A sensor's disk write to <paramref name="path"/> succeeded after <paramref name="failuresBefore"/> failed ones.</summary>
+    internal void ReportDiskSuccess(string path, int failuresBefore)
     {
+        if (failuresBefore > 0)
+        {
+            Log.WritesRecovered(Logger, path, failuresBefore);
+        }
         Volatile.Write(ref _healthy, 1);
     }
 
-    /// <summary>A read failed with an I/O error: counted and remembered, the sector kept.</summary>
+    /// <summary>A read failed with an I/O error: counted and remembered, the sector kept; logged at most once per <see cref="s_reportInterval"/>.</summary>
     internal void ReportReadFailure(IOException error)
     {
         _lastDiskError = error.Message;
-        Interlocked.Increment(ref _readFailures);
+        long total = Interlocked.Increment(ref _readFailures);
+        long since = _readFailureReports.Due(total);
+        if (since > 0)
+        {
+            Log.ReadsFailed(Logger, error.Message, since, total);
+        }
     }
 
-    internal void ReportRewrite() => Interlocked.Increment(ref _rewrites);
+    internal void ReportRewrite(string path)
+    {
+        Interlocked.Increment(ref _rewrites);
+        Log.DataFileRewritten(Logger, path);
+    }
+
+    /// <summary>The quota made a sensor give up one unsent disk sector holding <paramref name="records"/> records.</summary>
+    internal void ReportQuotaEviction(ulong records)
+    {
+        Interlocked.Increment(ref _evictedSectors);
+        Interlocked.Add(ref _evictedRecords, (long)records);
+        ReportEvictions(final: false);
+    }
+
+    /// <summary>Logs the quota evictions since the last report: at once when they start, then at most once per <see cref="s_reportInterval"/>.</summary>
+    private void ReportEvictions(bool final)
+    {
+        long sectors = _evictionReports.Due(Interlocked.Read(ref _evictedSectors), final);
+        if (sectors > 0)
+        {
+            long records = Interlocked.Read(ref _evictedRecords);
+            Log.QuotaEvicted(Logger, Options.DiskQuotaBytes, sectors, records - Interlocked.Exchange(ref _evictedRecordsReported, records), Interlocked.Read(ref _evictedSectors));
+        }
+    }
 
     internal void ReportCorruptSector(string message)
     {
@@ -461,11 +523,12 @@ public sealed class SensorStorage : IDisposable
         {
             try
             {
-                disk = DiskLog.Open(Options.Storage, Options.Directory!, source, sensorId, type, Options.DiskSectorSize, metaBytes, out recovery);
+                disk = DiskLog.Open(Options.Storage, Options.Directory!, source, sensorId, type, Options.DiskSectorSize, metaBytes, Logger, out recovery);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 _recoveryReport.Add($"{DiskLog.SourceDirectoryName(source)}/{DiskLog.FileStem(sensorId)}: {e.Message}");
+                Log.SensorNotRecovered(Logger, Path.Combine(Options.Directory!, DiskLog.SourceDirectoryName(source), DiskLog.FileStem(sensorId)), e.Message);
                 _pool.FreeFirst(first);
                 return StoreResult.IoError;
             }
@@ -522,6 +585,7 @@ public sealed class SensorStorage : IDisposable
                     {
                         // Its files are kept as they are: InitSensor (or the next open) recovers it once the disk reads.
                         _recoveryReport.Add($"{stem}: not recovered: {e.Message}");
+                        Log.SensorNotRecovered(Logger, stem, e.Message);
                         _unrecovered++;
                         _lastDiskError = e.Message;
                         Interlocked.Increment(ref _readFailures);
@@ -535,6 +599,10 @@ public sealed class SensorStorage : IDisposable
                     if (r != StoreResult.Ok)
                     {
                         _recoveryReport.Add($"{stem}: not recovered ({r})");
+                        if (r != StoreResult.IoError)
+                        {
+                            Log.SensorNotRecovered(Logger, stem, r.ToString()); // an IoError was logged with its reason by CreateLocked
+                        }
                         _unrecovered++;
                         continue;
                     }
@@ -561,6 +629,7 @@ public sealed class SensorStorage : IDisposable
         }
         manager?.Join();
         _managerStop?.Dispose();
+        ReportEvictions(final: true);
         foreach (Sensor s in Sensors)
         {
             lock (s.Gate)

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using ParquetFlow.Durability;
 
 namespace ParquetFlow.SensorStore;
@@ -76,6 +78,13 @@ public sealed record SensorStoreOptions
 
     /// <summary>The storage every file of the store is read, written, fsynced and renamed through (Linux profile); tests inject faults here.</summary>
     public Storage Storage { get; init; } = Storage.Default;
+
+    /// <summary>
+    /// Where the store reports what it recovered (Information), corrupt sectors skipped or dropped, quota evictions (at
+    /// most once per 10 s), failed disk writes and data files rewritten (Warning), and reads that fail, sensors not
+    /// recovered and an unhealthy disk (Error). Never called per record. Default none.
+    /// </summary>
+    public ILogger Logger { get; init; } = NullLogger.Instance;
 
     /// <summary>The document's STM32 numbers: 256 B sectors, 32 KB budget, 100 sensors, RAM only.</summary>
     public static SensorStoreOptions Stm32() => new()

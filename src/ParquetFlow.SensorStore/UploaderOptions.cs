@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace ParquetFlow.SensorStore;
 
 /// <summary>Where and how the uploader publishes.</summary>
@@ -59,4 +62,11 @@ public sealed record UploaderOptions
 
     /// <summary>How long one publish may wait for its PUBACK.</summary>
     public TimeSpan PublishTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Where the uploader reports connecting and disconnecting (Information), a lost connection, each backoff before a
+    /// retry and every batch a PUBACK refuses with its reason code (Warning), and a broker certificate refused (Error).
+    /// Default none.
+    /// </summary>
+    public ILogger Logger { get; init; } = NullLogger.Instance;
 }

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using ParquetFlow.Durability;
 using ParquetFlow.Parquet;
 
@@ -14,10 +16,14 @@ namespace ParquetFlow.Sink;
 /// <see cref="LogSinkOptions.RowGroupRows"/> rows or its oldest row reaches <see cref="LogSinkOptions.RowGroupTimeout"/>.
 /// Files are written under a temporary name (final name + <c>.inprogress</c>) and renamed when complete; at start-up
 /// the sink recovers the files in progress left in its directory by a crash. Every write, fsync and rename goes
-/// through <see cref="LogSinkOptions.Storage"/>, every clock through <see cref="LogSinkOptions.TimeProvider"/>.
+/// through <see cref="LogSinkOptions.Storage"/>, every clock through <see cref="LogSinkOptions.TimeProvider"/>, every
+/// report to an operator through <see cref="LogSinkOptions.Logger"/>.
 /// </summary>
 public sealed class LogSink : IDisposable
 {
+    /// <summary>While producers keep dropping, the writer reports the drops at most this often.</summary>
+    private static readonly TimeSpan s_dropReportInterval = TimeSpan.FromSeconds(10);
+
     private readonly RecordLayout _layout;
     private readonly LogSinkOptions _options;
     private readonly ParquetWriterOptions _writerOptions;
@@ -27,6 +33,7 @@ public sealed class LogSink : IDisposable
     private readonly FileNamer _namer;
     private readonly Storage _storage;
     private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
     private readonly Thread _thread;
     private readonly AutoResetEvent _wake = new(false);
     private readonly long _busyFill;
@@ -41,6 +48,8 @@ public sealed class LogSink : IDisposable
     private long _flushTarget;
     private long _flushCompleted;
     private int _errorsSinceFlush;
+    private long _dropsReported; // writer thread only
+    private long _dropsReportedAt; // writer thread only: the clock's timestamp of the last report, 0 before the first
     private long _written;
     private long _lost;
     private long _files;
@@ -70,8 +79,9 @@ public sealed class LogSink : IDisposable
         _namer = new FileNamer(options.FilePattern);
         _storage = options.Storage;
         _clock = options.TimeProvider;
+        _logger = options.Logger;
         _storage.CreateDirectory(_namer.Directory);
-        (RecoveredFiles, RecoveryProblems) = RecoverDirectory(_namer.Directory, _storage);
+        (RecoveredFiles, RecoveryProblems) = RecoverDirectory(_namer.Directory, _storage, _logger);
         if (RecoveryProblems.Count > 0)
         {
             _lastError = RecoveryProblems[0];
@@ -251,12 +261,12 @@ public sealed class LogSink : IDisposable
     /// </summary>
     public static IReadOnlyList<string> RecoverLeftovers(string directory, Storage? storage, out IReadOnlyList<string> problems)
     {
-        (List<string> recovered, List<string> found) = RecoverDirectory(directory, storage ?? Storage.Default);
+        (List<string> recovered, List<string> found) = RecoverDirectory(directory, storage ?? Storage.Default, NullLogger.Instance);
         problems = found;
         return recovered;
     }
 
-    private static (List<string> Recovered, List<string> Problems) RecoverDirectory(string directory, Storage storage)
+    private static (List<string> Recovered, List<string> Problems) RecoverDirectory(string directory, Storage storage, ILogger logger)
     {
         var recovered = new List<string>();
         var problems = new List<string>();
@@ -265,18 +275,20 @@ public sealed class LogSink : IDisposable
             string final = path[..^ParquetRecovery.InProgressSuffix.Length];
             try
             {
-                ParquetRecovery.Recover(path, storage);
+                RecoveryResult result = ParquetRecovery.Recover(path, storage);
 
                 // Guarantee: the final name is on disk when the sink reports the file recovered.
                 storage.MoveDurably(path, final, overwrite: false);
                 recovered.Add(final);
+                Log.FileRecovered(logger, final, result.RowGroups, result.Rows, result.BytesDiscarded);
             }
             catch (Exception e) when (e is InvalidDataException or ParquetFormatException or Parquet.Schema.SchemaException)
             {
-                problems.Add(SetAside(path, storage, e.Message));
+                problems.Add(SetAside(path, storage, e.Message, logger));
             }
             catch (IOException e)
             {
+                Log.RecoveryDeferred(logger, path, e.Message);
                 problems.Add($"{path}: not recovered now, the disk failed ({e.Message}); left for the next start");
             }
         }
@@ -292,6 +304,7 @@ public sealed class LogSink : IDisposable
                 }
                 catch (IOException e)
                 {
+                    Log.WriteFailed(logger, "deleting the leftover journal", journal, e.Message);
                     problems.Add($"{journal}: cannot delete this leftover journal ({e.Message})");
                 }
             }
@@ -301,7 +314,7 @@ public sealed class LogSink : IDisposable
     }
 
     /// <summary>Renames a damaged leftover (and its journal) out of the way, so it is kept for a person to look at and never blocks a start.</summary>
-    private static string SetAside(string path, Storage storage, string reason)
+    private static string SetAside(string path, Storage storage, string reason, ILogger logger)
     {
         string aside = path + ".unrecoverable";
         try
@@ -313,10 +326,12 @@ public sealed class LogSink : IDisposable
             }
 
             storage.MoveDurably(path, aside, overwrite: true);
+            Log.FileSetAside(logger, path, reason, aside);
             return $"{path}: cannot be recovered ({reason}); set aside as {aside}";
         }
         catch (IOException e)
         {
+            Log.FileNotSetAside(logger, path, reason, e.Message);
             return $"{path}: cannot be recovered ({reason}) nor set aside ({e.Message})";
         }
     }
@@ -327,6 +342,7 @@ public sealed class LogSink : IDisposable
         {
             if (_options.WriterCpu is int cpu && !ThreadAffinity.TryPinCurrentThread(cpu))
             {
+                Log.WriterUnpinned(_logger, _options.FilePattern, cpu);
                 Volatile.Write(ref _lastError, $"could not pin the writer thread to CPU {cpu}; it runs unpinned");
             }
 
@@ -337,6 +353,7 @@ public sealed class LogSink : IDisposable
             // Never take the process down from the writer thread: record the failure; producers now see a full ring,
             // and every later Flush fails.
             _writerDied = $"{e.GetType().Name}: {e.Message}";
+            Log.WriterDied(_logger, _options.FilePattern, _writerDied);
             Fail(e);
         }
         finally
@@ -355,6 +372,7 @@ public sealed class LogSink : IDisposable
         while (true)
         {
             int drained = 0;
+            ReportDrops(final: false);
             _pauseAcknowledged = _paused;
             if (_pauseAcknowledged == 0)
             {
@@ -404,6 +422,7 @@ public sealed class LogSink : IDisposable
                     WriteRowGroup();
                     CloseFile();
                     CompleteAbandoned();
+                    ReportDrops(final: true);
                     return;
                 }
 
@@ -428,6 +447,28 @@ public sealed class LogSink : IDisposable
 
                 IdleWait();
             }
+        }
+    }
+
+    /// <summary>
+    /// Logs the records producers dropped on a full ring since the last report: the writer looks at the ring's counter
+    /// once per pass, so producers never log, and reports at once when drops start, then at most once per
+    /// <see cref="s_dropReportInterval"/> while they go on; the <paramref name="final"/> report, when the sink stops,
+    /// tells what remains.
+    /// </summary>
+    private void ReportDrops(bool final)
+    {
+        long dropped = _ring.Dropped;
+        if (dropped == _dropsReported)
+        {
+            return;
+        }
+
+        if (final || _dropsReportedAt == 0 || _clock.GetElapsedTime(_dropsReportedAt) >= s_dropReportInterval)
+        {
+            Log.RecordsDropped(_logger, _options.FilePattern, dropped - _dropsReported, dropped);
+            _dropsReported = dropped;
+            _dropsReportedAt = Math.Max(1, _clock.GetTimestamp());
         }
     }
 
@@ -536,12 +577,13 @@ public sealed class LogSink : IDisposable
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidBatchException)
             {
-                Fail(e);
+                Fail("writing a row group to", _file?.TemporaryPath ?? _finalPath + ParquetRecovery.InProgressSuffix, e);
                 AbandonFile();
                 if (attempt >= 2 || e is InvalidBatchException)
                 {
                     _batch.Clear();
                     Volatile.Write(ref _lost, _lost + rows);
+                    Log.RowsLost(_logger, rows, e is InvalidBatchException ? "the row group could not be encoded" : "the disk failed the row group in two files");
                     return;
                 }
             }
@@ -572,7 +614,7 @@ public sealed class LogSink : IDisposable
         }
         catch (IOException e)
         {
-            Fail(e);
+            Fail("fsync of", _file?.TemporaryPath, e);
         }
     }
 
@@ -588,10 +630,11 @@ public sealed class LogSink : IDisposable
             _file.Complete(_finalPath!);
             Volatile.Write(ref _bytesDone, _bytesDone + _file.Position);
             Volatile.Write(ref _files, _files + 1);
+            Log.FileCompleted(_logger, _finalPath!, _file.Rows, _file.Position);
         }
         catch (IOException e)
         {
-            Fail(e);
+            Fail("completing", _finalPath, e);
             AbandonFile();
             return;
         }
@@ -620,13 +663,19 @@ public sealed class LogSink : IDisposable
         if (!_options.DurableRowGroups)
         {
             Volatile.Write(ref _lost, _lost + file.Rows);
+            if (file.Rows > 0)
+            {
+                Log.RowsLost(_logger, file.Rows, $"{file.TemporaryPath} was abandoned after a write failure and has no journal (DurableRowGroups off)");
+            }
+
             return;
         }
 
         try
         {
             // Only the row groups whose journal entries were fsynced: the one that failed is written again elsewhere.
-            if (ParquetRecovery.Recover(file.TemporaryPath, _storage, file.JournaledRowGroups).RowGroups == 0)
+            RecoveryResult recovered = ParquetRecovery.Recover(file.TemporaryPath, _storage, file.JournaledRowGroups);
+            if (recovered.RowGroups == 0)
             {
                 // Nothing durable in it: neither the file nor its journal stays (each failed attempt on a full disk
                 // would otherwise leave an orphan journal behind).
@@ -637,10 +686,11 @@ public sealed class LogSink : IDisposable
 
             _storage.MoveDurably(file.TemporaryPath, _finalPath!, overwrite: false);
             Volatile.Write(ref _files, _files + 1);
+            Log.AbandonedFileCompleted(_logger, _finalPath!, recovered.RowGroups, recovered.Rows);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or ParquetFormatException)
         {
-            Fail(e);
+            Fail("completing from its journal", file.TemporaryPath, e);
             _abandoned.Add((file.TemporaryPath, _finalPath!, file.JournaledRowGroups));
         }
     }
@@ -659,7 +709,8 @@ public sealed class LogSink : IDisposable
             {
                 if (File.Exists(temporary))
                 {
-                    if (ParquetRecovery.Recover(temporary, _storage, journaled).RowGroups == 0)
+                    RecoveryResult recovered = ParquetRecovery.Recover(temporary, _storage, journaled);
+                    if (recovered.RowGroups == 0)
                     {
                         _storage.DeleteDurably(temporary);
                         DurableParquetFile.TryDelete(_storage, DurableParquetFile.JournalPath(temporary));
@@ -668,6 +719,7 @@ public sealed class LogSink : IDisposable
                     {
                         _storage.MoveDurably(temporary, final, overwrite: false);
                         Volatile.Write(ref _files, _files + 1);
+                        Log.AbandonedFileCompleted(_logger, final, recovered.RowGroups, recovered.Rows);
                     }
                 }
 
@@ -675,10 +727,17 @@ public sealed class LogSink : IDisposable
             }
             catch (Exception e) when (e is IOException or InvalidDataException or ParquetFormatException)
             {
-                Fail(e);
+                Fail("completing from its journal", temporary, e);
                 return;
             }
         }
+    }
+
+    /// <summary>Logs what failed on which file, then records the failure for <see cref="Flush"/> and <see cref="Statistics"/>.</summary>
+    private void Fail(string operation, string? path, Exception e)
+    {
+        Log.WriteFailed(_logger, operation, path, e.Message);
+        Fail(e);
     }
 
     private void Fail(Exception e)

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using ParquetFlow.Durability;
 using ParquetFlow.Parquet;
 
@@ -93,4 +95,11 @@ public sealed record LogSinkOptions
 
     /// <summary>The clock behind row-group timeouts, file ages and the <c>{utc}</c> in file names (a test's fake clock moves them without waiting).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Where the sink reports what an operator needs: files completed (Information), files recovered or set aside at
+    /// start-up and records dropped on a full ring (Warning, at most once per 10 s), failed writes and fsyncs, lost rows
+    /// and a dead writer thread (Error). Called from the writer thread and start-up only, never per record. Default none.
+    /// </summary>
+    public ILogger Logger { get; init; } = NullLogger.Instance;
 }

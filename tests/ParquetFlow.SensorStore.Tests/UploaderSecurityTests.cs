@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using ParquetFlow.SensorStore;
+using ParquetFlow.Tests.Shared;
 
 namespace ParquetFlow.SensorStore.Tests;
 
@@ -125,6 +127,38 @@ public sealed class UploaderSecurityTests
             Assert.NotNull(uploader.Stats.LastError);
             Assert.Contains(reason, uploader.Stats.LastError, StringComparison.OrdinalIgnoreCase);
         }
+    }
+
+    [Fact]
+    public async Task A_broker_certificate_that_does_not_chain_to_the_ca_is_logged_as_an_error_naming_the_ca()
+    {
+        using var broker = new TlsBroker();
+        using var dir = new TempDirectory();
+        var (store, _) = StoreWith(dir.Path, 10);
+        var logger = new ListLogger();
+        using (store)
+        {
+            using var uploader = new MqttUploader(store, new UploaderOptions
+            {
+                Port = broker.Port,
+                GatewayId = "gw-badca",
+                CaFile = broker.File("other-ca.pem"),
+                Username = "gateway",
+                Password = "secret",
+                MinBackoff = TimeSpan.FromMilliseconds(20),
+                MaxBackoff = TimeSpan.FromMilliseconds(100),
+                Logger = logger,
+            });
+            using var cts = new CancellationTokenSource();
+            Task run = uploader.RunAsync(cts.Token);
+            await WaitUntil(() => uploader.Stats.PublishFailures >= 2, TimeSpan.FromSeconds(30), () => uploader.Stats.ToString());
+            cts.Cancel();
+            await run;
+        }
+
+        IReadOnlyList<LogEntry> refused = logger.Matching(LogLevel.Error, "TLS: the certificate of broker 127.0.0.1 (", $"is refused: it does not chain to {broker.File("other-ca.pem")} (");
+        Assert.True(refused.Count >= 2, logger.ToString());
+        Assert.Empty(logger.Matching(LogLevel.Information, "uploader connected"));
     }
 
     [Fact]

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Logging;
 using ParquetFlow.SensorStore;
+using ParquetFlow.Tests.Shared;
 
 namespace ParquetFlow.SensorStore.Tests;
 
@@ -134,6 +136,45 @@ public sealed class UploaderTests
             await run;
             AssertComplete(sub, sensors, 300);
         }
+    }
+
+    [Fact]
+    public async Task A_refused_puback_is_logged_as_a_warning_with_the_batch_and_its_reason_code_and_the_connection_as_information()
+    {
+        using var broker = new MosquittoBroker();
+        broker.Start();
+        using var dir = new TempDirectory();
+        var (store, sensors) = OpenStore(dir.Path);
+        var logger = new ListLogger();
+        using (store)
+        {
+            Write(sensors[0], 100);
+            using var uploader = new MqttUploader(store, new UploaderOptions
+            {
+                Port = broker.Port,
+                GatewayId = "gw-log",
+                BatchRecords = 100,
+                MinBackoff = TimeSpan.FromMilliseconds(50),
+                MaxBackoff = TimeSpan.FromMilliseconds(100),
+                Logger = logger,
+            });
+            using var cts = new CancellationTokenSource();
+            Task run = uploader.RunAsync(cts.Token);
+
+            // Nobody subscribes: the broker answers PUBACK 0x10.
+            await WaitUntil(() => uploader.Stats.Refusals.GetValueOrDefault("0x10 NoMatchingSubscribers") >= 2, TimeSpan.FromSeconds(30), () => uploader.Stats.ToString());
+            cts.Cancel();
+            await run;
+        }
+
+        Sensor first = sensors[0];
+        string key = $"gw-log/host/{first.SensorId}/0";
+        string topic = UploadPayload.Topic("pqflow", "gw-log", first.Source, first.SensorId);
+        IReadOnlyList<LogEntry> refused = logger.Matching(LogLevel.Warning, "the broker refused batch");
+        Assert.True(refused.Count >= 2, logger.ToString());
+        Assert.All(refused, e => Assert.Equal($"the broker refused batch {key} (100 records) on {topic}: PUBACK reason 0x10 NoMatchingSubscribers; kept and sent again", e.Message));
+        Assert.Single(logger.Matching(LogLevel.Information, $"uploader connected to 127.0.0.1:{broker.Port} (V500, plaintext; connection 1)"));
+        Assert.Single(logger.Matching(LogLevel.Information, $"uploader disconnected from 127.0.0.1:{broker.Port}"));
     }
 
     [Fact]
