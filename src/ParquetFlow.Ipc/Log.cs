@@ -13,7 +13,14 @@ internal static partial class Log
     public static partial void RingOpened(ILogger logger, string path, int slotCount, int slotSize, ulong unread);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "refused {Path}: {Reason}")]
-    public static partial void Refused(ILogger logger, string path, string reason);
+    private static partial void Refused(ILogger logger, string path, string reason);
+
+    /// <summary>Why <paramref name="path"/> is not opened, in the words of <paramref name="refusal"/> without the path it starts with.</summary>
+    public static void Refused(ILogger logger, string path, IOException refusal)
+    {
+        string reason = refusal.Message.StartsWith(path, StringComparison.Ordinal) ? refusal.Message[path.Length..].TrimStart(':', ' ') : refusal.Message;
+        Refused(logger, path, reason);
+    }
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "ring {Path}: the read sequence {Read} was past the write sequence {Write} (a crash during a reset); repaired to empty")]
     public static partial void HeaderRepaired(ILogger logger, string path, ulong read, ulong write);
@@ -33,8 +40,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 2012, Level = LogLevel.Warning, Message = "segment {Path}: row {Row} was published by the previous producer but not counted in head; head is now {Head}")]
     public static partial void HeadAdvanced(ILogger logger, string path, long row, long head);
 
-    [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "segment {Path}: {Notice}")]
-    public static partial void MemoryNotice(ILogger logger, string path, string notice);
+    [LoggerMessage(EventId = 2013, Message = "segment {Path}: {Notice}")]
+    public static partial void MemoryNotice(ILogger logger, LogLevel level, string path, string notice);
 
     [LoggerMessage(EventId = 2014, Level = LogLevel.Information, Message = "consumer {Consumer} attached to segment {Path} at row {Cursor} (head {Head})")]
     public static partial void ConsumerAttached(ILogger logger, string consumer, string path, long cursor, long head);

@@ -171,7 +171,7 @@ public sealed unsafe class MappedRing : IDisposable
     /// <summary>Logs why a file is not opened as a ring and returns the exception to throw.</summary>
     private static InvalidRingFileException Refuse(ILogger logger, InvalidRingFileException e)
     {
-        Log.Refused(logger, e.Path, $"not a valid ring (at byte {e.Offset}): {e.Reason}");
+        Log.Refused(logger, e.Path, e);
         return e;
     }
 

@@ -86,9 +86,10 @@ public sealed class SharedRingBuilder
     }
 
     /// <summary>
-    /// Where the producer reports the segment created or reattached (Information), a segment refused (damaged, another
-    /// layout, a live producer), a row recovered from a dead producer and failed mlock or huge-page requests (Warning).
-    /// Never called per row. Default none.
+    /// Where the producer reports what <see cref="SharedRingProducer.Notices"/> holds: the segment created or reattached
+    /// and mlock or huge pages granted (Information), a row recovered from a dead producer and mlock or huge pages refused
+    /// (Warning); and a segment refused, damaged or with another layout or a live producer (Warning). Never called per
+    /// row. Default none.
     /// </summary>
     public SharedRingBuilder Logger(ILogger logger)
     {

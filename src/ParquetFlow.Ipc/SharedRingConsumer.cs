@@ -105,7 +105,7 @@ public sealed unsafe class SharedRingConsumer : IDisposable
         }
         catch (InvalidRingFileException e)
         {
-            Log.Refused(logger, path, e.Message);
+            Log.Refused(logger, path, e);
             throw;
         }
 

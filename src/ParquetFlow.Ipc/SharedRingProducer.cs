@@ -187,7 +187,7 @@ public sealed unsafe class SharedRingProducer : IDisposable
             catch (IOException e)
             {
                 // Damaged (InvalidRingFileException), another layout or a live producer (SharedRingException): never overwritten.
-                Log.Refused(logger, path, e.Message);
+                Log.Refused(logger, path, e);
                 throw;
             }
         }
@@ -252,15 +252,13 @@ public sealed unsafe class SharedRingProducer : IDisposable
         {
             if (segment.Mapping.HugePages)
             {
-                notices.Add("huge pages: mapped with MAP_HUGETLB");
+                Notice(LogLevel.Information, "huge pages: mapped with MAP_HUGETLB");
             }
             else
             {
                 bool advised = Posix.madvise(address, length, Posix.MadvHugePage) == 0;
-                string notice = "huge pages: MAP_HUGETLB is not available for this segment (" + HugePageDiagnosis(segment.Path) +
-                    $"); using normal pages{(advised ? " with madvise(MADV_HUGEPAGE)" : $", madvise(MADV_HUGEPAGE) failed: {Posix.LastErrorText()}")}";
-                notices.Add(notice);
-                Log.MemoryNotice(logger, segment.Path, notice);
+                Notice(LogLevel.Warning, "huge pages: MAP_HUGETLB is not available for this segment (" + HugePageDiagnosis(segment.Path) +
+                    $"); using normal pages{(advised ? " with madvise(MADV_HUGEPAGE)" : $", madvise(MADV_HUGEPAGE) failed: {Posix.LastErrorText()}")}");
             }
         }
 
@@ -268,14 +266,18 @@ public sealed unsafe class SharedRingProducer : IDisposable
         {
             if (Posix.mlock(address, length) == 0)
             {
-                notices.Add($"mlock: {length} bytes pinned in RAM");
+                Notice(LogLevel.Information, $"mlock: {length} bytes pinned in RAM");
             }
             else
             {
-                string notice = $"mlock failed: {Posix.LastErrorText()}; raise RLIMIT_MEMLOCK (ulimit -l) or run with CAP_IPC_LOCK. Continuing unpinned.";
-                notices.Add(notice);
-                Log.MemoryNotice(logger, segment.Path, notice);
+                Notice(LogLevel.Warning, $"mlock failed: {Posix.LastErrorText()}; raise RLIMIT_MEMLOCK (ulimit -l) or run with CAP_IPC_LOCK. Continuing unpinned.");
             }
+        }
+
+        void Notice(LogLevel level, string notice)
+        {
+            notices.Add(notice);
+            Log.MemoryNotice(logger, level, segment.Path, notice);
         }
     }
 

@@ -65,7 +65,7 @@ public sealed class RingLoggingTests : IDisposable
 
         LogEntry entry = Assert.Single(_logger.Entries);
         Assert.Equal(LogLevel.Warning, entry.Level);
-        Assert.StartsWith($"refused {path}: {path}: not a valid ring (at byte 0): magic is 0x00000000", entry.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"refused {path}: not a valid ring (at byte 0): magic is 0x00000000", entry.Message, StringComparison.Ordinal);
         Assert.Equal(16384, new FileInfo(path).Length);
     }
 

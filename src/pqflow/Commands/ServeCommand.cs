@@ -128,7 +128,7 @@ internal static class ServeCommand
             }
 
             // Diagnostics go to stderr; stdout carries the listening lines and the status.
-            using ILoggerFactory logging = LoggerFactory.Create(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).AddSimpleConsole(o => o.SingleLine = true));
+            using ILoggerFactory logging = ConsoleLogging.Create();
             var stop = new TaskCompletionSource();
             using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
             using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });

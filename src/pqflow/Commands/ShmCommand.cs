@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using ParquetFlow.Bench;
 using ParquetFlow.Ipc;
 
@@ -67,12 +68,9 @@ internal static class ShmCommand
 
             return Guard("create", () =>
             {
-                using SharedRingProducer producer = builder.CreateProducer();
-                foreach (string notice in producer.Notices)
-                {
-                    Console.Error.WriteLine(notice);
-                }
-
+                // The producer's notices (created or reattached, mlock, huge pages) reach stderr through the logger.
+                using ILoggerFactory logging = ConsoleLogging.Create();
+                using SharedRingProducer producer = builder.Logger(logging.CreateLogger<SharedRingProducer>()).CreateProducer();
                 Console.WriteLine(producer.Path);
             });
         });
@@ -88,7 +86,8 @@ internal static class ShmCommand
         var command = new Command("write", "Attach as the segment's producer (same schema) and publish rows.") { name, values, generate, dir };
         command.SetAction(parse => Guard("write", () =>
         {
-            using SharedRingProducer producer = SharedRingBuilder.FromSegment(parse.GetValue(name)!, parse.GetValue(dir)).CreateProducer();
+            using ILoggerFactory logging = ConsoleLogging.Create();
+            using SharedRingProducer producer = SharedRingBuilder.FromSegment(parse.GetValue(name)!, parse.GetValue(dir)).Logger(logging.CreateLogger<SharedRingProducer>()).CreateProducer();
             SharedRingSchema schema = producer.Schema;
             var row = new byte[schema.RowSize];
             long published = 0;
@@ -148,7 +147,8 @@ internal static class ShmCommand
         {
             long lostHere = 0;
             string? consumerName = parse.GetValue(consumer);
-            using SharedRingConsumer reader = SharedRingConsumer.Attach(parse.GetValue(name)!, consumerName, SharedRingStart.Latest, parse.GetValue(dir));
+            using ILoggerFactory logging = ConsoleLogging.Create();
+            using SharedRingConsumer reader = SharedRingConsumer.Attach(parse.GetValue(name)!, consumerName, SharedRingStart.Latest, parse.GetValue(dir), logger: logging.CreateLogger<SharedRingConsumer>());
             SharedRingSchema schema = reader.Schema;
             var output = new StringBuilder("seq");
             foreach (SharedRingColumn c in schema.Columns)

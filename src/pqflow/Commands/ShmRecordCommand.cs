@@ -1,6 +1,7 @@
 // `pqflow shm record`: a SharedRing consumer that writes what it reads into a Parquet file through ParquetFileWriter.
 using System.Buffers.Binary;
 using System.CommandLine;
+using Microsoft.Extensions.Logging;
 using ParquetFlow.Durability;
 using ParquetFlow.Ipc;
 using ParquetFlow.Parquet;
@@ -46,7 +47,8 @@ internal static class ShmRecordCommand
 
     private static int Record(string name, string output, string? consumerName, SharedRingStart from, int rowGroup, long maxRows, CompressionCodec codec, ParquetProfile profile, WaitStrategy wait, string? dir)
     {
-        using SharedRingConsumer reader = SharedRingConsumer.Attach(name, consumerName, from, dir);
+        using ILoggerFactory logging = ConsoleLogging.Create();
+        using SharedRingConsumer reader = SharedRingConsumer.Attach(name, consumerName, from, dir, logger: logging.CreateLogger<SharedRingConsumer>());
         long lostBefore = reader.LostRows; // a named consumer resumes with the losses of its earlier runs
         SharedRingSchema schema = reader.Schema;
         var columns = schema.Columns.Select(c => new ColumnBuffer(c, rowGroup)).ToArray();

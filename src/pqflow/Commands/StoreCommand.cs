@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
+using Microsoft.Extensions.Logging;
 using ParquetFlow.Bench;
 using ParquetFlow.Cli.Store;
 using ParquetFlow.SensorStore;
@@ -63,17 +64,13 @@ internal static class StoreCommand
         return true;
     }
 
-    private static SensorStorage? OpenLinux(string dir, string verb)
+    /// <summary>Opens the store in <paramref name="dir"/>; what recovery skipped reaches stderr through <paramref name="logging"/>.</summary>
+    private static SensorStorage? OpenLinux(string dir, string verb, ILoggerFactory logging)
     {
-        if (SensorStorage.Open(SensorStoreOptions.Linux(dir), out SensorStorage? store, out string? error) != StoreResult.Ok)
+        if (SensorStorage.Open(SensorStoreOptions.Linux(dir) with { Logger = logging.CreateLogger<SensorStorage>() }, out SensorStorage? store, out string? error) != StoreResult.Ok)
         {
             Console.Error.WriteLine($"pqflow store {verb}: cannot open the store: {error}");
             return null;
-        }
-        StoreStats s = store!.GetStats();
-        foreach (string line in s.RecoveryReport)
-        {
-            Console.Error.WriteLine($"recovery: {line}");
         }
         return store;
     }
@@ -103,9 +100,10 @@ internal static class StoreCommand
                 Console.Error.WriteLine("pqflow store simulate: --sensors must be positive and the linux profile needs --dir");
                 return 2;
             }
+            using ILoggerFactory logging = ConsoleLogging.Create();
             SensorStoreOptions options = p == StoreProfile.Stm32
-                ? SensorStoreOptions.Stm32() with { MaxSensors = n }
-                : SensorStoreOptions.Linux(d!) with { MaxSensors = Math.Max(n, 2048), ShutdownFlushBudget = TimeSpan.FromSeconds(Math.Max(0, r.GetValue(budget))) };
+                ? SensorStoreOptions.Stm32() with { MaxSensors = n, Logger = logging.CreateLogger<SensorStorage>() }
+                : SensorStoreOptions.Linux(d!) with { MaxSensors = Math.Max(n, 2048), ShutdownFlushBudget = TimeSpan.FromSeconds(Math.Max(0, r.GetValue(budget))), Logger = logging.CreateLogger<SensorStorage>() };
             StoreResult opening = SensorStorage.Open(options, out SensorStorage? opened, out string? error);
             if (opening != StoreResult.Ok)
             {
@@ -187,7 +185,8 @@ internal static class StoreCommand
         }
         command.SetAction(r =>
         {
-            using SensorStorage? store = OpenLinux(r.GetValue(dir)!, "stats");
+            using ILoggerFactory logging = ConsoleLogging.Create();
+            using SensorStorage? store = OpenLinux(r.GetValue(dir)!, "stats", logging);
             if (store is null)
             {
                 return 1;
@@ -235,7 +234,8 @@ internal static class StoreCommand
         command.Options.Add(offset);
         command.SetAction(r =>
         {
-            using SensorStorage? store = OpenLinux(r.GetValue(dir)!, "read");
+            using ILoggerFactory logging = ConsoleLogging.Create();
+            using SensorStorage? store = OpenLinux(r.GetValue(dir)!, "read", logging);
             if (store is null)
             {
                 return 1;
@@ -285,7 +285,8 @@ internal static class StoreCommand
         }
         command.SetAction(r =>
         {
-            using SensorStorage? store = OpenLinux(r.GetValue(dir)!, "upload");
+            using ILoggerFactory logging = ConsoleLogging.Create();
+            using SensorStorage? store = OpenLinux(r.GetValue(dir)!, "upload", logging);
             if (store is null)
             {
                 return 1;
@@ -332,6 +333,7 @@ internal static class StoreCommand
                     Username = r.GetValue(user),
                     Password = password,
                     AllowPlaintext = r.GetValue(plaintext),
+                    Logger = logging.CreateLogger<MqttUploader>(),
                 });
             }
             catch (Exception e) when (e is ArgumentException or System.Security.Cryptography.CryptographicException)
