@@ -90,8 +90,8 @@ public sealed record FleetResult
 /// (gateway, sensor, index), and a real <see cref="MqttUploader"/>; a real MQTT subscriber with a persistent QoS 1 session
 /// checks every record it receives — value, and order per sensor (a batch either continues where the sensor's previous
 /// one ended or repeats one already received) — and the run ends once every gateway has had every record acknowledged
-/// and the subscriber holds them all. <c>disrupt</c> runs once a share of the records has arrived (a node killed and
-/// brought back): the fleet must deliver everything anyway. Used by the NATS-cluster fleet test and
+/// and the subscriber holds them all. <c>disrupt</c> runs once a share of the records has been acknowledged (a node
+/// killed and brought back: every gateway is then that far into its upload): the fleet must deliver everything anyway. Used by the NATS-cluster fleet test and
 /// <c>pqflow bench store --what upload</c>.
 /// </summary>
 public static class UploadFleet
@@ -120,7 +120,7 @@ public static class UploadFleet
             bool disrupted = disrupt is null;
             while (clock.Elapsed < options.Deadline)
             {
-                if (!disrupted && subscriber.Received >= disrupt!.Value.Share * expected)
+                if (!disrupted && gateways.Sum(gw => gw.Uploader.Stats.RecordsAcknowledged) >= disrupt!.Value.Share * expected)
                 {
                     disrupted = true;
                     disruption = disrupt.Value.Action(stop.Token);

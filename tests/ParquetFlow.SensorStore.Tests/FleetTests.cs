@@ -37,7 +37,7 @@ public sealed class FleetTests(ITestOutputHelper output)
 
         output.WriteLine($"{result.Received:N0} of {result.Expected:N0} records received, {result.Duplicates:N0} duplicates, {result.Acknowledged:N0} acknowledged, " +
             $"{result.PublishFailures} failed publishes, {result.Connects} connects, in {result.Elapsed.TotalSeconds:F1} s ({result.RecordsPerSecond:N0} records/s)");
-        Assert.True(killed, "the node was never killed: the run ended before 30 % arrived");
+        Assert.True(killed, "the node was never killed: the run ended before 30 % was acknowledged");
         Assert.True(result.Failure is null, result.Failure);
         Assert.Equal(result.Expected, result.Received);
         Assert.Equal(0, result.Unacknowledged);

@@ -286,6 +286,19 @@ internal static class StoreCommand
         command.SetAction(r =>
         {
             using ILoggerFactory logging = ConsoleLogging.Create();
+            // Bad arguments are refused before the store is opened (and perhaps created).
+            var others = new List<DnsEndPoint>();
+            foreach (string node in r.GetValue(failover) ?? [])
+            {
+                if (!TryParseBroker(node, out DnsEndPoint? endpoint))
+                {
+                    Console.Error.WriteLine($"pqflow store upload: --failover {node}: expected HOST:PORT");
+                    return 2;
+                }
+
+                others.Add(endpoint);
+            }
+
             using SensorStorage? store = OpenLinux(r.GetValue(dir)!, "upload", logging);
             if (store is null)
             {
@@ -302,18 +315,6 @@ internal static class StoreCommand
                 Console.Error.WriteLine($"pqflow store upload: --mqtt {r.GetValue(mqtt)}: expected 5 or 3.1.1");
                 return 2;
             }
-            var others = new List<DnsEndPoint>();
-            foreach (string node in r.GetValue(failover) ?? [])
-            {
-                if (!TryParseBroker(node, out DnsEndPoint? endpoint))
-                {
-                    Console.Error.WriteLine($"pqflow store upload: --failover {node}: expected HOST:PORT");
-                    return 2;
-                }
-
-                others.Add(endpoint);
-            }
-
             string? password = r.GetValue(passwordFile) is { } file ? File.ReadLines(file).FirstOrDefault() ?? "" : null;
             MqttUploader uploader;
             try
