@@ -3,6 +3,8 @@
 set -euo pipefail
 
 packages=(python3 python3-numpy mosquitto mosquitto-clients gcc)
+# The uploader's fleet test and bench run a three-node NATS cluster (JetStream, MQTT listeners): scripts/nats-cluster.sh.
+packages+=(nats-server)
 # Gateway builds and the arm64 leg (scripts/build.sh, scripts/package.sh, scripts/test-arm64-system.sh,
 # tests/system/deb_package.sh, tests/system/c_header_32bit.sh): cross compilers, qemu-user, systemd-analyze.
 # The arm64 xunit leg (scripts/test-arm64.sh) runs linux-arm64 test executables through binfmt_misc against Debian's own

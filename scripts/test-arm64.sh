@@ -24,6 +24,9 @@ exclude=(
     -class- ParquetFlow.Ipc.Tests.ShmCommandTests
     # Decides a client is stuck once frames stop for 300 ms: timing that emulation cannot keep (x64 runs it).
     -method- ParquetFlow.Collector.Tests.BoundsTests.Shutdown_ends_within_its_grace_period_whatever_clients_do_and_still_saves_what_was_accepted
+    # 50 uploaders against a NATS cluster: it proves the cluster's failover, not the architecture (the uploader itself runs
+    # here against Mosquitto in UploaderTests), and would take minutes under emulation.
+    -class- ParquetFlow.SensorStore.Tests.FleetTests
 )
 
 results="$root/artifacts/test-results/arm64"

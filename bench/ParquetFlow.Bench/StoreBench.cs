@@ -15,11 +15,13 @@ public static class StoreBench
     /// <summary>The harness as a command named <paramref name="name"/> (<c>store</c> under <c>bench</c>; <c>bench</c> for the hidden <c>pqflow store bench</c>).</summary>
     public static Command Create(string name)
     {
-        var what = new Option<string>("--what") { Description = "add, flush, recovery, stm32 or all", DefaultValueFactory = _ => "all" };
+        var what = new Option<string>("--what") { Description = "add, flush, recovery, stm32, upload (real brokers, from a checkout) or all", DefaultValueFactory = _ => "all" };
+        var gateways = new Option<int>("--gateways") { Description = "Upload: gateways in the NATS fleet", DefaultValueFactory = _ => 50 };
         var dir = new Option<string?>("--dir") { Description = "Scratch directory (default: a new one under /tmp, removed after)" };
         var fill = new Option<int>("--fill-mb") { Description = "Recovery: disk backlog to build, in MiB (the quota is 256)", DefaultValueFactory = _ => 256 };
-        var command = new Command(name, "Measure the sensor store (add latency, flush throughput, recovery, STM32 accounting).");
+        var command = new Command(name, "Measure the sensor store (add latency, flush throughput, recovery, STM32 accounting, upload throughput to real brokers).");
         command.Options.Add(what);
+        command.Options.Add(gateways);
         command.Options.Add(dir);
         command.Options.Add(fill);
         command.SetAction(r =>
@@ -45,6 +47,10 @@ public static class StoreBench
                 if (w is "stm32" or "all")
                 {
                     Stm32(failures);
+                }
+                if (w is "upload" or "all")
+                {
+                    UploadBench.RunAsync(Path.Combine(root, "upload"), Math.Max(1, r.GetValue(gateways)), failures, CancellationToken.None).GetAwaiter().GetResult();
                 }
                 if (failures.Count > 0)
                 {

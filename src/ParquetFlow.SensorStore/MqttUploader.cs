@@ -38,6 +38,8 @@ public sealed class MqttUploader : IDisposable
     private readonly X509Certificate2? _clientCertificate;
     private string? _lastError;
     private bool _connected; // as RunAsync last saw it: a failure while connected is a lost connection
+    private readonly DnsEndPoint[] _brokers;
+    private int _broker; // index in _brokers of the broker in use (or tried next)
 
     public MqttUploader(SensorStorage store, UploaderOptions options)
     {
@@ -50,11 +52,15 @@ public sealed class MqttUploader : IDisposable
         _store = store;
         _options = options;
         _logger = options.Logger;
-        if (!options.UsesTls && !options.AllowPlaintext && !IsLoopback(options.Host))
+        _brokers = [.. options.Brokers];
+        foreach (DnsEndPoint broker in _brokers)
         {
-            throw new ArgumentException(
-                $"plaintext MQTT to {options.Host} is refused: anything answering there could acknowledge batches and make the store erase them; use TLS (a CA file) or allow plaintext explicitly",
-                nameof(options));
+            if (!options.UsesTls && !options.AllowPlaintext && !IsLoopback(broker.Host))
+            {
+                throw new ArgumentException(
+                    $"plaintext MQTT to {broker.Host} is refused: anything answering there could acknowledge batches and make the store erase them; use TLS (a CA file) or allow plaintext explicitly",
+                    nameof(options));
+            }
         }
 
         if ((options.ClientCertificateFile is null) != (options.ClientKeyFile is null) || (options.Password is not null && options.Username is null))
@@ -90,6 +96,9 @@ public sealed class MqttUploader : IDisposable
 
         _client = new MqttClientFactory().CreateMqttClient();
     }
+
+    /// <summary>The broker in use, or the one the next connection attempt goes to (see <see cref="UploaderOptions.FailoverBrokers"/>).</summary>
+    public DnsEndPoint Broker => _brokers[Volatile.Read(ref _broker)];
 
     /// <summary>The gateway id in use: the one given, or the one kept beside the store.</summary>
     public string GatewayId { get; }
@@ -146,16 +155,22 @@ public sealed class MqttUploader : IDisposable
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
                 if (_connected && !_client.IsConnected)
                 {
-                    Log.ConnectionLost(_logger, _options.Host, _options.Port, reason);
+                    Log.ConnectionLost(_logger, Broker.Host, Broker.Port, reason);
                 }
                 _connected = _client.IsConnected;
+                if (!_connected && _brokers.Length > 1)
+                {
+                    // The broker in use cannot be reached (or dropped us): the next attempt goes to the next node of
+                    // the cluster, which holds the same sessions and messages.
+                    _broker = (_broker + 1) % _brokers.Length;
+                }
 
                 // A refusal was logged with its batch and reason code where it happened; a failed TLS handshake is an
                 // error an operator must fix, not a network hiccup to wait out.
                 LogLevel level = e is PublishRefusedException ? LogLevel.Debug
                     : e.InnerException is AuthenticationException || e is AuthenticationException ? LogLevel.Error
                     : LogLevel.Warning;
-                Log.Retrying(_logger, level, _options.Host, _options.Port, reason, (long)wait.TotalMilliseconds);
+                Log.Retrying(_logger, level, Broker.Host, Broker.Port, reason, (long)wait.TotalMilliseconds);
                 try
                 {
                     await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
@@ -175,7 +190,7 @@ public sealed class MqttUploader : IDisposable
             catch (MqttCommunicationException)
             {
             }
-            Log.Disconnected(_logger, _options.Host, _options.Port);
+            Log.Disconnected(_logger, Broker.Host, Broker.Port);
         }
         _connected = false;
     }
@@ -253,7 +268,7 @@ public sealed class MqttUploader : IDisposable
             return;
         }
         MqttClientOptionsBuilder builder = new MqttClientOptionsBuilder()
-            .WithTcpServer(_options.Host, _options.Port)
+            .WithTcpServer(Broker.Host, Broker.Port)
             .WithClientId($"pqflow-uploader-{GatewayId}")
             .WithProtocolVersion(_options.Protocol == MqttProtocol.V311 ? MQTTnet.Formatter.MqttProtocolVersion.V311 : MQTTnet.Formatter.MqttProtocolVersion.V500)
             .WithCleanStart(true)
@@ -288,7 +303,7 @@ public sealed class MqttUploader : IDisposable
 
         long connection = Interlocked.Increment(ref _reconnects);
         _connected = true;
-        Log.Connected(_logger, _options.Host, _options.Port, _options.Protocol, _options.UsesTls ? "TLS" : "plaintext", connection);
+        Log.Connected(_logger, Broker.Host, Broker.Port, _options.Protocol, _options.UsesTls ? "TLS" : "plaintext", connection);
     }
 
     /// <summary>
@@ -324,7 +339,7 @@ public sealed class MqttUploader : IDisposable
     /// <summary>Logs why the broker's certificate is refused; returns false, the handshake's verdict.</summary>
     private bool RefuseCertificate(X509Certificate? certificate, string problem)
     {
-        Log.CertificateRefused(_logger, _options.Host, certificate?.Subject ?? "no certificate", problem);
+        Log.CertificateRefused(_logger, Broker.Host, certificate?.Subject ?? "no certificate", problem);
         return false;
     }
 

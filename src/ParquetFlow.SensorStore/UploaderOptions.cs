@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -9,6 +10,17 @@ public sealed record UploaderOptions
     public string Host { get; init; } = "127.0.0.1";
 
     public int Port { get; init; } = 1883;
+
+    /// <summary>
+    /// Other nodes of the same broker cluster (a NATS or EMQX cluster whose MQTT listeners share the sessions and the
+    /// stored messages). When the connection to the broker in use fails or is lost, the uploader connects to the next one
+    /// in <see cref="Brokers"/> (after its usual backoff), and re-sends the batch whose PUBACK it did not get there: the
+    /// receiver sees it twice (same idempotency key), never not at all.
+    /// </summary>
+    public IReadOnlyList<DnsEndPoint> FailoverBrokers { get; init; } = [];
+
+    /// <summary>Every broker in the order they are tried: <see cref="Host"/>:<see cref="Port"/>, then <see cref="FailoverBrokers"/>.</summary>
+    public IReadOnlyList<DnsEndPoint> Brokers => [new DnsEndPoint(Host, Port), .. FailoverBrokers];
 
     /// <summary>
     /// This gateway's id: part of every topic, idempotency key and the MQTT client id (<see cref="GatewayIdentity.IsValid"/>).

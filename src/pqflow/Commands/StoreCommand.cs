@@ -1,5 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Net;
 using Microsoft.Extensions.Logging;
 using ParquetFlow.Bench;
 using ParquetFlow.Cli.Store;
@@ -35,6 +38,31 @@ internal static class StoreCommand
     };
 
     private static Option<SensorSource> SourceOption() => new("--source") { Description = "host, application or can", DefaultValueFactory = _ => SensorSource.Host };
+
+    /// <summary>"host:port", "[v6]:port": a broker's address (the port 1..65535).</summary>
+    internal static bool TryParseBroker(string text, [NotNullWhen(true)] out DnsEndPoint? endpoint)
+    {
+        endpoint = null;
+        int colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int p) || p is < 1 or > 65535)
+        {
+            return false;
+        }
+
+        string name = text[..colon];
+        if (name.StartsWith('[') && name.EndsWith(']'))
+        {
+            name = name[1..^1];
+        }
+
+        if (name.Length == 0 || name.Contains(':', StringComparison.Ordinal) && !IPAddress.TryParse(name, out _))
+        {
+            return false;
+        }
+
+        endpoint = new DnsEndPoint(name, p);
+        return true;
+    }
 
     /// <summary>Opens the store in <paramref name="dir"/>; what recovery skipped reaches stderr through <paramref name="logging"/>.</summary>
     private static SensorStorage? OpenLinux(string dir, string verb, ILoggerFactory logging)
@@ -249,14 +277,28 @@ internal static class StoreCommand
         var user = new Option<string?>("--username") { Description = "MQTT user name" };
         var passwordFile = new Option<string?>("--password-file") { Description = "File whose first line is the MQTT password (kept off the command line)" };
         var plaintext = new Option<bool>("--allow-plaintext") { Description = "Allow plaintext MQTT to a host that is not loopback (anything answering there could acknowledge batches)" };
+        var failover = new Option<string[]>("--failover") { Description = "HOST:PORT of another node of the same broker cluster, tried in turn when the connection fails (repeatable)", AllowMultipleArgumentsPerToken = true };
         var command = new Command("upload", "Upload every unsent record over MQTT QoS 1, erasing each batch on its PUBACK, then exit.");
-        foreach (Option o in new Option[] { dir, host, port, gateway, batch, timeout, mqtt, tls, caFile, cert, key, user, passwordFile, plaintext })
+        foreach (Option o in new Option[] { dir, host, port, failover, gateway, batch, timeout, mqtt, tls, caFile, cert, key, user, passwordFile, plaintext })
         {
             command.Options.Add(o);
         }
         command.SetAction(r =>
         {
             using ILoggerFactory logging = ConsoleLogging.Create();
+            // Bad arguments are refused before the store is opened (and perhaps created).
+            var others = new List<DnsEndPoint>();
+            foreach (string node in r.GetValue(failover) ?? [])
+            {
+                if (!TryParseBroker(node, out DnsEndPoint? endpoint))
+                {
+                    Console.Error.WriteLine($"pqflow store upload: --failover {node}: expected HOST:PORT");
+                    return 2;
+                }
+
+                others.Add(endpoint);
+            }
+
             using SensorStorage? store = OpenLinux(r.GetValue(dir)!, "upload", logging);
             if (store is null)
             {
@@ -281,6 +323,7 @@ internal static class StoreCommand
                 {
                     Host = r.GetValue(host)!,
                     Port = r.GetValue(port),
+                    FailoverBrokers = others,
                     GatewayId = r.GetValue(gateway),
                     BatchRecords = Math.Max(1, r.GetValue(batch)),
                     Protocol = protocol.Value,
