@@ -3,7 +3,9 @@ namespace ParquetFlow.Cli;
 /// <summary>
 /// Progress of a command that runs longer than a second, on stderr (stdout stays for results): on a terminal one line
 /// redrawn in place with a bar when the total is known; redirected, a plain line at most every
-/// <see cref="PlainInterval"/> so logs stay readable. Call <see cref="Report"/> as often as convenient.
+/// <see cref="PlainInterval"/> so logs stay readable. Nothing is shown during the first <see cref="Delay"/>: a command
+/// that is done by then (a small file recovered, a short replay) prints its result alone. Call <see cref="Report"/> as
+/// often as convenient.
 /// </summary>
 public sealed class Progress : IDisposable
 {
@@ -12,6 +14,7 @@ public sealed class Progress : IDisposable
     private readonly TextWriter _output;
     private readonly bool _terminal;
     private readonly TimeProvider _clock;
+    private readonly long _started;
     private long _lastReport = long.MinValue;
     private int _lastWidth;
 
@@ -21,7 +24,11 @@ public sealed class Progress : IDisposable
         _output = output ?? Console.Error;
         _terminal = terminal ?? (output is null && !Console.IsErrorRedirected);
         _clock = clock ?? TimeProvider.System;
+        _started = _clock.GetTimestamp();
     }
+
+    /// <summary>How long a command runs before its progress shows.</summary>
+    public static TimeSpan Delay { get; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How often a redirected progress writes a line.</summary>
     public static TimeSpan PlainInterval { get; } = TimeSpan.FromSeconds(5);
@@ -30,6 +37,11 @@ public sealed class Progress : IDisposable
     public void Report(double done, double? total, string detail)
     {
         long now = _clock.GetTimestamp();
+        if (_clock.GetElapsedTime(_started, now) < Delay)
+        {
+            return;
+        }
+
         TimeSpan interval = _terminal ? s_terminalInterval : PlainInterval;
         if (_lastReport != long.MinValue && _clock.GetElapsedTime(_lastReport, now) < interval)
         {

@@ -25,15 +25,18 @@ public static class ParquetRecovery
     /// footer describes it. Throws <see cref="InvalidDataException"/> when the file has neither a journal nor such a
     /// footer, and <see cref="IOException"/> when the disk fails (that is not damage: nothing is changed then that a
     /// later attempt cannot redo). Every read, write and fsync goes through <paramref name="storage"/>.
+    /// <paramref name="progress"/> hears the bytes of the file checked so far (every page's CRC is verified, so a large
+    /// file takes a while), after each row group.
     /// </summary>
-    public static RecoveryResult Recover(string path, Storage? storage = null) => Recover(path, storage ?? Storage.Default, int.MaxValue);
+    public static RecoveryResult Recover(string path, Storage? storage = null, IProgress<long>? progress = null) =>
+        Recover(path, storage ?? Storage.Default, int.MaxValue, progress);
 
     /// <summary>
     /// <see cref="Recover(string, Storage?)"/> keeping at most <paramref name="maxRowGroups"/> row groups: the sink
     /// completing a file it abandoned keeps only the row groups whose journal entries it saw fsynced, since it writes
     /// the others again elsewhere.
     /// </summary>
-    internal static RecoveryResult Recover(string path, Storage storage, int maxRowGroups)
+    internal static RecoveryResult Recover(string path, Storage storage, int maxRowGroups, IProgress<long>? progress = null)
     {
         string journalPath = DurableParquetFile.JournalPath(path);
         RowGroupJournal.Contents? journal = RowGroupJournal.Read(journalPath, storage);
@@ -50,7 +53,7 @@ public static class ParquetRecovery
             using (StorageFile complete = storage.Open(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
             using (var pages = new StorageReadStream(complete))
             {
-                damage = FirstDamagedPage(pages, footer.Metadata.RowGroups);
+                damage = FirstDamagedPage(pages, footer.Metadata.RowGroups, progress: progress);
             }
 
             return new RecoveryResult(true, footer.Metadata.RowGroups.Count, footer.Metadata.NumRows, 0, damage);
@@ -91,6 +94,7 @@ public static class ParquetRecovery
                 groups.Add(group);
                 pageIndexes.Add(entry.PageIndex ?? RowGroupPageIndex.None(group.Columns.Count));
                 keep = entry.Offset + entry.Length;
+                progress?.Report(keep);
             }
 
             // The page index goes after the last kept row group, then the footer pointing at it: as the writer lays them out.
@@ -120,7 +124,7 @@ public static class ParquetRecovery
     /// match the CRC-32 in its header, or whose pages cannot be walked, in one line; null when every page checks out
     /// (pages without a checksum are taken as they are).
     /// </summary>
-    private static string? FirstDamagedPage(Stream stream, IReadOnlyList<RowGroup> groups, int firstOrdinal = 0)
+    private static string? FirstDamagedPage(Stream stream, IReadOnlyList<RowGroup> groups, int firstOrdinal = 0, IProgress<long>? progress = null)
     {
         for (int g = 0; g < groups.Count; g++)
         {
@@ -142,9 +146,25 @@ public static class ParquetRecovery
                     return $"row group {firstOrdinal + g}, column {column}: {e.Message}";
                 }
             }
+
+            progress?.Report(RowGroupEnd(groups[g]));
         }
 
         return null;
+    }
+
+    /// <summary>The file offset just past <paramref name="group"/>'s last column chunk.</summary>
+    private static long RowGroupEnd(RowGroup group)
+    {
+        long end = 0;
+        foreach (ColumnChunk chunk in group.Columns)
+        {
+            ColumnMetaData m = chunk.MetaData;
+            long start = m.DictionaryPageOffset is > 0 and long d ? Math.Min(d, m.DataPageOffset) : m.DataPageOffset;
+            end = Math.Max(end, start + m.TotalCompressedSize);
+        }
+
+        return end;
     }
 
     /// <summary>

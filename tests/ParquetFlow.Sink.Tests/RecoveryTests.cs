@@ -96,6 +96,36 @@ public sealed class RecoveryTests
     }
 
     [Fact]
+    public void Reports_progress_after_each_row_group_up_to_the_end_of_what_it_kept()
+    {
+        using var t = new TestSupport();
+        (byte[] bytes, byte[] journal, long[] ends) = InProgressBytes(t);
+        string cut = t.PathOf("progress.parquet");
+        long length = ends[^1] + 3; // unfinished bytes after the last journaled row group
+        File.WriteAllBytes(cut, bytes.AsSpan(0, (int)Math.Min(length, bytes.Length)).ToArray());
+        File.WriteAllBytes(cut + ".journal", journal);
+        var reported = new List<long>();
+        RecoveryResult result = ParquetRecovery.Recover(cut, progress: new Recorder(reported));
+        Assert.Equal(ends.Length, result.RowGroups);
+        Assert.Equal(ends, reported); // one report per kept row group: the offset it ends at
+
+        // A complete file: every row group's pages are checked, and the reports end at the last one's end.
+        string complete = WriteComplete(t, 3);
+        reported.Clear();
+        Assert.True(ParquetRecovery.Recover(complete, progress: new Recorder(reported)).WasComplete);
+        Assert.Equal(3, reported.Count);
+        Assert.True(reported.SequenceEqual(reported.Order()) && reported[^1] <= new FileInfo(complete).Length, string.Join(", ", reported));
+        RowGroup last = ParquetFooter.Read(complete).Metadata.RowGroups[^1];
+        Assert.Equal(last.FileOffset!.Value + last.TotalCompressedSize!.Value, reported[^1]);
+    }
+
+    /// <summary>Records every report synchronously (not <see cref="Progress{T}"/>, which posts to the thread pool).</summary>
+    private sealed class Recorder(List<long> values) : IProgress<long>
+    {
+        public void Report(long value) => values.Add(value);
+    }
+
+    [Fact]
     public void A_complete_file_with_a_flipped_byte_is_left_untouched_and_reported()
     {
         using var t = new TestSupport();

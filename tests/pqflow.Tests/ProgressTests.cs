@@ -12,6 +12,7 @@ public sealed class ProgressTests
         var output = new StringWriter();
         using (var progress = new Progress("replay", output, terminal: false, clock))
         {
+            clock.Advance(Progress.Delay);
             progress.Report(1, 10, "1 frame");
             progress.Report(2, 10, "2 frames"); // too soon: not written
             clock.Advance(Progress.PlainInterval);
@@ -30,6 +31,7 @@ public sealed class ProgressTests
         var output = new StringWriter();
         using (var progress = new Progress("demo", output, terminal: true, clock))
         {
+            clock.Advance(Progress.Delay);
             progress.Report(0, 4, "starting");
             clock.Advance(TimeSpan.FromSeconds(1));
             progress.Report(2, 4, "half");
@@ -39,5 +41,20 @@ public sealed class ProgressTests
         Assert.Equal(2, text.Count(c => c == '\r'));
         Assert.Contains("\rdemo [############............]  50% half", text, StringComparison.Ordinal);
         Assert.EndsWith(Environment.NewLine, text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_command_done_within_the_first_second_shows_no_progress()
+    {
+        var clock = new FakeTimeProvider();
+        var output = new StringWriter();
+        using (var progress = new Progress("recover", output, terminal: true, clock))
+        {
+            progress.Report(1, 2, "1 of 2 MiB checked");
+            clock.Advance(Progress.Delay / 2);
+            progress.Counter(2, n => $"{n} of 2 MiB checked").Report(2);
+        }
+
+        Assert.Equal(string.Empty, output.ToString());
     }
 }

@@ -24,7 +24,12 @@ internal static class RecoverCommand
 
             try
             {
-                RecoveryResult result = ParquetRecovery.Recover(path);
+                RecoveryResult result;
+                using (var progress = new Progress("recover"))
+                {
+                    long size = new FileInfo(path).Length;
+                    result = ParquetRecovery.Recover(path, progress: progress.Counter(size, checkedBytes => $"{checkedBytes / 1048576.0:F0} of {size / 1048576.0:F0} MiB checked"));
+                }
                 string final = path;
                 if (path.EndsWith(ParquetRecovery.InProgressSuffix, StringComparison.Ordinal))
                 {
