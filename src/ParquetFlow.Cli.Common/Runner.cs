@@ -44,9 +44,11 @@ public static class Runner
             stderr.WriteLine($"{path}: {e.Message}");
             return e.ExitCode;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or NotSupportedException or ParquetFormatException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or NotSupportedException or ParquetFormatException
+            or FormatException or OverflowException or ArgumentException)
         {
-            // A command that could not store what it was asked to says so in one line and fails.
+            // A command that could not store what it was asked to says so in one line and fails: an I/O error, damaged
+            // input, or input the libraries refuse (a value that does not parse or fit, a row that does not match a schema).
             stderr.WriteLine($"{path}: {e.Message}");
             return ExitFailed;
         }

@@ -66,13 +66,11 @@ internal static class ShmCommand
                 builder.Column(spec[..colon], type);
             }
 
-            return Guard("create", () =>
-            {
-                // The producer's notices (created or reattached, mlock, huge pages) reach stderr through the logger.
-                using ILoggerFactory logging = ConsoleLogging.Create();
-                using SharedRingProducer producer = builder.Logger(logging.CreateLogger<SharedRingProducer>()).CreateProducer();
-                Console.WriteLine(producer.Path);
-            });
+            // The producer's notices (created or reattached, mlock, huge pages) reach stderr through the logger.
+            using ILoggerFactory logging = ConsoleLogging.Create();
+            using SharedRingProducer producer = builder.Logger(logging.CreateLogger<SharedRingProducer>()).CreateProducer();
+            Console.WriteLine(producer.Path);
+            return 0;
         });
         return command;
     }
@@ -84,7 +82,7 @@ internal static class ShmCommand
         var generate = new Option<long>("--generate") { Description = "Publish N synthetic rows (timestamps now, numbers = row sequence)" };
         var dir = DirectoryOption();
         var command = new Command("write", "Attach as the segment's producer (same schema) and publish rows.") { name, values, generate, dir };
-        command.SetAction(parse => Guard("write", () =>
+        command.SetAction(parse =>
         {
             using ILoggerFactory logging = ConsoleLogging.Create();
             using SharedRingProducer producer = SharedRingBuilder.FromSegment(parse.GetValue(name)!, parse.GetValue(dir)).Logger(logging.CreateLogger<SharedRingProducer>()).CreateProducer();
@@ -129,7 +127,7 @@ internal static class ShmCommand
             }
 
             Console.Error.WriteLine($"published {published} rows to {producer.Path}; head {producer.Head}");
-        }));
+        });
         return command;
     }
 
@@ -143,7 +141,7 @@ internal static class ShmCommand
         var max = new Option<long>("--max") { Description = "Stop after printing this many followed rows (0: no limit)" };
         var dir = DirectoryOption();
         var command = new Command("tail", "Print the newest rows as CSV (seq, then the columns); --follow keeps reading.") { name, count, follow, consumer, wait, max, dir };
-        command.SetAction(parse => Guard("tail", () =>
+        command.SetAction(parse =>
         {
             long lostHere = 0;
             string? consumerName = parse.GetValue(consumer);
@@ -204,7 +202,7 @@ internal static class ShmCommand
             }
 
             return Followed(lostHere);
-        }));
+        });
         return command;
     }
 
@@ -214,7 +212,7 @@ internal static class ShmCommand
         var dir = DirectoryOption();
         Option<bool> json = CommonOptions.Json();
         var command = new Command("stats", "Print a segment's header, producer and consumers.") { name, dir, json };
-        command.SetAction(parse => Guard("stats", () =>
+        command.SetAction(parse =>
         {
             SharedRingInfo info = SharedRing.Inspect(parse.GetValue(name)!, parse.GetValue(dir));
             if (parse.GetValue(json))
@@ -241,7 +239,7 @@ internal static class ShmCommand
 
                 table.WriteTo(o);
             }
-        }));
+        });
         return command;
     }
 
@@ -287,7 +285,7 @@ internal static class ShmCommand
     {
         var dir = DirectoryOption();
         var command = new Command("list", "List the segments in /dev/shm (or --dir).") { dir };
-        command.SetAction(parse => Guard("list", () =>
+        command.SetAction(parse =>
         {
             IReadOnlyList<SharedRingInfo> all = SharedRing.List(parse.GetValue(dir));
             var table = new TextTable("name", "rows", "row bytes", "head", "producer", "pid", "consumers", "path");
@@ -297,7 +295,7 @@ internal static class ShmCommand
             }
 
             table.WriteTo(Console.Out, indent: "");
-        }));
+        });
         return command;
     }
 
@@ -369,23 +367,4 @@ internal static class ShmCommand
     }
 
     private static string N(long value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static int Guard(string verb, Action action) => Guard(verb, () =>
-    {
-        action();
-        return 0;
-    });
-
-    private static int Guard(string verb, Func<int> action)
-    {
-        try
-        {
-            return action();
-        }
-        catch (Exception e) when (e is IOException or FormatException or ArgumentException or UnauthorizedAccessException or OverflowException)
-        {
-            Console.Error.WriteLine($"pqflow shm {verb}: {e.Message}");
-            return 1;
-        }
-    }
 }
