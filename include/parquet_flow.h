@@ -223,7 +223,10 @@ PQFLOW__ALWAYS_INLINE void pqflow__publish(const pqflow_producer* p, int64_t tai
     PQFLOW__STORE_RELEASE((pqflow__atomic_i32*)(void*)slot, (int32_t)length);
 }
 
-/* Copies the record into the ring (see the contract above): OK, ERR_FULL (dropped, counted), ERR_INVALID (counted).
+/* Copies the record into the ring (see the contract above): OK, ERR_FULL (dropped, counted), ERR_INVALID (counted),
+ * ERR_IO once the sink's writer thread has died: the sink then sets the ring's head to a negative value (no record
+ * fits, so the call takes its full path and sees it) — at once with a multi-producer ring; a single producer finds out
+ * when its cached head no longer leaves room, at most one ring of records later (those records are counted lost).
  * Always inlined into the caller, as the point is to pay no call. */
 PQFLOW__ALWAYS_INLINE pqflow_error pqflow_log_fast(pqflow_producer* p, const void* record, uint32_t length) {
     if (PQFLOW__UNLIKELY((p->record_length >= 0 ? length != (uint32_t)p->record_length
@@ -240,6 +243,7 @@ PQFLOW__ALWAYS_INLINE pqflow_error pqflow_log_fast(pqflow_producer* p, const voi
         if (tail + claim - p->cached_head > p->slot_count) {
             p->cached_head = PQFLOW__LOAD_ACQUIRE(p->head);
             if (tail + claim - p->cached_head > p->slot_count) {
+                if (p->cached_head < 0) return PQFLOW_ERR_IO; /* closed: the sink's writer died */
                 PQFLOW__STORE_RELEASE(p->dropped, PQFLOW__LOAD_RELAXED(p->dropped) + 1);
                 return PQFLOW_ERR_FULL;
             }
@@ -253,7 +257,9 @@ PQFLOW__ALWAYS_INLINE pqflow_error pqflow_log_fast(pqflow_producer* p, const voi
     int64_t tail = PQFLOW__LOAD_ACQUIRE(p->tail);
     for (;;) {
         int64_t claim = pqflow__padding(p, tail, slots) + slots;
-        if (tail + claim - PQFLOW__LOAD_ACQUIRE(p->head) > p->slot_count) {
+        int64_t head = PQFLOW__LOAD_ACQUIRE(p->head);
+        if (tail + claim - head > p->slot_count) {
+            if (head < 0) return PQFLOW_ERR_IO; /* closed: the sink's writer died */
             PQFLOW__ADD_RELAXED(p->dropped, 1);
             return PQFLOW_ERR_FULL;
         }

@@ -14,7 +14,10 @@ public enum LogResult
     /// <summary>The record's length or content does not match the layout; nothing was logged.</summary>
     Invalid = 2,
 
-    /// <summary>The sink failed to write a file (see <see cref="LogSinkStatistics.LastError"/>).</summary>
+    /// <summary>
+    /// The sink failed to write a file (see <see cref="LogSinkStatistics.LastError"/>), or its writer thread died and the
+    /// ring is closed: every later call returns this at once, waiting producers (<see cref="RingFullMode.Wait"/>) too.
+    /// </summary>
     Io = 3,
 
     /// <summary>No schema (layout) is set.</summary>

@@ -132,7 +132,9 @@ public sealed class LogSink : IDisposable
     /// <summary>
     /// Copies <paramref name="record"/> into the ring. Returns <see cref="LogResult.Invalid"/> (counted) when it does not
     /// match the layout or is longer than the ring takes (<see cref="RecordRing.MaxRecordLength"/>),
-    /// <see cref="LogResult.Full"/> (counted as dropped) when the ring has no room.
+    /// <see cref="LogResult.Full"/> (counted as dropped) when the ring has no room, <see cref="LogResult.Io"/> once the
+    /// writer thread has died (nothing would ever write the record; in <see cref="RingFullMode.Wait"/> too, so no producer
+    /// waits forever).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public LogResult TryLog(ReadOnlySpan<byte> record)
@@ -350,11 +352,15 @@ public sealed class LogSink : IDisposable
         }
         catch (Exception e)
         {
-            // Never take the process down from the writer thread: record the failure; producers now see a full ring,
-            // and every later Flush fails.
+            // Never take the process down from the writer thread: record the failure; producers now fail at once, and
+            // every later Flush fails.
             _writerDied = $"{e.GetType().Name}: {e.Message}";
             Log.WriterDied(_logger, _options.FilePattern, _writerDied);
             Fail(e);
+
+            // Nothing will drain the ring again: producers, waiting or about to, get LogResult.Io (C: PQFLOW_ERR_IO) from
+            // now on instead of waiting forever or logging into a ring nobody reads.
+            _ring.Close();
         }
         finally
         {

@@ -30,8 +30,14 @@ public sealed unsafe class MpscRing : RecordRing
         while (true)
         {
             long claim = ClaimSize(tail, slots, out long padding);
-            if (!Fits(tail, claim, Volatile.Read(ref control->Head)))
+            long head = Volatile.Read(ref control->Head);
+            if (!Fits(tail, claim, head))
             {
+                if (head < 0)
+                {
+                    return LogResult.Io; // closed: the consumer is gone, waiting would never end
+                }
+
                 if (FullMode == RingFullMode.Drop)
                 {
                     Interlocked.Increment(ref control->Dropped);

@@ -142,6 +142,27 @@ public abstract unsafe class RecordRing : IDisposable
         return false;
     }
 
+    /// <summary>
+    /// The head a ring whose consumer is gone carries (docs/formats.md, "Log-sink ring control block"): so far below any
+    /// tail that no record fits, so every producer, C's inlined <c>pqflow_log_fast</c> included, takes its full path,
+    /// where a negative head means closed and the call returns <see cref="LogResult.Io"/> instead of dropping or waiting.
+    /// -2^62: tail + claim - head stays far from overflowing a long.
+    /// </summary>
+    public const long ClosedHead = -(1L << 62);
+
+    /// <summary>True once <see cref="Close"/> ran: nothing will read the ring again.</summary>
+    public bool IsClosed => Volatile.Read(ref _control->Closed) != 0;
+
+    /// <summary>
+    /// Consumer: closes the ring for good because the consumer is gone (its thread died). Producers, waiting or not,
+    /// get <see cref="LogResult.Io"/> from then on; records already claimed stay unread.
+    /// </summary>
+    internal void Close()
+    {
+        Volatile.Write(ref _control->Closed, 1);
+        Volatile.Write(ref _control->Head, ClosedHead);
+    }
+
     /// <summary>Consumer: hands every slot read so far back to the producers (the spans from <see cref="TryRead"/> become invalid).</summary>
     public void Release()
     {

@@ -12,7 +12,7 @@ namespace ParquetFlow.Sink;
 internal struct RingControl
 {
     /// <summary>The block's size in bytes.</summary>
-    public const int Size = 5 * Stride;
+    public const int Size = 6 * Stride;
 
     /// <summary>The block's alignment, and the distance between two fields.</summary>
     public const int Stride = 128;
@@ -36,4 +36,13 @@ internal struct RingControl
     /// <summary>Records refused as invalid (by the ring's length check or its owner's layout check).</summary>
     [FieldOffset(4 * Stride)]
     public long Invalid;
+
+    /// <summary>
+    /// Non-zero once the consumer is gone (<see cref="RecordRing.Close"/>); written once, so its line stays shared in
+    /// every producer's cache. A single producer reads it on every write, since its cached head would let it go on
+    /// writing into a ring nobody reads; multi-producer writers read <see cref="Head"/> every time anyway and find it
+    /// set to <see cref="RecordRing.ClosedHead"/>.
+    /// </summary>
+    [FieldOffset(5 * Stride)]
+    public long Closed;
 }

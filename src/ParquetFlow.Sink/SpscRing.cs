@@ -26,6 +26,11 @@ public sealed unsafe class SpscRing : RecordRing
         }
 
         RingControl* control = Control;
+        if (Volatile.Read(ref control->Closed) != 0)
+        {
+            return LogResult.Io; // the consumer is gone: the cached head would let this write go where nobody reads
+        }
+
         long tail = control->Tail;
         long claim = ClaimSize(tail, SlotsFor(record.Length), out long padding);
         if (!Fits(tail, claim, _cachedHead))
@@ -33,13 +38,21 @@ public sealed unsafe class SpscRing : RecordRing
             _cachedHead = Volatile.Read(ref control->Head);
             if (!Fits(tail, claim, _cachedHead))
             {
+                if (_cachedHead < 0)
+                {
+                    return LogResult.Io; // closed: the consumer is gone
+                }
+
                 if (FullMode == RingFullMode.Drop)
                 {
                     Volatile.Write(ref control->Dropped, control->Dropped + 1);
                     return LogResult.Full;
                 }
 
-                WaitForRoom(tail, claim);
+                if (!WaitForRoom(tail, claim))
+                {
+                    return LogResult.Io;
+                }
             }
         }
 
@@ -49,12 +62,18 @@ public sealed unsafe class SpscRing : RecordRing
         return LogResult.Ok;
     }
 
+    /// <summary>Waits until the record fits; false when the ring was closed meanwhile (its consumer is gone).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void WaitForRoom(long tail, long claim)
+    private bool WaitForRoom(long tail, long claim)
     {
         var spin = default(SpinWait);
         while (!Fits(tail, claim, _cachedHead = Volatile.Read(ref Control->Head)))
         {
+            if (_cachedHead < 0)
+            {
+                return false;
+            }
+
             // Wake the writer at once, and again before each yield: it may have woken, found only records still being
             // written, and gone back to sleep.
             if (spin.Count == 0 || spin.NextSpinWillYield)
@@ -64,5 +83,7 @@ public sealed unsafe class SpscRing : RecordRing
 
             spin.SpinOnce();
         }
+
+        return true;
     }
 }

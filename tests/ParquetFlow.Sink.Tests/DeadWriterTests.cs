@@ -1,0 +1,86 @@
+using ParquetFlow.Durability.Faults;
+using ParquetFlow.Sink.TestProcess;
+using ParquetFlow.Tests.Shared;
+
+namespace ParquetFlow.Sink.Tests;
+
+/// <summary>
+/// A sink whose writer thread died (here: a bug, an unexpected exception thrown while it writes) closes its ring, so
+/// producers fail at once with <see cref="LogResult.Io"/> instead of waiting forever (<see cref="RingFullMode.Wait"/>)
+/// or logging into a ring that nothing reads again; every later flush says the writer died.
+/// </summary>
+public sealed class DeadWriterTests
+{
+    [Theory]
+    [InlineData(RingFullMode.Wait, false)]
+    [InlineData(RingFullMode.Wait, true)]
+    [InlineData(RingFullMode.Drop, false)]
+    [InlineData(RingFullMode.Drop, true)]
+    public async Task Producers_get_an_io_error_at_once_when_the_writer_thread_has_died(RingFullMode mode, bool multiProducer)
+    {
+        using var t = new TestSupport();
+        var faults = new FaultyStorage();
+        bool armed = false;
+        faults.OnCall = (_, operation, _) =>
+        {
+            if (Volatile.Read(ref armed) && operation == StorageOperation.Write)
+            {
+                throw new InvalidOperationException("injected: a bug in the writer");
+            }
+        };
+        var options = new LogSinkOptions
+        {
+            FilePattern = t.PathOf("dead-{seq}.parquet"),
+            RingCapacityBytes = 1 << 14, // 256 slots: a waiting producer fills it at once
+            MultiProducer = multiProducer,
+            FullMode = mode,
+            RowGroupRows = 16,
+            RowGroupTimeout = TimeSpan.FromMilliseconds(10),
+            Storage = faults,
+        };
+        using var sink = new LogSink(MarketOrder.Layout, options);
+        Volatile.Write(ref armed, true);
+
+        // Log until the sink refuses: the first row group's write kills the writer. Had the producer waited forever, the
+        // task would not end; the generous bound only turns such a hang into a failure.
+        Task<(LogResult Result, long Ok)> producer = Task.Run(() =>
+        {
+            long ok = 0;
+            for (long i = 0; ; i++)
+            {
+                MarketOrder order = MarketOrder.Make(i);
+                LogResult result = sink.TryLog(in order);
+                if (result == LogResult.Ok)
+                {
+                    ok++;
+                    continue;
+                }
+
+                if (result == LogResult.Full)
+                {
+                    Thread.Sleep(1); // Drop mode before the death: the writer has not drained yet
+                    continue;
+                }
+
+                return (result, ok);
+            }
+        });
+        Task finished = await Task.WhenAny(producer, Task.Delay(TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken));
+        Assert.True(finished == producer, "the producer never returned: it waits on a ring nobody drains");
+        (LogResult first, long logged) = await producer;
+        Assert.Equal(LogResult.Io, first);
+        Assert.True(logged >= options.RowGroupRows, $"only {logged} records were logged before the writer died");
+
+        // From now on every call fails at once, and so does every flush.
+        for (int i = 0; i < 1_000; i++)
+        {
+            MarketOrder order = MarketOrder.Make(i);
+            Assert.Equal(LogResult.Io, sink.TryLog(in order));
+        }
+
+        IOException flush = Assert.Throws<IOException>(sink.Flush);
+        Assert.Contains("writer thread died", flush.Message, StringComparison.Ordinal);
+        Assert.Contains("injected: a bug in the writer", flush.Message, StringComparison.Ordinal);
+        Assert.True(sink.Ring.IsClosed);
+    }
+}
