@@ -24,9 +24,28 @@ public static class Runner
     public const int ExitFailed = 1;
     public const int ExitUsage = 2;
 
-    public static int Run(RootCommand root, string[] args, TextWriter? error = null)
+    /// <param name="expand">Rewrites the arguments before they are parsed (<see cref="ConfigFile.Expand"/>); its failures are reported like a command's.</param>
+    public static int Run(RootCommand root, string[] args, TextWriter? error = null, Func<string[], string[]>? expand = null)
     {
         TextWriter stderr = error ?? Console.Error;
+        if (expand is not null)
+        {
+            try
+            {
+                args = expand(args);
+            }
+            catch (CommandLineException e)
+            {
+                stderr.WriteLine($"pqflow {args[0]}: {e.Message}");
+                return e.ExitCode;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                stderr.WriteLine($"pqflow {args[0]}: {ConfigFile.OptionName}: {e.Message}");
+                return ExitFailed;
+            }
+        }
+
         ParseResult parse = root.Parse(args);
         string path = CommandPath(parse.CommandResult);
         if (parse.Errors.Count > 0)

@@ -9,4 +9,5 @@ foreach (Command command in CommandCatalog.All())
     root.Subcommands.Add(command);
 }
 
-return Runner.Run(root, args);
+// `serve --config FILE` (the Debian unit's /etc/pqflow/serve.conf) becomes the options it holds, before parsing.
+return Runner.Run(root, args, expand: a => ConfigFile.Expand(a, "serve"));

@@ -108,10 +108,13 @@ as_pqflow=(setpriv --reuid="$uid" --regid="$gid" --clear-groups --no-new-privs)
 as_unit=(unshare --mount --propagation private sh -c 'mount --bind "$1" "$1" && mount -o remount,bind,ro / && shift && exec "$@"'
     sandbox "$r/var/lib/pqflow" "${as_pqflow[@]}")
 
-serve=$(exec_start pqflow-serve.service serve.conf PQFLOW_SERVE_OPTIONS)
-echo "$serve" | grep -q -- "--port 9000 " || { echo "serve.conf does not name port 9000: $serve"; exit 1; }
-# shellcheck disable=SC2086 # the command line is split into words as systemd splits $VAR
-"${as_unit[@]}" ${serve/--port 9000 /--port 0 } > "$work/serve.out" 2> "$work/serve.err" &
+# The collector's unit reads its options from the conffile (serve --config); options given after it replace the file's:
+# here a free port, and the data directory under the scratch root.
+serve=$(sed -n 's/^ExecStart=//p' "$r/lib/systemd/system/pqflow-serve.service")
+[ "$serve" = "/usr/bin/pqflow serve --config /etc/pqflow/serve.conf" ] || { echo "pqflow-serve.service runs '$serve'"; exit 1; }
+grep -qx "port = 9000" "$r/etc/pqflow/serve.conf" && grep -qx "data = /var/lib/pqflow/collector" "$r/etc/pqflow/serve.conf" \
+    || { echo "serve.conf does not name port 9000 and /var/lib/pqflow/collector"; cat "$r/etc/pqflow/serve.conf"; exit 1; }
+"${as_unit[@]}" "$r/usr/bin/pqflow" serve --config "$r/etc/pqflow/serve.conf" --port 0 --data "$r/var/lib/pqflow/collector" > "$work/serve.out" 2> "$work/serve.err" &
 server_pid=$!
 for _ in $(seq 1 100); do grep -q "listening on" "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
 port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$work/serve.out" | head -n 1)

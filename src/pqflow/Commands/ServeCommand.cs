@@ -45,8 +45,10 @@ internal static class ServeCommand
         var retentionFree = new Option<string?>("--retention-min-free") { Description = "While less is free on the data disk, delete the oldest finished raw-log and Parquet files: bytes (512M, 2G) or a share of the disk (10%); default: off" };
         var grace = new Option<double>("--shutdown-grace") { Description = "Seconds open connections get to finish at shutdown before they are closed; the raw log and image.bin are saved after", DefaultValueFactory = _ => 10 };
         Option<ParquetProfile> profile = ProfileOption.Create();
+        // Read (and removed) by ConfigFile.Expand before parsing; declared here for --help.
+        var config = new Option<string?>(ConfigFile.OptionName) { Description = "Read options from FILE: one 'name = value' a line (a name alone for a flag, repeated for --listen, # comments); options given here replace the file's" };
         var command = new Command("serve", "Collect rack/controller packets: raw log, live register images, queries; stops cleanly on SIGINT/SIGTERM.");
-        foreach (Option option in new Option[] { port, framing, extra, data, status, timeout, partitionIdle, maxPartitions, fileAge, quietRowGroup, http, metrics, maxConnections, idle, replyTimeout, maxSources, sources, maxAge, maxLead, outOfWindow, grace, retentionDays, retentionFree, profile })
+        foreach (Option option in new Option[] { port, framing, extra, data, status, timeout, partitionIdle, maxPartitions, fileAge, quietRowGroup, http, metrics, maxConnections, idle, replyTimeout, maxSources, sources, maxAge, maxLead, outOfWindow, grace, retentionDays, retentionFree, profile, config })
         {
             command.Options.Add(option);
         }
