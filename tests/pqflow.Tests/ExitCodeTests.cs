@@ -20,6 +20,8 @@ public sealed class ExitCodeTests : IDisposable
     [InlineData("pqflow demo", "demo", "--rows", "10")]
     [InlineData("pqflow demo", "demo", "--file", "--compression", "Lzo")]
     [InlineData("pqflow shm create", "shm", "create", "x", "-c", "price:decimal")]
+    [InlineData("pqflow send", "send", "--port", "1", "--clients", "300")]
+    [InlineData("pqflow send", "send", "--port", "1", "--clients", "0")]
     [InlineData("pqflow store upload", "store", "upload", "--dir", "/nonexistent/pqflow-store", "--failover", "127.0.0.1")]
     [InlineData("pqflow store upload", "store", "upload", "--dir", "/nonexistent/pqflow-store", "--failover", "broker:99999")]
     public void Bad_arguments_exit_2_with_one_line_naming_the_command(string prefix, params string[] arguments)

@@ -37,8 +37,18 @@ internal static class SendCommand
                 return 2;
             }
 
+            // One source per client: the packet framing's src_id is one byte, the simple framing's rack id four.
+            int clientCount = parse.GetValue(clients);
+            long lastSource = (long)parse.GetValue(firstSource) + clientCount - 1;
+            long maxSource = parse.GetValue(framing) == FramingKind.Packet ? byte.MaxValue : uint.MaxValue;
+            if (clientCount < 1 || parse.GetValue(firstSource) < 0 || lastSource > maxSource)
+            {
+                Console.Error.WriteLine($"pqflow send: --clients {clientCount} from --first-source {parse.GetValue(firstSource)} needs sources up to {lastSource}; the {parse.GetValue(framing).ToString().ToLowerInvariant()} framing's source ids are 0..{maxSource}, one per client");
+                return 2;
+            }
+
             var clock = Stopwatch.StartNew();
-            long[] sent = new long[parse.GetValue(clients)];
+            long[] sent = new long[clientCount];
             var settings = new SenderSettings
             {
                 Host = parse.GetValue(host)!,
