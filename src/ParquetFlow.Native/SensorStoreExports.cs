@@ -1,18 +1,19 @@
-// The document's C API (ss_init_system, ss_sensor_init, ...) as unmanaged entry points. ParquetFlow.Native
-// exports them from libparquetflow.so by listing this assembly as an UnmanagedEntryPointsAssembly when it
-// is published with NativeAOT; until then tests call them through function pointers.
+// The sensor store's C API (ss_init_system, ss_sensor_init, ...) as unmanaged entry points, exported from
+// libparquetflow.so next to the pqflow_* functions of CApi.cs when published with NativeAOT; tests call them
+// through function pointers. Only the managed store's public API is used.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
+using ParquetFlow.SensorStore;
 
-namespace ParquetFlow.SensorStore;
+namespace ParquetFlow.Native;
 
 /// <summary>
 /// C ABI over one process-wide <see cref="SensorStorage"/>. Handles are opaque pointers
 /// (<c>SensorStore*</c>) valid until <c>ss_shutdown_system</c>. Every function returns a
 /// <see cref="StoreResult"/> value (0 or a negated errno) unless it returns void. Thread-safe like the C# API.
 /// </summary>
-public static unsafe class SensorStoreExports
+internal static unsafe class SensorStoreExports
 {
     private static readonly Lock s_lock = new();
     private static SensorStorage? s_store;
