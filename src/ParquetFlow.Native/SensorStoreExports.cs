@@ -178,11 +178,11 @@ internal static unsafe class SensorStoreExports
     [UnmanagedCallersOnly(EntryPoint = "ss_consume_batch", CallConvs = [typeof(CallConvCdecl)])]
     public static int ConsumeBatch(nint s, byte* buffer, uint maxRecords, uint* count)
     {
-        if (Resolve(s) is not { } sensor || buffer == null || count == null || maxRecords > int.MaxValue / EventRecord.Size)
+        if (Resolve(s) is not { } sensor || buffer == null || count == null || maxRecords > int.MaxValue / RecordCodec.MaxSize)
         {
             return (int)StoreResult.InvalidArgument;
         }
-        int size = sensor.Type == SensorType.Event ? EventRecord.Size : sizeof(uint);
+        int size = RecordCodec.Size(sensor.Type);
         StoreResult r = sensor.ConsumeBatch(new Span<byte>(buffer, (int)maxRecords * size), out int n, out _);
         *count = (uint)n;
         return (int)r;
@@ -196,11 +196,11 @@ internal static unsafe class SensorStoreExports
     [UnmanagedCallersOnly(EntryPoint = "ss_consume_batch_at", CallConvs = [typeof(CallConvCdecl)])]
     public static int ConsumeBatchAt(nint s, byte* buffer, uint maxRecords, uint* count, ulong* firstIndex)
     {
-        if (Resolve(s) is not { } sensor || buffer == null || count == null || firstIndex == null || maxRecords > int.MaxValue / EventRecord.Size)
+        if (Resolve(s) is not { } sensor || buffer == null || count == null || firstIndex == null || maxRecords > int.MaxValue / RecordCodec.MaxSize)
         {
             return (int)StoreResult.InvalidArgument;
         }
-        int size = sensor.Type == SensorType.Event ? EventRecord.Size : sizeof(uint);
+        int size = RecordCodec.Size(sensor.Type);
         StoreResult r = sensor.ConsumeBatch(new Span<byte>(buffer, (int)maxRecords * size), out int n, out ulong first);
         *count = (uint)n;
         *firstIndex = first;
@@ -354,12 +354,6 @@ internal static unsafe class SensorStoreExports
         }
     }
 
-    private static void Write(SensorType type, SensorRecord rec, byte* destination)
-    {
-        Unsafe.WriteUnaligned(destination, rec.Value);
-        if (type == SensorType.Event)
-        {
-            Unsafe.WriteUnaligned(destination + 4, rec.TimestampMs);
-        }
-    }
+    private static void Write(SensorType type, SensorRecord rec, byte* destination) =>
+        RecordCodec.Write(new Span<byte>(destination, RecordCodec.Size(type)), type, rec);
 }

@@ -17,7 +17,7 @@ internal sealed class DiskReadCache
     /// <summary>Copies <paramref name="count"/> records from record <paramref name="offset"/> of the sector; false when it is corrupt.</summary>
     public bool TryCopy(Sensor sensor, DiskLog disk, DiskSegment segment, int offset, int count, Span<byte> destination)
     {
-        int recordSize = SectorHeader.RecordSize(sensor.Type);
+        int recordSize = RecordCodec.Size(sensor.Type);
         lock (_lock)
         {
             if (!ReferenceEquals(_sensor, sensor) || _segment != segment)

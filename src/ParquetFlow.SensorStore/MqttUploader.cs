@@ -209,8 +209,8 @@ public sealed class MqttUploader : IDisposable
         {
             if (!_inFlight.TryGetValue(sensor, out var batch))
             {
-                int recordSize = sensor.Type == SensorType.Event ? EventRecord.Size : sizeof(uint);
-                scratch ??= new byte[_options.BatchRecords * EventRecord.Size];
+                int recordSize = RecordCodec.Size(sensor.Type);
+                scratch ??= new byte[_options.BatchRecords * RecordCodec.MaxSize];
                 if (sensor.ConsumeBatch(scratch.AsSpan(0, _options.BatchRecords * recordSize), out int count, out ulong first) != StoreResult.Ok)
                 {
                     continue;

@@ -52,7 +52,7 @@ public sealed unsafe class Sensor
         Source = source;
         SensorId = id;
         Type = type;
-        _recordSize = SectorHeader.RecordSize(type);
+        _recordSize = RecordCodec.Size(type);
         _perSector = (pool.SectorSize - SectorHeader.Size) / _recordSize;
         _diskPerSector = disk is null ? 0 : (disk.SectorSize - SectorHeader.Size) / _recordSize;
         _disk = disk;
@@ -152,13 +152,13 @@ public sealed unsafe class Sensor
         }
         lock (Gate)
         {
-            StoreResult r = ReserveLocked(sizeof(uint), out byte* record, out byte* sector);
+            StoreResult r = ReserveLocked(RecordCodec.TimeSeriesSize, out byte* record, out byte* sector);
             if (r != StoreResult.Ok)
             {
                 return r;
             }
 
-            Unsafe.WriteUnaligned(record, value);
+            RecordCodec.WriteTimeSeries(new Span<byte>(record, RecordCodec.TimeSeriesSize), value);
             CommitLocked(sector);
         }
         return StoreResult.Ok;
@@ -173,14 +173,13 @@ public sealed unsafe class Sensor
         }
         lock (Gate)
         {
-            StoreResult r = ReserveLocked(EventRecord.Size, out byte* record, out byte* sector);
+            StoreResult r = ReserveLocked(RecordCodec.EventSize, out byte* record, out byte* sector);
             if (r != StoreResult.Ok)
             {
                 return r;
             }
 
-            Unsafe.WriteUnaligned(record, value);
-            Unsafe.WriteUnaligned(record + 4, timestampMs);
+            RecordCodec.WriteEvent(new Span<byte>(record, RecordCodec.EventSize), value, timestampMs);
             CommitLocked(sector);
         }
         return StoreResult.Ok;
@@ -232,7 +231,7 @@ public sealed unsafe class Sensor
         lock (Gate)
         {
             ulong remaining = offset;
-            Span<byte> one = stackalloc byte[EventRecord.Size];
+            Span<byte> one = stackalloc byte[RecordCodec.MaxSize];
             for (int i = 0; i < _segments.Count; i++)
             {
                 DiskSegment s = _segments[i];
@@ -291,7 +290,7 @@ public sealed unsafe class Sensor
     /// <summary><c>ss_consume_next</c>: moves the oldest unsent record to pending and returns it; TryAgain when none.</summary>
     public StoreResult ConsumeNext(out SensorRecord record)
     {
-        Span<byte> one = stackalloc byte[EventRecord.Size];
+        Span<byte> one = stackalloc byte[RecordCodec.MaxSize];
         StoreResult r = ConsumeBatch(one.Slice(0, _recordSize), out int n, out ulong first);
         record = r == StoreResult.Ok && n == 1 ? Decode(first, one) : default;
         return r;
@@ -465,9 +464,7 @@ public sealed unsafe class Sensor
         }
     }
 
-    private SensorRecord Decode(ulong index, ReadOnlySpan<byte> bytes) => Type == SensorType.Event
-        ? new SensorRecord(index, BinaryPrimitives.ReadUInt32LittleEndian(bytes), BinaryPrimitives.ReadUInt64LittleEndian(bytes.Slice(4)))
-        : new SensorRecord(index, BinaryPrimitives.ReadUInt32LittleEndian(bytes), 0);
+    private SensorRecord Decode(ulong index, ReadOnlySpan<byte> bytes) => RecordCodec.Read(bytes, Type, index);
 
     private ulong FirstRetainedLocked()
     {

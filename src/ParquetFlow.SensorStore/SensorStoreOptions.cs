@@ -106,7 +106,7 @@ public sealed record SensorStoreOptions
     /// <summary>Checks the options; returns null when valid, else the reason.</summary>
     public string? Validate()
     {
-        if (RamSectorSize < SectorHeaderSize + EventRecord.Size || RamSectorSize > 65536)
+        if (RamSectorSize < SectorHeaderSize + RecordCodec.MaxSize || RamSectorSize > 65536)
         {
             return "RamSectorSize must hold a header and one event record and be at most 64 KB";
         }

@@ -117,7 +117,7 @@ internal sealed class SensorDemo(string directory, int sensorCount, CompressionC
         {
             while (sensor.ConsumeNext(out SensorRecord record) == StoreResult.Ok)
             {
-                source.Add(sensor.Source.ToString().ToLowerInvariant());
+                source.Add(SensorNames.Of(sensor.Source));
                 id.Add(sensor.SensorId);
                 kind.Add(sensor.Type == SensorType.Event ? "event" : "time_series");
                 index.Add((long)record.Index);

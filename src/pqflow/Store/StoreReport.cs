@@ -108,7 +108,7 @@ internal static class StoreReport
             }
 
             w.WriteStartObject();
-            w.WriteString("source", st.Source.ToString().ToLowerInvariant());
+            w.WriteString("source", SensorNames.Of(st.Source));
             w.WriteNumber("id", st.SensorId);
             w.WriteString("type", st.Type == SensorType.Event ? "event" : "time_series");
             w.WriteNumber("records", st.TotalRecords);
@@ -137,7 +137,7 @@ internal static class StoreReport
         w.WriteEndObject();
     }
 
-    private static string Name(SensorStats st) => $"{st.Source.ToString().ToLowerInvariant()}/{st.SensorId}";
+    private static string Name(SensorStats st) => $"{SensorNames.Of(st.Source)}/{st.SensorId}";
 
     private static string N(long value) => value.ToString(CultureInfo.InvariantCulture);
 
