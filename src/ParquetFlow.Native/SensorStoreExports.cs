@@ -9,14 +9,14 @@ using ParquetFlow.SensorStore;
 namespace ParquetFlow.Native;
 
 /// <summary>
-/// C ABI over one process-wide <see cref="SensorStorage"/>. Handles are opaque pointers
+/// C ABI over one process-wide <see cref="SensorStoreSystem"/>. Handles are opaque pointers
 /// (<c>SensorStore*</c>) valid until <c>ss_shutdown_system</c>. Every function returns a
 /// <see cref="StoreResult"/> value (0 or a negated errno) unless it returns void. Thread-safe like the C# API.
 /// </summary>
 internal static unsafe class SensorStoreExports
 {
     private static readonly Lock s_lock = new();
-    private static SensorStorage? s_store;
+    private static SensorStoreSystem? s_store;
     private static readonly List<GCHandle> s_handles = [];
 
     /// <summary>
@@ -57,7 +57,7 @@ internal static unsafe class SensorStoreExports
                 {
                     return (int)StoreResult.Exists;
                 }
-                StoreResult r = SensorStorage.Open(options, out s_store);
+                StoreResult r = SensorStoreSystem.Open(options, out s_store);
                 return (int)r;
             }
         }
@@ -88,7 +88,7 @@ internal static unsafe class SensorStoreExports
             {
                 return (int)StoreResult.InvalidArgument;
             }
-            StoreResult r = s_store.InitSensor(source, sensorId, (SensorType)type, out Sensor? sensor);
+            StoreResult r = s_store.InitSensor(source, sensorId, (SensorType)type, out SensorLog? sensor);
             if (r != StoreResult.Ok)
             {
                 return (int)r;
@@ -108,7 +108,7 @@ internal static unsafe class SensorStoreExports
         }
     }
 
-    private static Sensor? Resolve(nint handle) => handle == 0 ? null : GCHandle.FromIntPtr(handle).Target as Sensor;
+    private static SensorLog? Resolve(nint handle) => handle == 0 ? null : GCHandle.FromIntPtr(handle).Target as SensorLog;
 
     /// <summary><c>int ss_ts_add(SensorStore *s, uint32_t value)</c>.</summary>
     [UnmanagedCallersOnly(EntryPoint = "ss_ts_add", CallConvs = [typeof(CallConvCdecl)])]
@@ -232,7 +232,7 @@ internal static unsafe class SensorStoreExports
     [UnmanagedCallersOnly(EntryPoint = "ss_get_health", CallConvs = [typeof(CallConvCdecl)])]
     public static int GetHealth(Health* health)
     {
-        SensorStorage? store = Volatile.Read(ref s_store);
+        SensorStoreSystem? store = Volatile.Read(ref s_store);
         if (store is null || health == null)
         {
             return (int)StoreResult.InvalidArgument;
@@ -259,7 +259,7 @@ internal static unsafe class SensorStoreExports
     [UnmanagedCallersOnly(EntryPoint = "ss_get_last_error", CallConvs = [typeof(CallConvCdecl)])]
     public static int GetLastError(byte* buffer, uint length)
     {
-        SensorStorage? store = Volatile.Read(ref s_store);
+        SensorStoreSystem? store = Volatile.Read(ref s_store);
         if (store is null || buffer == null)
         {
             return (int)StoreResult.InvalidArgument;
@@ -297,7 +297,7 @@ internal static unsafe class SensorStoreExports
     [UnmanagedCallersOnly(EntryPoint = "ss_flush_for_shutdown", CallConvs = [typeof(CallConvCdecl)])]
     public static int FlushForShutdown(uint budgetMs)
     {
-        SensorStorage? store = Volatile.Read(ref s_store);
+        SensorStoreSystem? store = Volatile.Read(ref s_store);
         if (store is null)
         {
             return (int)StoreResult.InvalidArgument;

@@ -53,7 +53,7 @@ public sealed record SensorStoreOptions
     /// <summary>While spilling, an open sector older than this is force-sealed and flushed too (Linux).</summary>
     public TimeSpan ForceSealInterval { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>How long <see cref="SensorStorage.FlushForShutdown"/> may take by default.</summary>
+    /// <summary>How long <see cref="SensorStoreSystem.FlushForShutdown"/> may take by default.</summary>
     public TimeSpan ShutdownFlushBudget { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Consecutive failed disk writes after which <see cref="StoreStats.Healthy"/> turns false.</summary>

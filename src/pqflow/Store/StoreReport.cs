@@ -14,7 +14,7 @@ internal static class StoreReport
     /// <summary>Sensors listed without <c>--all</c>: a store of 2,048 sensors would bury its own summary.</summary>
     public const int TableLimit = 20;
 
-    public static void Write(TextWriter output, SensorStorage store, Sensor? only, bool all)
+    public static void Write(TextWriter output, SensorStoreSystem store, SensorLog? only, bool all)
     {
         StoreStats s = store.GetStats();
         output.WriteLine($"profile {s.Profile}: {s.Sensors} sensors, RAM sectors {s.RamSectorsUsed}/{s.RamSectorsCapacity} of {s.RamSectorSize} B, shared pool {s.SharedPoolFill:P0}, spilling {s.Spilling}");
@@ -32,7 +32,7 @@ internal static class StoreReport
         long total = 0;
         long unsent = 0;
         int listed = 0;
-        foreach (Sensor sensor in store.Sensors)
+        foreach (SensorLog sensor in store.Sensors)
         {
             SensorStats st = sensor.GetStats();
             total += st.TotalRecords;
@@ -57,7 +57,7 @@ internal static class StoreReport
         output.WriteLine($"records retained {total}, unsent {unsent}");
     }
 
-    public static void WriteJson(Utf8JsonWriter w, SensorStorage store, Sensor? only, string? notStored)
+    public static void WriteJson(Utf8JsonWriter w, SensorStoreSystem store, SensorLog? only, string? notStored)
     {
         StoreStats s = store.GetStats();
         w.WriteStartObject();
@@ -97,7 +97,7 @@ internal static class StoreReport
         long total = 0;
         long unsent = 0;
         w.WriteStartArray("sensors");
-        foreach (Sensor sensor in store.Sensors)
+        foreach (SensorLog sensor in store.Sensors)
         {
             SensorStats st = sensor.GetStats();
             total += st.TotalRecords;

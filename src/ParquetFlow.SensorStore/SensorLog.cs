@@ -1,4 +1,4 @@
-// One sensor's store: a chain of RAM sectors (and, on Linux, the disk sectors older than them) with the
+// One sensor's log of records: a chain of RAM sectors (and, on Linux, the disk sectors older than them) with the
 // three cursors erased | pending | unsent | tail. Every public call takes the sensor's own lock.
 using System.Buffers;
 using System.Buffers.Binary;
@@ -7,14 +7,15 @@ using System.Runtime.CompilerServices;
 namespace ParquetFlow.SensorStore;
 
 /// <summary>
-/// The document's per-sensor <c>SensorStorage</c>. Records get consecutive indices; the stream is
+/// One sensor's log (the document's per-sensor <c>SensorStorage</c> struct), made by
+/// <see cref="SensorStoreSystem.InitSensor"/>. Records get consecutive indices; the stream is
 /// <c>[erased ... | pending (consumed, awaiting ack) | unsent | tail)</c>. Consuming moves records from
 /// unsent to pending; <see cref="EraseAllPending"/> forgets them. Thread-safe: any number of writers and one
 /// uploader may call concurrently; each call holds this sensor's lock only (and the pool lock briefly).
 /// </summary>
-public sealed unsafe class Sensor
+public sealed unsafe class SensorLog
 {
-    private readonly SensorStorage _store;
+    private readonly SensorStoreSystem _store;
     private readonly SectorPool _pool;
     private readonly int _recordSize;
     private readonly int _perSector;
@@ -44,7 +45,7 @@ public sealed unsafe class Sensor
     private ulong _droppedQuota;
     private ulong _droppedCorrupt;
 
-    internal Sensor(SensorStorage store, SectorPool pool, int firstSector, SensorSource source, uint id, SensorType type,
+    internal SensorLog(SensorStoreSystem store, SectorPool pool, int firstSector, SensorSource source, uint id, SensorType type,
         DiskLog? disk, DiskRecovery? recovery, ulong initialIndex)
     {
         _store = store;
