@@ -71,12 +71,12 @@ public static class StoreBench
         return command;
     }
 
-    private static Sensor[] Sensors(SensorStorage store, int n, SensorType type)
+    private static SensorLog[] Sensors(SensorStoreSystem store, int n, SensorType type)
     {
-        var sensors = new Sensor[n];
+        var sensors = new SensorLog[n];
         for (int i = 0; i < n; i++)
         {
-            if (store.InitSensor((SensorSource)(i % 3), (uint)(i / 3), type, out Sensor? s) != StoreResult.Ok)
+            if (store.InitSensor((SensorSource)(i % 3), (uint)(i / 3), type, out SensorLog? s) != StoreResult.Ok)
             {
                 throw new InvalidOperationException($"sensor {i}");
             }
@@ -85,10 +85,10 @@ public static class StoreBench
         return sensors;
     }
 
-    private static void Drain(Sensor[] sensors)
+    private static void Drain(SensorLog[] sensors)
     {
         var buffer = new byte[12 * 4096];
-        foreach (Sensor s in sensors)
+        foreach (SensorLog s in sensors)
         {
             while (s.ConsumeBatch(buffer, out _, out _) == StoreResult.Ok)
             {
@@ -101,8 +101,8 @@ public static class StoreBench
     {
         foreach (SensorType type in new[] { SensorType.TimeSeries, SensorType.Event })
         {
-            using SensorStorage store = SensorStorage.Open(SensorStoreOptions.Linux(Path.Combine(dir, type.ToString())));
-            Sensor[] sensors = Sensors(store, 2048, type);
+            using SensorStoreSystem store = SensorStoreSystem.Open(SensorStoreOptions.Linux(Path.Combine(dir, type.ToString())));
+            SensorLog[] sensors = Sensors(store, 2048, type);
             const int Rounds = 300; // records per sensor per pass: stays inside each sensor's first sector
             const int Passes = 5;
             var samples = new long[2][];
@@ -135,7 +135,7 @@ public static class StoreBench
                         {
                             for (int i = tt; i < sensors.Length; i += 2)
                             {
-                                Sensor s = sensors[i];
+                                SensorLog s = sensors[i];
                                 long t0 = Stopwatch.GetTimestamp();
                                 if (type == SensorType.Event)
                                 {
@@ -184,10 +184,10 @@ public static class StoreBench
     private static void Flush(string dir, List<string> failures)
     {
         // Shutdown flush: every one of 2,048 sensors holds a RAM sector of 1,000 records.
-        using (SensorStorage store = SensorStorage.Open(SensorStoreOptions.Linux(Path.Combine(dir, "shutdown"))))
+        using (SensorStoreSystem store = SensorStoreSystem.Open(SensorStoreOptions.Linux(Path.Combine(dir, "shutdown"))))
         {
-            Sensor[] sensors = Sensors(store, 2048, SensorType.TimeSeries);
-            foreach (Sensor s in sensors)
+            SensorLog[] sensors = Sensors(store, 2048, SensorType.TimeSeries);
+            foreach (SensorLog s in sensors)
             {
                 for (uint v = 0; v < 1000; v++)
                 {
@@ -202,15 +202,15 @@ public static class StoreBench
                 $"{s2 * 1000:F0} ms, {(ok ? "complete" : "INCOMPLETE")}");
         }
         // Sustained ingest through the 64 KB RAM pool into 64 KB disk sectors (the manager spills; writers flush when RAM is full).
-        using (SensorStorage store = SensorStorage.Open(SensorStoreOptions.Linux(Path.Combine(dir, "sustained"))))
+        using (SensorStoreSystem store = SensorStoreSystem.Open(SensorStoreOptions.Linux(Path.Combine(dir, "sustained"))))
         {
-            Sensor[] sensors = Sensors(store, 16, SensorType.TimeSeries);
+            SensorLog[] sensors = Sensors(store, 16, SensorType.TimeSeries);
             store.StartManager(TimeSpan.FromMilliseconds(100));
             const int PerSensor = 2_000_000;
             var clock = Stopwatch.StartNew();
             for (int round = 0; round < PerSensor / 1000; round++)
             {
-                foreach (Sensor s in sensors)
+                foreach (SensorLog s in sensors)
                 {
                     for (uint v = 0; v < 1000; v++)
                     {
@@ -229,7 +229,7 @@ public static class StoreBench
     }
 
     /// <summary>Adds a failure when the store did not keep everything (see <see cref="StoreOutcome.NotStored"/>).</summary>
-    private static void Check(string phase, SensorStorage store, bool flushed, List<string> failures)
+    private static void Check(string phase, SensorStoreSystem store, bool flushed, List<string> failures)
     {
         if (StoreOutcome.NotStored(store, flushed) is { } why)
         {
@@ -252,9 +252,9 @@ public static class StoreBench
         }
         else
         {
-            using SensorStorage store = SensorStorage.Open(options);
-            Sensor[] sensors = Sensors(store, sensorsCount, SensorType.TimeSeries);
-            foreach (Sensor s in sensors)
+            using SensorStoreSystem store = SensorStoreSystem.Open(options);
+            SensorLog[] sensors = Sensors(store, sensorsCount, SensorType.TimeSeries);
+            foreach (SensorLog s in sensors)
             {
                 for (long v = 0; v < (long)perSensorSectors * perSector; v++)
                 {
@@ -284,12 +284,12 @@ public static class StoreBench
         GC.Collect();
         long allocated = GC.GetTotalAllocatedBytes(precise: true);
         var clock = Stopwatch.StartNew();
-        using SensorStorage store = SensorStorage.Open(options);
+        using SensorStoreSystem store = SensorStoreSystem.Open(options);
         double ms = clock.Elapsed.TotalMilliseconds;
         long used = GC.GetTotalAllocatedBytes(precise: true) - allocated;
         StoreStats st = store.GetStats();
         long records = 0;
-        foreach (Sensor s in store.Sensors)
+        foreach (SensorLog s in store.Sensors)
         {
             records += s.TotalRecords;
         }
@@ -299,9 +299,9 @@ public static class StoreBench
 
     private static void Stm32(List<string> failures)
     {
-        using SensorStorage store = SensorStorage.Open(SensorStoreOptions.Stm32());
-        Sensor[] sensors = Sensors(store, 100, SensorType.TimeSeries);
-        foreach (Sensor s in sensors)
+        using SensorStoreSystem store = SensorStoreSystem.Open(SensorStoreOptions.Stm32());
+        SensorLog[] sensors = Sensors(store, 100, SensorType.TimeSeries);
+        foreach (SensorLog s in sensors)
         {
             for (uint v = 0; v < 500; v++)
             {
@@ -310,7 +310,7 @@ public static class StoreBench
         }
         StoreStats st = store.GetStats();
         long dropped = 0;
-        foreach (Sensor s in sensors)
+        foreach (SensorLog s in sensors)
         {
             dropped += (long)s.GetStats().DroppedRecycled;
         }

@@ -86,7 +86,7 @@ public sealed record FleetResult
 
 /// <summary>
 /// A fleet of simulated gateways uploading at once, verified end to end: each gateway is a real
-/// <see cref="SensorStorage"/> (its own directory and gateway id) filled with records whose values are a function of
+/// <see cref="SensorStoreSystem"/> (its own directory and gateway id) filled with records whose values are a function of
 /// (gateway, sensor, index), and a real <see cref="MqttUploader"/>; a real MQTT subscriber with a persistent QoS 1 session
 /// checks every record it receives — value, and order per sensor (a batch either continues where the sensor's previous
 /// one ended or repeats one already received) — and the run ends once every gateway has had every record acknowledged
@@ -98,7 +98,7 @@ public static class UploadFleet
 {
     public static async Task<FleetResult> RunAsync(FleetOptions options, (double Share, Func<CancellationToken, Task> Action)? disrupt, CancellationToken token)
     {
-        var gateways = new List<(SensorStorage Store, MqttUploader Uploader)>();
+        var gateways = new List<(SensorStoreSystem Store, MqttUploader Uploader)>();
         long expected = (long)options.Gateways * options.SensorsPerGateway * options.RecordsPerSensor;
         using var subscriber = new FleetSubscriber(options);
         try
@@ -107,7 +107,7 @@ public static class UploadFleet
             for (int g = 0; g < options.Gateways; g++)
             {
                 string id = GatewayName(g);
-                SensorStorage store = Fill(Path.Combine(options.Directory, id), g, options, first);
+                SensorStoreSystem store = Fill(Path.Combine(options.Directory, id), g, options, first);
                 gateways.Add((store, new MqttUploader(store, UploaderOptionsFor(g, options))));
             }
 
@@ -154,7 +154,7 @@ public static class UploadFleet
         }
         finally
         {
-            foreach ((SensorStorage store, MqttUploader uploader) in gateways)
+            foreach ((SensorStoreSystem store, MqttUploader uploader) in gateways)
             {
                 uploader.Dispose();
                 store.Dispose();
@@ -189,16 +189,16 @@ public static class UploadFleet
     }
 
     /// <summary>A store with the gateway's sensors and all their records, spilled to disk by the manager as it fills (no record refused or recycled).</summary>
-    private static SensorStorage Fill(string directory, int g, FleetOptions options, Dictionary<(string, SensorSource, uint), ulong> first)
+    private static SensorStoreSystem Fill(string directory, int g, FleetOptions options, Dictionary<(string, SensorSource, uint), ulong> first)
     {
-        SensorStorage store = SensorStorage.Open(SensorStoreOptions.Linux(directory) with { MaxSensors = Math.Max(options.SensorsPerGateway, 1) });
+        SensorStoreSystem store = SensorStoreSystem.Open(SensorStoreOptions.Linux(directory) with { MaxSensors = Math.Max(options.SensorsPerGateway, 1) });
         try
         {
-            var sensors = new Sensor[options.SensorsPerGateway];
+            var sensors = new SensorLog[options.SensorsPerGateway];
             for (int s = 0; s < sensors.Length; s++)
             {
                 (SensorSource source, SensorType type) = s % 2 == 0 ? (SensorSource.Host, SensorType.TimeSeries) : (SensorSource.Can, SensorType.Event);
-                if (store.InitSensor(source, (uint)s, type, out Sensor? sensor) != StoreResult.Ok)
+                if (store.InitSensor(source, (uint)s, type, out SensorLog? sensor) != StoreResult.Ok)
                 {
                     throw new InvalidOperationException($"{GatewayName(g)}: sensor {s} could not be created");
                 }
@@ -243,7 +243,7 @@ public static class UploadFleet
         }
     }
 
-    private static long Unacknowledged(List<(SensorStorage Store, MqttUploader Uploader)> gateways) =>
+    private static long Unacknowledged(List<(SensorStoreSystem Store, MqttUploader Uploader)> gateways) =>
         gateways.Sum(gw => gw.Store.Sensors.Sum(s => s.TotalRecords));
 
     /// <summary>The verifying subscriber: a persistent QoS 1 session that reconnects (same session) whenever it is dropped.</summary>

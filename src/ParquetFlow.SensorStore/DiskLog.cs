@@ -60,13 +60,8 @@ internal sealed class DiskLog : IDisposable
     /// <summary>Times the data file was rewritten after a failed fsync.</summary>
     public int Rewrites { get; private set; }
 
-    public static string SourceDirectoryName(SensorSource source) => source switch
-    {
-        SensorSource.Host => "host",
-        SensorSource.Application => "application",
-        SensorSource.Can => "can",
-        _ => throw new ArgumentOutOfRangeException(nameof(source)),
-    };
+    /// <summary>The sub-directory of a source's sensors: the source's name.</summary>
+    public static string SourceDirectoryName(SensorSource source) => SensorNames.Of(source);
 
     public static string FileStem(uint sensorId) => $"sensor_{sensorId:D10}";
 
@@ -159,7 +154,7 @@ internal sealed class DiskLog : IDisposable
         {
             RewriteDataFile(slot);
         }
-        int used = SectorHeader.UsedBytes(image, SectorHeader.RecordSize(Type));
+        int used = SectorHeader.UsedBytes(image, RecordCodec.Size(Type));
         int length = Math.Min(SectorSize, (used + WriteGranule - 1) / WriteGranule * WriteGranule);
         _data.Write((long)slot * SectorSize, image.Slice(0, length));
         _data.Sync();
@@ -171,7 +166,7 @@ internal sealed class DiskLog : IDisposable
     /// </summary>
     public bool ReadSector(DiskSegment segment, Span<byte> buffer)
     {
-        int recordSize = SectorHeader.RecordSize(Type);
+        int recordSize = RecordCodec.Size(Type);
         int used = SectorHeader.Size + (segment.Count * recordSize);
         if (used > SectorSize || used > buffer.Length)
         {
@@ -332,7 +327,7 @@ internal sealed class DiskLog : IDisposable
             {
                 continue; // a stale sector the meta already let go of
             }
-            int want = Math.Min(SectorSize, SectorHeader.Size + (SectorHeader.Count(buffer) * SectorHeader.RecordSize(Type)));
+            int want = Math.Min(SectorSize, SectorHeader.Size + (SectorHeader.Count(buffer) * RecordCodec.Size(Type)));
             n = SectorHeader.Size + _data.ReadAtMost(offset + SectorHeader.Size, buffer.AsSpan(SectorHeader.Size, want - SectorHeader.Size));
             Span<byte> image = buffer.AsSpan(0, n);
             if (!SectorHeader.IsValid(image, Type, SectorSize))

@@ -9,15 +9,15 @@ internal sealed class DiskReadCache
 {
     private readonly Lock _lock = new();
     private readonly byte[] _buffer;
-    private Sensor? _sensor;
+    private SensorLog? _sensor;
     private DiskSegment _segment;
 
     public DiskReadCache(int sectorSize) => _buffer = new byte[sectorSize];
 
     /// <summary>Copies <paramref name="count"/> records from record <paramref name="offset"/> of the sector; false when it is corrupt.</summary>
-    public bool TryCopy(Sensor sensor, DiskLog disk, DiskSegment segment, int offset, int count, Span<byte> destination)
+    public bool TryCopy(SensorLog sensor, DiskLog disk, DiskSegment segment, int offset, int count, Span<byte> destination)
     {
-        int recordSize = SectorHeader.RecordSize(sensor.Type);
+        int recordSize = RecordCodec.Size(sensor.Type);
         lock (_lock)
         {
             if (!ReferenceEquals(_sensor, sensor) || _segment != segment)

@@ -12,8 +12,8 @@ using MQTTnet.Protocol;
 namespace ParquetFlow.SensorStore;
 
 /// <summary>
-/// The single uploader of a <see cref="SensorStorage"/>. For each sensor in turn it consumes a batch (the
-/// records become pending), publishes it with QoS 1 and calls <see cref="Sensor.EraseAllPending"/> only when
+/// The single uploader of a <see cref="SensorStoreSystem"/>. For each sensor in turn it consumes a batch (the
+/// records become pending), publishes it with QoS 1 and calls <see cref="SensorLog.EraseAllPending"/> only when
 /// the broker's PUBACK accepts it for delivery (MQTT 5 reason 0x00; any PUBACK in MQTT 3.1.1, which has no reasons).
 /// A batch whose publish failed or was refused — including 0x10 "no matching subscribers", which MQTTnet counts as a
 /// success although the broker discarded the message — is kept, counted by reason, and re-sent unchanged (same
@@ -23,11 +23,11 @@ namespace ParquetFlow.SensorStore;
 /// </summary>
 public sealed class MqttUploader : IDisposable
 {
-    private readonly SensorStorage _store;
+    private readonly SensorStoreSystem _store;
     private readonly UploaderOptions _options;
     private readonly ILogger _logger;
     private readonly IMqttClient _client;
-    private readonly Dictionary<Sensor, (UploadPayload Payload, byte[] Body)> _inFlight = [];
+    private readonly Dictionary<SensorLog, (UploadPayload Payload, byte[] Body)> _inFlight = [];
     private readonly Random _jitter = new();
     private long _batches;
     private long _records;
@@ -41,7 +41,7 @@ public sealed class MqttUploader : IDisposable
     private readonly DnsEndPoint[] _brokers;
     private int _broker; // index in _brokers of the broker in use (or tried next)
 
-    public MqttUploader(SensorStorage store, UploaderOptions options)
+    public MqttUploader(SensorStoreSystem store, UploaderOptions options)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
@@ -205,12 +205,12 @@ public sealed class MqttUploader : IDisposable
     {
         bool worked = false;
         byte[]? scratch = null;
-        foreach (Sensor sensor in _store.Sensors)
+        foreach (SensorLog sensor in _store.Sensors)
         {
             if (!_inFlight.TryGetValue(sensor, out var batch))
             {
-                int recordSize = sensor.Type == SensorType.Event ? EventRecord.Size : sizeof(uint);
-                scratch ??= new byte[_options.BatchRecords * EventRecord.Size];
+                int recordSize = RecordCodec.Size(sensor.Type);
+                scratch ??= new byte[_options.BatchRecords * RecordCodec.MaxSize];
                 if (sensor.ConsumeBatch(scratch.AsSpan(0, _options.BatchRecords * recordSize), out int count, out ulong first) != StoreResult.Ok)
                 {
                     continue;

@@ -19,8 +19,6 @@ internal static class SectorHeader
     public const int CountOffset = 6;
     public const int FirstOffset = 8;
 
-    public static int RecordSize(SensorType type) => type == SensorType.Event ? EventRecord.Size : sizeof(uint);
-
     /// <summary>Writes magic, flags, count and first index (not the CRC).</summary>
     public static void Init(Span<byte> sector, SensorType type, ulong firstIndex)
     {
@@ -68,7 +66,7 @@ internal static class SectorHeader
         {
             return false;
         }
-        int recordSize = RecordSize(type);
+        int recordSize = RecordCodec.Size(type);
         int count = Count(sector);
         int used = Size + (count * recordSize);
         if (count == 0 || used > sectorSize || used > sector.Length)

@@ -45,7 +45,7 @@ public sealed record SensorStats
     public ulong DroppedCorrupt { get; init; }
 
     public override string ToString() =>
-        $"{DiskLog.SourceDirectoryName(Source)}/{SensorId} {Type}: head={HeadIndex} pending={PendingIndex} tail={TailIndex} " +
+        $"{SensorNames.Of(Source)}/{SensorId} {Type}: head={HeadIndex} pending={PendingIndex} tail={TailIndex} " +
         $"records={TotalRecords} (pending {PendingRecords}, unsent {UnsentRecords}) sectors ram={RamSectors} disk={DiskSectors} " +
         $"written={TotalWritten} erased={TotalErased} dropped new={DroppedNew} recycled={DroppedRecycled} quota={DroppedQuota} corrupt={DroppedCorrupt}";
 }

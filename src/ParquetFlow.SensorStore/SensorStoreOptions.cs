@@ -53,7 +53,7 @@ public sealed record SensorStoreOptions
     /// <summary>While spilling, an open sector older than this is force-sealed and flushed too (Linux).</summary>
     public TimeSpan ForceSealInterval { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>How long <see cref="SensorStorage.FlushForShutdown"/> may take by default.</summary>
+    /// <summary>How long <see cref="SensorStoreSystem.FlushForShutdown"/> may take by default.</summary>
     public TimeSpan ShutdownFlushBudget { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Consecutive failed disk writes after which <see cref="StoreStats.Healthy"/> turns false.</summary>
@@ -106,7 +106,7 @@ public sealed record SensorStoreOptions
     /// <summary>Checks the options; returns null when valid, else the reason.</summary>
     public string? Validate()
     {
-        if (RamSectorSize < SectorHeaderSize + EventRecord.Size || RamSectorSize > 65536)
+        if (RamSectorSize < SectorHeaderSize + RecordCodec.MaxSize || RamSectorSize > 65536)
         {
             return "RamSectorSize must hold a header and one event record and be at most 64 KB";
         }

@@ -11,7 +11,7 @@ public static class StoreOutcome
     /// unhealthy store, disk write or read failures, records refused or dropped, a shutdown flush that ran out of its
     /// budget (<paramref name="flushed"/> false), sensors left unrecovered; with the last disk error.
     /// </summary>
-    public static string? NotStored(SensorStorage store, bool flushed, long refused = 0)
+    public static string? NotStored(SensorStoreSystem store, bool flushed, long refused = 0)
     {
         StoreStats s = store.GetStats();
         var reasons = new List<string>();
@@ -38,7 +38,7 @@ public static class StoreOutcome
         ulong recycled = 0;
         ulong quota = 0;
         ulong corrupt = 0;
-        foreach (Sensor sensor in store.Sensors)
+        foreach (SensorLog sensor in store.Sensors)
         {
             SensorStats st = sensor.GetStats();
             recycled += st.DroppedRecycled;

@@ -1,8 +1,8 @@
 // The uploader's message body (docs/formats.md, "Sensor store upload payload"): a 32-byte header, the
 // gateway id, then the records, all little-endian.
 using System.Buffers.Binary;
-using ParquetFlow.Durability;
 using System.Text;
+using ParquetFlow.Durability;
 
 namespace ParquetFlow.SensorStore;
 
@@ -31,15 +31,15 @@ public sealed record UploadPayload
 
     public int Count { get; init; }
 
-    /// <summary>The records as stored: 4 bytes (value) or 12 bytes (value, ts_ms) each, little-endian.</summary>
+    /// <summary>The records as stored (<see cref="RecordCodec"/>): 4 bytes (value) or 12 bytes (value, ts_ms) each.</summary>
     public ReadOnlyMemory<byte> Records { get; init; }
 
     /// <summary>The idempotency key: the same batch re-sent after a lost acknowledgement has the same key.</summary>
-    public string IdempotencyKey => $"{GatewayId}/{DiskLog.SourceDirectoryName(Source)}/{SensorId}/{FirstIndex}";
+    public string IdempotencyKey => $"{GatewayId}/{SensorNames.Of(Source)}/{SensorId}/{FirstIndex}";
 
     /// <summary>The topic of a sensor: <c>{prefix}/{gateway}/{source}/{sensor id, 10 digits}</c>.</summary>
     public static string Topic(string prefix, string gatewayId, SensorSource source, uint sensorId) =>
-        $"{prefix}/{gatewayId}/{DiskLog.SourceDirectoryName(source)}/{sensorId:D10}";
+        $"{prefix}/{gatewayId}/{SensorNames.Of(source)}/{sensorId:D10}";
 
     public byte[] Encode()
     {
@@ -48,7 +48,7 @@ public sealed record UploadPayload
         {
             throw new ArgumentException("gateway id longer than 255 UTF-8 bytes");
         }
-        int recordSize = SectorHeader.RecordSize(Type);
+        int recordSize = RecordCodec.Size(Type);
         var buffer = new byte[HeaderSize + gateway.Length + (Count * recordSize)];
         Span<byte> b = buffer;
         BinaryPrimitives.WriteUInt32LittleEndian(b, Magic);
@@ -62,18 +62,7 @@ public sealed record UploadPayload
         BinaryPrimitives.WriteUInt32LittleEndian(b.Slice(24), Crc32C.Compute(Records.Span));
         BinaryPrimitives.WriteUInt32LittleEndian(b.Slice(28), 0);
         gateway.CopyTo(b.Slice(HeaderSize));
-        Span<byte> records = b.Slice(HeaderSize + gateway.Length);
-        ReadOnlySpan<byte> source = Records.Span;
-        // The store keeps native byte order; the wire is little-endian whatever the gateway's CPU.
-        for (int i = 0; i < Count; i++)
-        {
-            int o = i * recordSize;
-            BinaryPrimitives.WriteUInt32LittleEndian(records.Slice(o), BitConverter.ToUInt32(source.Slice(o)));
-            if (recordSize == EventRecord.Size)
-            {
-                BinaryPrimitives.WriteUInt64LittleEndian(records.Slice(o + 4), BitConverter.ToUInt64(source.Slice(o + 4)));
-            }
-        }
+        RecordCodec.CopyToWire(Records.Span, Type, Count, b.Slice(HeaderSize + gateway.Length));
         return buffer;
     }
 
@@ -91,7 +80,7 @@ public sealed record UploadPayload
         }
         int gatewayLength = b[7];
         uint count = BinaryPrimitives.ReadUInt32LittleEndian(b.Slice(12));
-        long expected = HeaderSize + gatewayLength + ((long)count * SectorHeader.RecordSize(type));
+        long expected = HeaderSize + gatewayLength + ((long)count * RecordCodec.Size(type));
         if (b.Length != expected)
         {
             throw new FormatException($"payload of {b.Length} bytes, header says {expected}");
@@ -114,8 +103,8 @@ public sealed record UploadPayload
     }
 
     /// <summary>Value of record <paramref name="i"/>.</summary>
-    public uint ValueAt(int i) => BinaryPrimitives.ReadUInt32LittleEndian(Records.Span.Slice(i * SectorHeader.RecordSize(Type)));
+    public uint ValueAt(int i) => RecordCodec.WireValue(Records.Span, Type, i);
 
     /// <summary>Timestamp of event record <paramref name="i"/> (0 for time-series).</summary>
-    public ulong TimestampAt(int i) => Type == SensorType.Event ? BinaryPrimitives.ReadUInt64LittleEndian(Records.Span.Slice((i * EventRecord.Size) + 4)) : 0;
+    public ulong TimestampAt(int i) => RecordCodec.WireTimestamp(Records.Span, Type, i);
 }

@@ -5,7 +5,7 @@ namespace ParquetFlow.PowerCut;
 
 /// <summary>
 /// The sensor store: six sensors (time series and events) get records, a consumer takes and acknowledges batches
-/// (<see cref="Sensor.EraseAllPending"/>), the manager ticks, and <see cref="SensorStorage.FlushAll"/> returning Ok is
+/// (<see cref="SensorLog.EraseAllPending"/>), the manager ticks, and <see cref="SensorStoreSystem.FlushAll"/> returning Ok is
 /// the promise (every record added before it is durable, unless acknowledged). After the cut the store reopens on the
 /// disk: every promised record is returned, once, in order, intact, and no index a consumer was given before the cut
 /// goes to a new record (the uploader's idempotency key contains it).
@@ -51,12 +51,12 @@ internal static class StoreCampaign
         var promise = new Promise();
         try
         {
-            using SensorStorage store = SensorStorage.Open(Options(directory, storage));
-            var sensors = new Sensor[SensorCount];
+            using SensorStoreSystem store = SensorStoreSystem.Open(Options(directory, storage));
+            var sensors = new SensorLog[SensorCount];
             for (int i = 0; i < SensorCount; i++)
             {
                 (SensorSource source, uint id, SensorType type) = Describe(i);
-                if (store.InitSensor(source, id, type, out Sensor? sensor) != StoreResult.Ok)
+                if (store.InitSensor(source, id, type, out SensorLog? sensor) != StoreResult.Ok)
                 {
                     return promise;
                 }
@@ -69,7 +69,7 @@ internal static class StoreCampaign
             {
                 for (int i = 0; i < SensorCount; i++)
                 {
-                    Sensor s = sensors[i];
+                    SensorLog s = sensors[i];
                     int n = random.Next(0, 400);
                     for (int k = 0; k < n; k++)
                     {
@@ -120,18 +120,18 @@ internal static class StoreCampaign
 
     private static void Check(Cut cut, Promise promise, Tally tally)
     {
-        using SensorStorage store = SensorStorage.Open(Options(cut.Directory, Durability.Storage.Default));
+        using SensorStoreSystem store = SensorStoreSystem.Open(Options(cut.Directory, Durability.Storage.Default));
         byte[] buffer = new byte[12 * 2048];
         for (int i = 0; i < SensorCount; i++)
         {
             (SensorSource source, uint id, SensorType type) = Describe(i);
-            if (store.InitSensor(source, id, type, out Sensor? sensor) != StoreResult.Ok)
+            if (store.InitSensor(source, id, type, out SensorLog? sensor) != StoreResult.Ok)
             {
                 tally.AddAnomaly($"{cut}: sensor {i} does not open after the restart");
                 continue;
             }
 
-            Sensor s = sensor!;
+            SensorLog s = sensor!;
             ulong floor = promise.Floor[i];
             ulong tail = promise.Tail[i];
             tally.Promised += tail > floor ? (long)(tail - floor) : 0;

@@ -18,18 +18,18 @@ public static class GatewayLoop
     public static int Run(string dir, int port, int seed, int perSensor)
     {
         var random = new Random(seed);
-        using SensorStorage store = SensorStorage.Open(SensorStoreOptions.Linux(dir) with
+        using SensorStoreSystem store = SensorStoreSystem.Open(SensorStoreOptions.Linux(dir) with
         {
             RamPoolBytes = 16 * 4096,
             MaxSensors = 16,
             DiskSectorSize = 16384,
             IndexReservation = 8192,
         });
-        var sensors = new Sensor[SensorCount];
+        var sensors = new SensorLog[SensorCount];
         for (int i = 0; i < SensorCount; i++)
         {
             var (source, id, type) = Describe(i);
-            if (store.InitSensor(source, id, type, out Sensor? s) != StoreResult.Ok)
+            if (store.InitSensor(source, id, type, out SensorLog? s) != StoreResult.Ok)
             {
                 return 1;
             }
@@ -52,7 +52,7 @@ public static class GatewayLoop
             int n = Math.Min(perSensor - written, random.Next(20, 200));
             for (int i = 0; i < SensorCount; i++)
             {
-                Sensor s = sensors[i];
+                SensorLog s = sensors[i];
                 for (int k = 0; k < n; k++)
                 {
                     ulong index = s.GetStats().TailIndex;

@@ -26,12 +26,12 @@ public static class WriteLoop
     public static int Run(string dir, int seed)
     {
         var random = new Random(seed);
-        using SensorStorage store = SensorStorage.Open(Options(dir));
-        var sensors = new Sensor[SensorCount];
+        using SensorStoreSystem store = SensorStoreSystem.Open(Options(dir));
+        var sensors = new SensorLog[SensorCount];
         for (int i = 0; i < SensorCount; i++)
         {
             var (source, id, type) = Describe(i);
-            if (store.InitSensor(source, id, type, out Sensor? s) != StoreResult.Ok)
+            if (store.InitSensor(source, id, type, out SensorLog? s) != StoreResult.Ok)
             {
                 Console.Error.WriteLine($"init failed for sensor {i}");
                 return 1;
@@ -45,7 +45,7 @@ public static class WriteLoop
         {
             for (int i = 0; i < SensorCount; i++)
             {
-                Sensor s = sensors[i];
+                SensorLog s = sensors[i];
                 int n = random.Next(0, 900);
                 for (int k = 0; k < n; k++)
                 {

@@ -19,9 +19,9 @@ public sealed class DiskFaultTests
 
     private static bool IsData(string path) => path.EndsWith(".dat", StringComparison.Ordinal);
 
-    private static Sensor Write(SensorStorage store, ulong from, ulong to, uint id = 1)
+    private static SensorLog Write(SensorStoreSystem store, ulong from, ulong to, uint id = 1)
     {
-        Assert.Equal(StoreResult.Ok, store.InitSensor(SensorSource.Host, id, SensorType.TimeSeries, out Sensor? s));
+        Assert.Equal(StoreResult.Ok, store.InitSensor(SensorSource.Host, id, SensorType.TimeSeries, out SensorLog? s));
         for (ulong i = from; i < to; i++)
         {
             Assert.Equal(StoreResult.Ok, s!.AddTimeSeries(ValueOf(i)));
@@ -31,7 +31,7 @@ public sealed class DiskFaultTests
     }
 
     /// <summary>Consumes everything, retrying while reads fail; checks every value and that the indices run without a gap from <paramref name="from"/>. Returns the end.</summary>
-    private static ulong ConsumeAll(Sensor s, ulong from, int maxIoErrors = 0)
+    private static ulong ConsumeAll(SensorLog s, ulong from, int maxIoErrors = 0)
     {
         var buffer = new uint[700];
         ulong expect = from;
@@ -61,9 +61,9 @@ public sealed class DiskFaultTests
     }
 
     /// <summary>Records 0..1999 flushed (durable), then 2000..3999 whose flush fails at the data file's fsync (still in RAM).</summary>
-    private static Sensor FailOneDataFsync(SensorStorage store, FaultyStorage storage)
+    private static SensorLog FailOneDataFsync(SensorStoreSystem store, FaultyStorage storage)
     {
-        Sensor s = Write(store, 0, 2000);
+        SensorLog s = Write(store, 0, 2000);
         Assert.Equal(StoreResult.Ok, store.FlushAll());
         storage.Fail(StorageFault.IOError, StorageOperation.Sync, IsData, times: 1);
         for (ulong i = 2000; i < 4000; i++)
@@ -81,9 +81,9 @@ public sealed class DiskFaultTests
         using var dir = new TempDirectory();
         var storage = new FaultyStorage();
         const ulong Records = 60_000;
-        using (SensorStorage store = SensorStorage.Open(Small(dir.Path, storage) with { DiskQuotaBytes = 64L << 20 }))
+        using (SensorStoreSystem store = SensorStoreSystem.Open(Small(dir.Path, storage) with { DiskQuotaBytes = 64L << 20 }))
         {
-            Sensor s = Write(store, 0, Records);
+            SensorLog s = Write(store, 0, Records);
             Assert.Equal(StoreResult.Ok, store.FlushAll());
             Assert.True(s.GetStats().DiskSectors > 1);
 
@@ -107,7 +107,7 @@ public sealed class DiskFaultTests
         }
 
         // The disk is back: a restart finds every record, and so does a consumer.
-        using (SensorStorage store = SensorStorage.Open(Small(dir.Path, Storage.Default)))
+        using (SensorStoreSystem store = SensorStoreSystem.Open(Small(dir.Path, Storage.Default)))
         {
             Assert.Equal(Records, ConsumeAll(store.Find(SensorSource.Host, 1)!, 0));
             Assert.Equal(0ul, store.Find(SensorSource.Host, 1)!.GetStats().DroppedCorrupt);
@@ -121,8 +121,8 @@ public sealed class DiskFaultTests
         {
             using var dir = new TempDirectory();
             var storage = new FaultyStorage();
-            using SensorStorage store = SensorStorage.Open(Small(dir.Path, storage) with { DiskQuotaBytes = 64L << 20 });
-            Sensor s = Write(store, 0, 20_000);
+            using SensorStoreSystem store = SensorStoreSystem.Open(Small(dir.Path, storage) with { DiskQuotaBytes = 64L << 20 });
+            SensorLog s = Write(store, 0, 20_000);
             Assert.Equal(StoreResult.Ok, store.FlushAll());
             storage.Fail(StorageFault.IOError, StorageOperation.Read, IsData, skip: skip, times: 3);
             Assert.Equal(20_000ul, ConsumeAll(s, 0, maxIoErrors: 3));
@@ -135,7 +135,7 @@ public sealed class DiskFaultTests
     public void A_read_error_at_recovery_leaves_the_sensor_for_a_later_open_instead_of_forgetting_it()
     {
         using var dir = new TempDirectory();
-        using (SensorStorage store = SensorStorage.Open(Small(dir.Path, Storage.Default)))
+        using (SensorStoreSystem store = SensorStoreSystem.Open(Small(dir.Path, Storage.Default)))
         {
             Write(store, 0, 5000, id: 3);
             Assert.True(store.FlushForShutdown(TimeSpan.FromSeconds(10)));
@@ -143,7 +143,7 @@ public sealed class DiskFaultTests
 
         var storage = new FaultyStorage();
         storage.Fail(StorageFault.IOError, StorageOperation.Read, times: int.MaxValue);
-        using (SensorStorage store = SensorStorage.Open(Small(dir.Path, storage)))
+        using (SensorStoreSystem store = SensorStoreSystem.Open(Small(dir.Path, storage)))
         {
             StoreStats stats = store.GetStats();
             Assert.Equal(0, stats.RecoveredSensors);
@@ -152,7 +152,7 @@ public sealed class DiskFaultTests
             Assert.Equal(StoreResult.IoError, store.InitSensor(SensorSource.Host, 3, SensorType.TimeSeries, out _));
 
             storage.ClearFaults();
-            Assert.Equal(StoreResult.Ok, store.InitSensor(SensorSource.Host, 3, SensorType.TimeSeries, out Sensor? s));
+            Assert.Equal(StoreResult.Ok, store.InitSensor(SensorSource.Host, 3, SensorType.TimeSeries, out SensorLog? s));
             Assert.Equal(5000ul, ConsumeAll(s!, 0));
         }
     }
@@ -162,9 +162,9 @@ public sealed class DiskFaultTests
     {
         using var dir = new TempDirectory();
         var storage = new FaultyStorage(recordDurability: true);
-        using (SensorStorage store = SensorStorage.Open(Small(dir.Path, storage)))
+        using (SensorStoreSystem store = SensorStoreSystem.Open(Small(dir.Path, storage)))
         {
-            Sensor s = FailOneDataFsync(store, storage);
+            SensorLog s = FailOneDataFsync(store, storage);
             Assert.Contains("fsync failed", store.GetStats().LastDiskError, StringComparison.Ordinal);
             Assert.Equal(4000, s.TotalRecords); // the records whose sector failed are still in RAM
 
@@ -177,7 +177,7 @@ public sealed class DiskFaultTests
         }
 
         storage.ApplyPowerLoss(); // everything not fsynced (file content and directory entries) is gone
-        using (SensorStorage store = SensorStorage.Open(Small(dir.Path, Storage.Default)))
+        using (SensorStoreSystem store = SensorStoreSystem.Open(Small(dir.Path, Storage.Default)))
         {
             Assert.Equal(4000ul, ConsumeAll(store.Find(SensorSource.Host, 1)!, 0));
             Assert.Empty(store.GetStats().RecoveryReport);
@@ -193,7 +193,7 @@ public sealed class DiskFaultTests
         {
             using var dir = new TempDirectory();
             var storage = new FaultyStorage(recordDurability: true);
-            using (SensorStorage store = SensorStorage.Open(Small(dir.Path, storage)))
+            using (SensorStoreSystem store = SensorStoreSystem.Open(Small(dir.Path, storage)))
             {
                 FailOneDataFsync(store, storage);
                 if (cut == 0)
@@ -212,7 +212,7 @@ public sealed class DiskFaultTests
             }
 
             storage.ApplyPowerLoss();
-            using SensorStorage reopened = SensorStorage.Open(Small(dir.Path, Storage.Default));
+            using SensorStoreSystem reopened = SensorStoreSystem.Open(Small(dir.Path, Storage.Default));
             ulong end = ConsumeAll(reopened.Find(SensorSource.Host, 1)!, 0);
             Assert.True(end >= 2000, $"cut at call {cut} of {first}..{last}: {end} records");
             Assert.Equal(0ul, reopened.Find(SensorSource.Host, 1)!.GetStats().DroppedCorrupt);
@@ -224,7 +224,7 @@ public sealed class DiskFaultTests
     {
         using var dir = new TempDirectory();
         var storage = new FaultyStorage();
-        using SensorStorage store = SensorStorage.Open(Small(dir.Path, storage) with { HighWatermark = 0.5 });
+        using SensorStoreSystem store = SensorStoreSystem.Open(Small(dir.Path, storage) with { HighWatermark = 0.5 });
         Write(store, 0, 3000);
         storage.Fail(StorageFault.IOError, StorageOperation.Sync, IsData, times: int.MaxValue);
         Assert.False(store.FlushForShutdown(TimeSpan.Zero));
@@ -249,11 +249,11 @@ public sealed class DiskFaultTests
         {
             var storage = new FaultyStorage();
             storage.Fail(StorageFault.IOError, operation);
-            Assert.Equal(StoreResult.IoError, SensorStorage.Open(Small(Path.Combine(dir.Path, operation.ToString()), storage), out SensorStorage? store, out string? error));
+            Assert.Equal(StoreResult.IoError, SensorStoreSystem.Open(Small(Path.Combine(dir.Path, operation.ToString()), storage), out SensorStoreSystem? store, out string? error));
             Assert.Null(store);
             Assert.Contains("injected", error, StringComparison.Ordinal);
             storage.Fail(StorageFault.IOError, operation);
-            Assert.Contains("injected", Assert.Throws<IOException>(() => SensorStorage.Open(Small(Path.Combine(dir.Path, operation + "2"), storage))).Message, StringComparison.Ordinal);
+            Assert.Contains("injected", Assert.Throws<IOException>(() => SensorStoreSystem.Open(Small(Path.Combine(dir.Path, operation + "2"), storage))).Message, StringComparison.Ordinal);
         }
     }
 
@@ -271,7 +271,7 @@ public sealed class DiskFaultTests
                 synced.Add(path);
             }
         };
-        using (SensorStorage store = SensorStorage.Open(Small(root, storage)))
+        using (SensorStoreSystem store = SensorStoreSystem.Open(Small(root, storage)))
         {
             Assert.Contains(dir.Path, synced); // a/ was created in it
             Assert.Contains(Path.Combine(dir.Path, "a"), synced); // store/
@@ -286,7 +286,7 @@ public sealed class DiskFaultTests
             Assert.True(Directory.Exists(Path.Combine(root, sub)), sub);
         }
 
-        using SensorStorage reopened = SensorStorage.Open(Small(root, Storage.Default));
+        using SensorStoreSystem reopened = SensorStoreSystem.Open(Small(root, Storage.Default));
         Assert.Equal(3000ul, ConsumeAll(reopened.Find(SensorSource.Host, 7)!, 0));
     }
 
@@ -296,10 +296,10 @@ public sealed class DiskFaultTests
         using var dir = new TempDirectory();
         var storage = new FaultyStorage(recordDurability: true);
         ulong consumedEnd = 0;
-        SensorStorage store = SensorStorage.Open(Small(dir.Path, storage) with { IndexReservation = 64 });
+        SensorStoreSystem store = SensorStoreSystem.Open(Small(dir.Path, storage) with { IndexReservation = 64 });
         try
         {
-            Sensor s = Write(store, 0, 10);
+            SensorLog s = Write(store, 0, 10);
 
             // Every meta write fails from now on: the durable reservation stays where it is, the data is kept.
             storage.Fail(StorageFault.IOError, null, p => p.Contains(".meta", StringComparison.Ordinal), times: int.MaxValue);
@@ -333,8 +333,8 @@ public sealed class DiskFaultTests
         }
 
         storage.ApplyPowerLoss();
-        using SensorStorage restarted = SensorStorage.Open(Small(dir.Path, Storage.Default));
-        Assert.Equal(StoreResult.Ok, restarted.InitSensor(SensorSource.Host, 1, SensorType.TimeSeries, out Sensor? again));
+        using SensorStoreSystem restarted = SensorStoreSystem.Open(Small(dir.Path, Storage.Default));
+        Assert.Equal(StoreResult.Ok, restarted.InitSensor(SensorSource.Host, 1, SensorType.TimeSeries, out SensorLog? again));
         Assert.True(again!.GetStats().TailIndex >= consumedEnd, $"index {again.GetStats().TailIndex} comes again (a consumer had up to {consumedEnd - 1})");
     }
 
@@ -343,8 +343,8 @@ public sealed class DiskFaultTests
     {
         using var dir = new TempDirectory();
         var storage = new FaultyStorage();
-        using SensorStorage store = SensorStorage.Open(Small(dir.Path, storage) with { IndexReservation = 64 });
-        Sensor s = Write(store, 0, 10);
+        using SensorStoreSystem store = SensorStoreSystem.Open(Small(dir.Path, storage) with { IndexReservation = 64 });
+        SensorLog s = Write(store, 0, 10);
         storage.Fail(StorageFault.DiskFull, null, p => p.Contains(".meta", StringComparison.Ordinal), times: int.MaxValue);
         for (ulong i = 10; i < 1_000; i++)
         {
@@ -367,7 +367,7 @@ public sealed class DiskFaultTests
     {
         using var dir = new TempDirectory();
         var storage = new FaultyStorage();
-        using SensorStorage store = SensorStorage.Open(Small(dir.Path, storage));
+        using SensorStoreSystem store = SensorStoreSystem.Open(Small(dir.Path, storage));
         Write(store, 0, 3000);
         storage.Fail(StorageFault.IOError, StorageOperation.Sync, IsData, times: int.MaxValue);
         long before = storage.Calls;

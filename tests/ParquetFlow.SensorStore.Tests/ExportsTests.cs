@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using ParquetFlow.SensorStore;
+using ParquetFlow.Native;
 
 namespace ParquetFlow.SensorStore.Tests;
 

@@ -10,7 +10,7 @@ public sealed class GatewayIdentityTests
         using var dir = new TempDirectory();
         using var other = new TempDirectory();
         string first;
-        using (SensorStorage store = SensorStorage.Open(SensorStoreOptions.Linux(dir.Path)))
+        using (SensorStoreSystem store = SensorStoreSystem.Open(SensorStoreOptions.Linux(dir.Path)))
         using (var uploader = new MqttUploader(store, new UploaderOptions()))
         {
             first = uploader.GatewayId;
@@ -18,13 +18,13 @@ public sealed class GatewayIdentityTests
 
         Assert.Matches("^gw-[0-9a-f]{16}$", first);
         Assert.Equal(first + "\n", File.ReadAllText(Path.Combine(dir.Path, GatewayIdentity.FileName)));
-        using (SensorStorage store = SensorStorage.Open(SensorStoreOptions.Linux(dir.Path)))
+        using (SensorStoreSystem store = SensorStoreSystem.Open(SensorStoreOptions.Linux(dir.Path)))
         using (var again = new MqttUploader(store, new UploaderOptions()))
         {
             Assert.Equal(first, again.GatewayId); // a restart keeps it: records sent before keep their keys
         }
 
-        using (SensorStorage clone = SensorStorage.Open(SensorStoreOptions.Linux(other.Path)))
+        using (SensorStoreSystem clone = SensorStoreSystem.Open(SensorStoreOptions.Linux(other.Path)))
         using (var cloned = new MqttUploader(clone, new UploaderOptions()))
         {
             Assert.NotEqual(first, cloned.GatewayId); // gateways set up from one image get ids of their own
@@ -43,7 +43,7 @@ public sealed class GatewayIdentityTests
         Assert.False(GatewayIdentity.IsValid(id, out string? error));
         Assert.NotNull(error);
         using var dir = new TempDirectory();
-        using SensorStorage store = SensorStorage.Open(SensorStoreOptions.Linux(dir.Path));
+        using SensorStoreSystem store = SensorStoreSystem.Open(SensorStoreOptions.Linux(dir.Path));
         Assert.Throws<ArgumentException>(() => new MqttUploader(store, new UploaderOptions { GatewayId = id }));
         Assert.True(GatewayIdentity.IsValid(new string('a', GatewayIdentity.MaxLength), out _));
         Assert.False(GatewayIdentity.IsValid(new string('a', GatewayIdentity.MaxLength + 1), out _));
@@ -59,7 +59,7 @@ public sealed class GatewayIdentityTests
         Assert.Contains("holds no valid gateway id", e.Message);
         Assert.Equal("gw/broken\n", File.ReadAllText(path));
 
-        using SensorStorage ram = SensorStorage.Open(SensorStoreOptions.Stm32());
+        using SensorStoreSystem ram = SensorStoreSystem.Open(SensorStoreOptions.Stm32());
         Assert.Throws<ArgumentException>(() => new MqttUploader(ram, new UploaderOptions()));
         using var explicitId = new MqttUploader(ram, new UploaderOptions { GatewayId = "node-17" });
         Assert.Equal("node-17", explicitId.GatewayId);

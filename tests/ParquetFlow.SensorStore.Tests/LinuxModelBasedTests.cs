@@ -46,9 +46,9 @@ public sealed class LinuxModelBasedTests
             IndexReservation = 512,
         };
         const int SensorCount = 3;
-        SensorStorage store = SensorStorage.Open(options);
+        SensorStoreSystem store = SensorStoreSystem.Open(options);
         var models = new Model[SensorCount];
-        Sensor[] sensors = Init(store);
+        SensorLog[] sensors = Init(store);
         for (int i = 0; i < SensorCount; i++)
         {
             models[i] = new Model { Next = sensors[i].GetStats().TailIndex };
@@ -58,7 +58,7 @@ public sealed class LinuxModelBasedTests
             for (int step = 0; step < TestScale.Count(1500); step++)
             {
                 int i = random.Next(SensorCount);
-                Sensor s = sensors[i];
+                SensorLog s = sensors[i];
                 Model m = models[i];
                 string where = $"seed {seed}, step {step}, sensor {i}";
                 int op = random.Next(100);
@@ -118,7 +118,7 @@ public sealed class LinuxModelBasedTests
                 {
                     Assert.True(store.FlushForShutdown(TimeSpan.FromSeconds(30)), where);
                     store.Dispose();
-                    store = SensorStorage.Open(options);
+                    store = SensorStoreSystem.Open(options);
                     sensors = Init(store);
                     for (int j = 0; j < SensorCount; j++)
                     {
@@ -131,7 +131,7 @@ public sealed class LinuxModelBasedTests
                 else if (op < 98)
                 {
                     store.Dispose(); // a crash: RAM is gone, only what was durable may come back
-                    store = SensorStorage.Open(options);
+                    store = SensorStoreSystem.Open(options);
                     sensors = Init(store);
                     for (int j = 0; j < SensorCount; j++)
                     {
@@ -191,19 +191,19 @@ public sealed class LinuxModelBasedTests
         }
     }
 
-    private static Sensor[] Init(SensorStorage store)
+    private static SensorLog[] Init(SensorStoreSystem store)
     {
-        var sensors = new Sensor[3];
+        var sensors = new SensorLog[3];
         for (int i = 0; i < sensors.Length; i++)
         {
-            Assert.Equal(StoreResult.Ok, store.InitSensor((SensorSource)i, 77, SensorType.TimeSeries, out Sensor? s));
+            Assert.Equal(StoreResult.Ok, store.InitSensor((SensorSource)i, 77, SensorType.TimeSeries, out SensorLog? s));
             sensors[i] = s!;
         }
         return sensors;
     }
 
     /// <summary>Every retained record through diagnostic reads (moves no cursor).</summary>
-    private static SortedDictionary<ulong, uint> ReadAll(Sensor s)
+    private static SortedDictionary<ulong, uint> ReadAll(SensorLog s)
     {
         var all = new SortedDictionary<ulong, uint>();
         for (ulong k = 0; s.DiagReadAt(k, out SensorRecord r) == StoreResult.Ok; k++)

@@ -16,15 +16,15 @@ public sealed class LinuxStoreTests
         Clock = clock ?? TimeProvider.System,
     };
 
-    private static Sensor Init(SensorStorage store, SensorType type, uint id = 1, SensorSource source = SensorSource.Host)
+    private static SensorLog Init(SensorStoreSystem store, SensorType type, uint id = 1, SensorSource source = SensorSource.Host)
     {
-        Assert.Equal(StoreResult.Ok, store.InitSensor(source, id, type, out Sensor? s));
+        Assert.Equal(StoreResult.Ok, store.InitSensor(source, id, type, out SensorLog? s));
         return s!;
     }
 
     private static uint ValueOf(ulong index) => (uint)((index * 2654435761UL) >> 7);
 
-    private static void CheckStream(Sensor s, ulong from, ulong to)
+    private static void CheckStream(SensorLog s, ulong from, ulong to)
     {
         var buffer = new uint[3000];
         ulong expect = from;
@@ -44,8 +44,8 @@ public sealed class LinuxStoreTests
     public void Spills_above_the_watermark_into_aligned_crc_sectors_and_returns_to_ram_when_consumed()
     {
         using var dir = new TempDirectory();
-        using SensorStorage store = SensorStorage.Open(Small(dir.Path));
-        Sensor s = Init(store, SensorType.TimeSeries, 42);
+        using SensorStoreSystem store = SensorStoreSystem.Open(Small(dir.Path));
+        SensorLog s = Init(store, SensorType.TimeSeries, 42);
         for (ulong i = 0; i < 5000; i++)
         {
             Assert.Equal(StoreResult.Ok, s.AddTimeSeries(ValueOf(i)));
@@ -83,10 +83,10 @@ public sealed class LinuxStoreTests
     public void Shutdown_flush_puts_everything_on_disk_and_a_reopen_returns_it_with_pending_as_unsent()
     {
         using var dir = new TempDirectory();
-        using (SensorStorage store = SensorStorage.Open(Small(dir.Path)))
+        using (SensorStoreSystem store = SensorStoreSystem.Open(Small(dir.Path)))
         {
-            Sensor ts = Init(store, SensorType.TimeSeries, 1, SensorSource.Can);
-            Sensor ev = Init(store, SensorType.Event, 1, SensorSource.Application);
+            SensorLog ts = Init(store, SensorType.TimeSeries, 1, SensorSource.Can);
+            SensorLog ev = Init(store, SensorType.Event, 1, SensorSource.Application);
             for (ulong i = 0; i < 700; i++)
             {
                 ts.AddTimeSeries(ValueOf(i));
@@ -99,13 +99,13 @@ public sealed class LinuxStoreTests
             Assert.True(store.FlushForShutdown());
             Assert.True(store.IsFlushedToDisk);
         }
-        using (SensorStorage store = SensorStorage.Open(Small(dir.Path)))
+        using (SensorStoreSystem store = SensorStoreSystem.Open(Small(dir.Path)))
         {
             StoreStats stats = store.GetStats();
             Assert.Equal(2, stats.RecoveredSensors);
             Assert.Equal(2, stats.RecoveredFromMeta);
-            Sensor ts = store.Find(SensorSource.Can, 1)!;
-            Sensor ev = store.Find(SensorSource.Application, 1)!;
+            SensorLog ts = store.Find(SensorSource.Can, 1)!;
+            SensorLog ev = store.Find(SensorSource.Application, 1)!;
             Assert.Equal(SensorType.Event, ev.Type);
             Assert.Equal(600, ts.TotalRecords);
             Assert.Equal(600, ts.UnsentCount); // the unacknowledged batch is sent again
@@ -113,7 +113,7 @@ public sealed class LinuxStoreTests
             Assert.Equal(StoreResult.Ok, ev.DiagReadAt(699, out SensorRecord last));
             Assert.Equal(new SensorRecord(699, 699, 1_700_000_000_699), last);
             // New records continue after the reserved range: no index is ever handed out twice.
-            Assert.Equal(StoreResult.Ok, store.InitSensor(SensorSource.Can, 1, SensorType.TimeSeries, out Sensor? again));
+            Assert.Equal(StoreResult.Ok, store.InitSensor(SensorSource.Can, 1, SensorType.TimeSeries, out SensorLog? again));
             Assert.Same(ts, again);
             ts.AddTimeSeries(5);
             Assert.True(ts.GetStats().TailIndex > 700);
@@ -125,9 +125,9 @@ public sealed class LinuxStoreTests
     {
         using var dir = new TempDirectory();
         ulong highest;
-        using (SensorStorage store = SensorStorage.Open(Small(dir.Path) with { IndexReservation = 1000 }))
+        using (SensorStoreSystem store = SensorStoreSystem.Open(Small(dir.Path) with { IndexReservation = 1000 }))
         {
-            Sensor s = Init(store, SensorType.TimeSeries);
+            SensorLog s = Init(store, SensorType.TimeSeries);
             for (int round = 0; round < 30; round++)
             {
                 for (uint v = 0; v < 100; v++)
@@ -140,9 +140,9 @@ public sealed class LinuxStoreTests
             highest = s.GetStats().TailIndex - 1;
             // no flush: the process dies here
         }
-        using (SensorStorage store = SensorStorage.Open(Small(dir.Path) with { IndexReservation = 1000 }))
+        using (SensorStoreSystem store = SensorStoreSystem.Open(Small(dir.Path) with { IndexReservation = 1000 }))
         {
-            Sensor s = store.Find(SensorSource.Host, 1) ?? Init(store, SensorType.TimeSeries);
+            SensorLog s = store.Find(SensorSource.Host, 1) ?? Init(store, SensorType.TimeSeries);
             s.AddTimeSeries(1);
             Assert.Equal(StoreResult.Ok, s.ConsumeNext(out SensorRecord r));
             Assert.True(r.Index > highest, $"{r.Index} > {highest}");
@@ -153,9 +153,9 @@ public sealed class LinuxStoreTests
     public void Lost_meta_falls_back_to_a_sector_scan_and_jumps_the_index()
     {
         using var dir = new TempDirectory();
-        using (SensorStorage store = SensorStorage.Open(Small(dir.Path)))
+        using (SensorStoreSystem store = SensorStoreSystem.Open(Small(dir.Path)))
         {
-            Sensor s = Init(store, SensorType.TimeSeries, 3);
+            SensorLog s = Init(store, SensorType.TimeSeries, 3);
             for (ulong i = 0; i < 3000; i++)
             {
                 s.AddTimeSeries(ValueOf(i));
@@ -166,12 +166,12 @@ public sealed class LinuxStoreTests
         byte[] m = File.ReadAllBytes(meta);
         m[20] ^= 0xFF;
         File.WriteAllBytes(meta, m);
-        using (SensorStorage store = SensorStorage.Open(Small(dir.Path)))
+        using (SensorStoreSystem store = SensorStoreSystem.Open(Small(dir.Path)))
         {
             StoreStats stats = store.GetStats();
             Assert.Equal(0, stats.RecoveredFromMeta);
             Assert.Contains(stats.RecoveryReport, l => l.Contains("meta CRC mismatch", StringComparison.Ordinal));
-            Sensor s = store.Find(SensorSource.Host, 3)!;
+            SensorLog s = store.Find(SensorSource.Host, 3)!;
             CheckStream(s, 0, 3000);
             s.AddTimeSeries(1);
             Assert.True(s.GetStats().TailIndex >= 1UL << 40);
@@ -186,9 +186,9 @@ public sealed class LinuxStoreTests
     public void Damaged_sectors_are_skipped_and_reported_and_no_corrupt_record_is_returned(string damage)
     {
         using var dir = new TempDirectory();
-        using (SensorStorage store = SensorStorage.Open(Small(dir.Path)))
+        using (SensorStoreSystem store = SensorStoreSystem.Open(Small(dir.Path)))
         {
-            Sensor s = Init(store, SensorType.TimeSeries, 9);
+            SensorLog s = Init(store, SensorType.TimeSeries, 9);
             for (ulong i = 0; i < 6000; i++)
             {
                 s.AddTimeSeries(ValueOf(i));
@@ -220,8 +220,8 @@ public sealed class LinuxStoreTests
             {
                 File.Delete(Path.Combine(dir.Path, "host", "sensor_0000000009.meta"));
             }
-            using SensorStorage store = SensorStorage.Open(Small(dir.Path));
-            Sensor s = store.Find(SensorSource.Host, 9)!;
+            using SensorStoreSystem store = SensorStoreSystem.Open(Small(dir.Path));
+            SensorLog s = store.Find(SensorSource.Host, 9)!;
             var buffer = new uint[4000];
             long good = 0;
             while (s.ConsumeBatch(buffer, out int n, out ulong first) == StoreResult.Ok)
@@ -246,9 +246,9 @@ public sealed class LinuxStoreTests
         using var dir = new TempDirectory();
         var storage = new FaultyStorage();
         var options = Small(dir.Path) with { Storage = storage };
-        using (SensorStorage store = SensorStorage.Open(options))
+        using (SensorStoreSystem store = SensorStoreSystem.Open(options))
         {
-            Sensor s = Init(store, SensorType.TimeSeries, 5);
+            SensorLog s = Init(store, SensorType.TimeSeries, 5);
             for (ulong i = 0; i < 2000; i++)
             {
                 s.AddTimeSeries(ValueOf(i));
@@ -262,7 +262,7 @@ public sealed class LinuxStoreTests
             }
             Assert.NotEqual(StoreResult.Ok, store.FlushAll());
         }
-        using (SensorStorage store = SensorStorage.Open(Small(dir.Path)))
+        using (SensorStoreSystem store = SensorStoreSystem.Open(Small(dir.Path)))
         {
             Assert.Equal(1, store.GetStats().RecoveredFromMeta);
             CheckStream(store.Find(SensorSource.Host, 5)!, 0, 4000);
@@ -274,8 +274,8 @@ public sealed class LinuxStoreTests
     {
         using var dir = new TempDirectory();
         var options = Small(dir.Path) with { DiskQuotaBytes = 4 * 8192 };
-        using SensorStorage store = SensorStorage.Open(options);
-        Sensor s = Init(store, SensorType.TimeSeries);
+        using SensorStoreSystem store = SensorStoreSystem.Open(options);
+        SensorLog s = Init(store, SensorType.TimeSeries);
         for (ulong i = 0; i < 2000; i++)
         {
             s.AddTimeSeries(ValueOf(i));
@@ -320,9 +320,9 @@ public sealed class LinuxStoreTests
     {
         using var dir = new TempDirectory();
         var storage = new FaultyStorage();
-        using SensorStorage store = SensorStorage.Open(Small(dir.Path) with { Storage = storage, HighWatermark = 0.5 });
+        using SensorStoreSystem store = SensorStoreSystem.Open(Small(dir.Path) with { Storage = storage, HighWatermark = 0.5 });
         storage.Fail(StorageFault.IOError, StorageOperation.Write, times: int.MaxValue);
-        Sensor s = Init(store, SensorType.TimeSeries);
+        SensorLog s = Init(store, SensorType.TimeSeries);
         for (ulong i = 0; i < 3000; i++)
         {
             s.AddTimeSeries(ValueOf(i));
@@ -348,9 +348,9 @@ public sealed class LinuxStoreTests
     {
         using var dir = new TempDirectory();
         var clock = new ManualClock();
-        using SensorStorage store = SensorStorage.Open(Small(dir.Path, clock) with { ForceSealInterval = TimeSpan.FromSeconds(60) });
-        Sensor busy = Init(store, SensorType.TimeSeries, 1);
-        Sensor quiet = Init(store, SensorType.Event, 2);
+        using SensorStoreSystem store = SensorStoreSystem.Open(Small(dir.Path, clock) with { ForceSealInterval = TimeSpan.FromSeconds(60) });
+        SensorLog busy = Init(store, SensorType.TimeSeries, 1);
+        SensorLog quiet = Init(store, SensorType.Event, 2);
         quiet.AddEvent(1, 5);
         for (ulong i = 0; i < 5000; i++)
         {
@@ -373,7 +373,7 @@ public sealed class LinuxStoreTests
     public void Many_sensors_flush_concurrently_with_writers_and_an_uploader()
     {
         using var dir = new TempDirectory();
-        using SensorStorage store = SensorStorage.Open(Small(dir.Path) with { MaxSensors = 64 });
+        using SensorStoreSystem store = SensorStoreSystem.Open(Small(dir.Path) with { MaxSensors = 64 });
         var sensors = Enumerable.Range(0, 48).Select(i => Init(store, SensorType.TimeSeries, (uint)(i / 3), (SensorSource)(i % 3))).ToArray();
         store.StartManager(TimeSpan.FromMilliseconds(1));
         const int PerSensor = 3000;

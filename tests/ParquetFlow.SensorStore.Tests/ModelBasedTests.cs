@@ -121,19 +121,19 @@ public sealed class ModelBasedTests
         int sectorSize = random.Next(2) == 0 ? 256 : 16 + (12 * random.Next(1, 6));
         int budget = SensorStoreOptions.Stm32SystemBytes + (sensors * SensorStoreOptions.Stm32BytesPerSensor)
             + ((sensors + shared) * (sectorSize + SensorStoreOptions.Stm32BytesPerSectorLink));
-        using SensorStorage store = SensorStorage.Open(SensorStoreOptions.Stm32() with
+        using SensorStoreSystem store = SensorStoreSystem.Open(SensorStoreOptions.Stm32() with
         {
             MaxSensors = sensors,
             MemoryBudgetBytes = budget,
             RamSectorSize = sectorSize,
         });
         var model = new Model(shared);
-        var real = new Sensor[sensors];
+        var real = new SensorLog[sensors];
         var ref_ = new ModelSensor[sensors];
         for (int i = 0; i < sensors; i++)
         {
             SensorType type = random.Next(2) == 0 ? SensorType.TimeSeries : SensorType.Event;
-            Assert.Equal(StoreResult.Ok, store.InitSensor((SensorSource)(i % 3), (uint)(i / 3), type, out Sensor? s));
+            Assert.Equal(StoreResult.Ok, store.InitSensor((SensorSource)(i % 3), (uint)(i / 3), type, out SensorLog? s));
             real[i] = s!;
             ref_[i] = new ModelSensor(type, s!.RecordsPerSector);
         }
@@ -141,7 +141,7 @@ public sealed class ModelBasedTests
         for (int step = 0; step < 4000; step++)
         {
             int i = random.Next(sensors);
-            Sensor s = real[i];
+            SensorLog s = real[i];
             ModelSensor m = ref_[i];
             string where = $"seed {seed}, step {step}, sensor {i}";
             int op = random.Next(100);

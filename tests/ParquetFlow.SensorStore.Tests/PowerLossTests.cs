@@ -144,11 +144,11 @@ public sealed class PowerLossTests(ITestOutputHelper output)
 
     private static void Verify(string root, List<(ulong From, ulong To)>[] required, ulong[] floor, int damaged, string where)
     {
-        using SensorStorage store = SensorStorage.Open(WriteLoop.Options(root));
+        using SensorStoreSystem store = SensorStoreSystem.Open(WriteLoop.Options(root));
         for (int i = 0; i < WriteLoop.SensorCount; i++)
         {
             var (source, id, type) = WriteLoop.Describe(i);
-            Assert.Equal(StoreResult.Ok, store.InitSensor(source, id, type, out Sensor? s));
+            Assert.Equal(StoreResult.Ok, store.InitSensor(source, id, type, out SensorLog? s));
             Assert.Equal(0, s!.PendingCount);
             var present = new HashSet<ulong>();
             var buffer = new byte[12 * 2048];

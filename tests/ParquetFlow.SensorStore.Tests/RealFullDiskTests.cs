@@ -31,9 +31,9 @@ public sealed class RealFullDiskTests
         const ulong Durable = 3000;
         const ulong WhileFull = 2000;
         const ulong After = 1000;
-        using (SensorStorage store = SensorStorage.Open(Small(root)))
+        using (SensorStoreSystem store = SensorStoreSystem.Open(Small(root)))
         {
-            Assert.Equal(StoreResult.Ok, store.InitSensor(SensorSource.Host, 7, SensorType.TimeSeries, out Sensor? sensor));
+            Assert.Equal(StoreResult.Ok, store.InitSensor(SensorSource.Host, 7, SensorType.TimeSeries, out SensorLog? sensor));
             Add(sensor!, 0, Durable);
             Assert.Equal(StoreResult.Ok, store.FlushAll());
 
@@ -60,9 +60,9 @@ public sealed class RealFullDiskTests
 
         // After a restart every record, durable before the disk filled, held while it was full and added after, reads back
         // in order with its value.
-        using (SensorStorage reopened = SensorStorage.Open(Small(root)))
+        using (SensorStoreSystem reopened = SensorStoreSystem.Open(Small(root)))
         {
-            Sensor s = reopened.Find(SensorSource.Host, 7) ?? throw new InvalidOperationException("sensor 7 was not recovered");
+            SensorLog s = reopened.Find(SensorSource.Host, 7) ?? throw new InvalidOperationException("sensor 7 was not recovered");
             var buffer = new uint[1000];
             ulong expect = 0;
             while (s.ConsumeBatch(buffer, out int n, out ulong first) == StoreResult.Ok)
@@ -80,7 +80,7 @@ public sealed class RealFullDiskTests
         }
     }
 
-    private static void Add(Sensor sensor, ulong from, ulong to)
+    private static void Add(SensorLog sensor, ulong from, ulong to)
     {
         for (ulong i = from; i < to; i++)
         {

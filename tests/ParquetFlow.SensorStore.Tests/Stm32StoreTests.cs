@@ -5,19 +5,19 @@ namespace ParquetFlow.SensorStore.Tests;
 /// <summary>The RAM store on the STM32 profile: layout, budget, cursors, full policy.</summary>
 public sealed class Stm32StoreTests
 {
-    private static SensorStorage Open(int maxSensors = 100, int budget = 32 * 1024) =>
-        SensorStorage.Open(SensorStoreOptions.Stm32() with { MaxSensors = maxSensors, MemoryBudgetBytes = budget });
+    private static SensorStoreSystem Open(int maxSensors = 100, int budget = 32 * 1024) =>
+        SensorStoreSystem.Open(SensorStoreOptions.Stm32() with { MaxSensors = maxSensors, MemoryBudgetBytes = budget });
 
-    private static Sensor Init(SensorStorage store, SensorType type, uint id = 1, SensorSource source = SensorSource.Host)
+    private static SensorLog Init(SensorStoreSystem store, SensorType type, uint id = 1, SensorSource source = SensorSource.Host)
     {
-        Assert.Equal(StoreResult.Ok, store.InitSensor(source, id, type, out Sensor? s));
+        Assert.Equal(StoreResult.Ok, store.InitSensor(source, id, type, out SensorLog? s));
         return s!;
     }
 
     [Fact]
     public void Sector_of_256_bytes_holds_60_time_series_or_20_event_records()
     {
-        using SensorStorage store = Open();
+        using SensorStoreSystem store = Open();
         Assert.Equal(60, Init(store, SensorType.TimeSeries, 1).RecordsPerSector);
         Assert.Equal(20, Init(store, SensorType.Event, 2).RecordsPerSector);
     }
@@ -25,7 +25,7 @@ public sealed class Stm32StoreTests
     [Fact]
     public void Accounted_memory_stays_within_the_32_KB_budget_with_a_sector_per_sensor()
     {
-        using SensorStorage store = Open();
+        using SensorStoreSystem store = Open();
         StoreStats stats = store.GetStats();
         Assert.True(stats.AccountedBytes <= 32 * 1024, $"{stats.AccountedBytes}");
         Assert.Equal(32 * 1024, stats.MemoryBudgetBytes);
@@ -33,7 +33,7 @@ public sealed class Stm32StoreTests
         // Filling every sensor to the brim never allocates past the budget.
         for (uint id = 0; id < 100; id++)
         {
-            Sensor s = Init(store, SensorType.TimeSeries, id);
+            SensorLog s = Init(store, SensorType.TimeSeries, id);
             for (uint v = 0; v < 1000; v++)
             {
                 _ = s.AddTimeSeries(v);
@@ -47,14 +47,14 @@ public sealed class Stm32StoreTests
     [Fact]
     public void Budget_too_small_for_one_sector_per_sensor_is_refused()
     {
-        Assert.Equal(StoreResult.NoSpace, SensorStorage.Open(SensorStoreOptions.Stm32() with { MaxSensors = 200 }, out _));
-        Assert.Equal(StoreResult.InvalidArgument, SensorStorage.Open(SensorStoreOptions.Stm32() with { RamSectorSize = 8 }, out _));
+        Assert.Equal(StoreResult.NoSpace, SensorStoreSystem.Open(SensorStoreOptions.Stm32() with { MaxSensors = 200 }, out _));
+        Assert.Equal(StoreResult.InvalidArgument, SensorStoreSystem.Open(SensorStoreOptions.Stm32() with { RamSectorSize = 8 }, out _));
     }
 
     [Fact]
     public void Sensor_slots_run_out_with_NoSpace()
     {
-        using SensorStorage store = Open(maxSensors: 3);
+        using SensorStoreSystem store = Open(maxSensors: 3);
         for (uint i = 0; i < 3; i++)
         {
             Init(store, SensorType.TimeSeries, i);
@@ -65,10 +65,10 @@ public sealed class Stm32StoreTests
     [Fact]
     public void Same_id_exists_once_per_source_and_init_is_idempotent()
     {
-        using SensorStorage store = Open();
-        Sensor host = Init(store, SensorType.TimeSeries, 7, SensorSource.Host);
-        Sensor app = Init(store, SensorType.Event, 7, SensorSource.Application);
-        Sensor can = Init(store, SensorType.TimeSeries, 7, SensorSource.Can);
+        using SensorStoreSystem store = Open();
+        SensorLog host = Init(store, SensorType.TimeSeries, 7, SensorSource.Host);
+        SensorLog app = Init(store, SensorType.Event, 7, SensorSource.Application);
+        SensorLog can = Init(store, SensorType.TimeSeries, 7, SensorSource.Can);
         Assert.NotSame(host, can);
         Assert.Same(host, Init(store, SensorType.TimeSeries, 7, SensorSource.Host));
         Assert.Equal(StoreResult.Exists, store.InitSensor(SensorSource.Application, 7, SensorType.TimeSeries, out _));
@@ -81,9 +81,9 @@ public sealed class Stm32StoreTests
     [Fact]
     public void Wrong_record_kind_is_InvalidArgument()
     {
-        using SensorStorage store = Open();
-        Sensor ts = Init(store, SensorType.TimeSeries, 1);
-        Sensor ev = Init(store, SensorType.Event, 2);
+        using SensorStoreSystem store = Open();
+        SensorLog ts = Init(store, SensorType.TimeSeries, 1);
+        SensorLog ev = Init(store, SensorType.Event, 2);
         Assert.Equal(StoreResult.InvalidArgument, ts.AddEvent(1, 2));
         Assert.Equal(StoreResult.InvalidArgument, ev.AddTimeSeries(1));
         Assert.Equal(StoreResult.InvalidArgument, ev.ConsumeBatch(new uint[4], out _, out _));
@@ -94,8 +94,8 @@ public sealed class Stm32StoreTests
     [Fact]
     public void Unsent_becomes_pending_on_consume_and_disappears_on_erase()
     {
-        using SensorStorage store = Open();
-        Sensor s = Init(store, SensorType.TimeSeries);
+        using SensorStoreSystem store = Open();
+        SensorLog s = Init(store, SensorType.TimeSeries);
         for (uint v = 0; v < 150; v++)
         {
             Assert.Equal(StoreResult.Ok, s.AddTimeSeries(v * 10));
@@ -132,8 +132,8 @@ public sealed class Stm32StoreTests
     [Fact]
     public void Empty_sensor_consume_is_TryAgain_erase_is_Ok_diag_is_OutOfRange()
     {
-        using SensorStorage store = Open();
-        Sensor s = Init(store, SensorType.Event);
+        using SensorStoreSystem store = Open();
+        SensorLog s = Init(store, SensorType.Event);
         Assert.Equal(StoreResult.TryAgain, s.ConsumeNext(out _));
         Assert.Equal(StoreResult.Ok, s.EraseAllPending());
         Assert.Equal(StoreResult.OutOfRange, s.DiagReadAt(0, out _));
@@ -146,8 +146,8 @@ public sealed class Stm32StoreTests
     [Fact]
     public void Diag_read_sees_pending_then_unsent_and_moves_nothing()
     {
-        using SensorStorage store = Open();
-        Sensor s = Init(store, SensorType.Event);
+        using SensorStoreSystem store = Open();
+        SensorLog s = Init(store, SensorType.Event);
         for (uint v = 0; v < 45; v++)
         {
             s.AddEvent(v, 1000 + v);
@@ -166,8 +166,8 @@ public sealed class Stm32StoreTests
     [Fact]
     public void Event_records_are_12_bytes_packed_in_batches()
     {
-        using SensorStorage store = Open();
-        Sensor s = Init(store, SensorType.Event);
+        using SensorStoreSystem store = Open();
+        SensorLog s = Init(store, SensorType.Event);
         s.AddEvent(0xAABBCCDD, 0x1122334455667788);
         var raw = new byte[24];
         Assert.Equal(StoreResult.Ok, s.ConsumeBatch(raw, out int n, out _));
@@ -181,8 +181,8 @@ public sealed class Stm32StoreTests
     {
         // Two sensors, budget for exactly three sectors: each sensor's own plus one shared.
         int budget = SensorStoreOptions.Stm32SystemBytes + (2 * SensorStoreOptions.Stm32BytesPerSensor) + (3 * 258);
-        using SensorStorage store = Open(maxSensors: 2, budget: budget);
-        Sensor s = Init(store, SensorType.TimeSeries);
+        using SensorStoreSystem store = Open(maxSensors: 2, budget: budget);
+        SensorLog s = Init(store, SensorType.TimeSeries);
         for (uint v = 0; v < 120; v++)
         {
             Assert.Equal(StoreResult.Ok, s.AddTimeSeries(v)); // two sectors: its own and the shared one
@@ -198,8 +198,8 @@ public sealed class Stm32StoreTests
     public void Full_pool_with_only_pending_left_drops_new_writes()
     {
         int budget = SensorStoreOptions.Stm32SystemBytes + SensorStoreOptions.Stm32BytesPerSensor + 258;
-        using SensorStorage store = Open(maxSensors: 1, budget: budget);
-        Sensor s = Init(store, SensorType.Event);
+        using SensorStoreSystem store = Open(maxSensors: 1, budget: budget);
+        SensorLog s = Init(store, SensorType.Event);
         for (uint v = 0; v < 20; v++)
         {
             Assert.Equal(StoreResult.Ok, s.AddEvent(v, v));
@@ -222,8 +222,8 @@ public sealed class Stm32StoreTests
     public void Batch_stops_at_a_gap_left_by_a_recycled_sector()
     {
         int budget = SensorStoreOptions.Stm32SystemBytes + SensorStoreOptions.Stm32BytesPerSensor + (3 * 258);
-        using SensorStorage store = Open(maxSensors: 1, budget: budget);
-        Sensor s = Init(store, SensorType.TimeSeries);
+        using SensorStoreSystem store = Open(maxSensors: 1, budget: budget);
+        SensorLog s = Init(store, SensorType.TimeSeries);
         for (uint v = 0; v < 180; v++)
         {
             s.AddTimeSeries(v); // three sectors
@@ -243,8 +243,8 @@ public sealed class Stm32StoreTests
     public void A_sensor_emptied_by_erase_reuses_its_sector_in_place()
     {
         int budget = SensorStoreOptions.Stm32SystemBytes + SensorStoreOptions.Stm32BytesPerSensor + 258;
-        using SensorStorage store = Open(maxSensors: 1, budget: budget);
-        Sensor s = Init(store, SensorType.TimeSeries);
+        using SensorStoreSystem store = Open(maxSensors: 1, budget: budget);
+        SensorLog s = Init(store, SensorType.TimeSeries);
         for (int round = 0; round < 10; round++)
         {
             for (uint v = 0; v < 60; v++)
@@ -264,8 +264,8 @@ public sealed class Stm32StoreTests
     [Fact]
     public void Initial_index_offsets_every_sensor_stream()
     {
-        using SensorStorage store = SensorStorage.Open(SensorStoreOptions.Stm32() with { InitialIndex = 5UL << 40 });
-        Sensor s = Init(store, SensorType.TimeSeries);
+        using SensorStoreSystem store = SensorStoreSystem.Open(SensorStoreOptions.Stm32() with { InitialIndex = 5UL << 40 });
+        SensorLog s = Init(store, SensorType.TimeSeries);
         s.AddTimeSeries(1);
         Assert.Equal(StoreResult.Ok, s.ConsumeNext(out SensorRecord r));
         Assert.Equal(5UL << 40, r.Index);
@@ -274,7 +274,7 @@ public sealed class Stm32StoreTests
     [Fact]
     public void Writers_and_one_uploader_in_parallel_lose_nothing_that_was_not_counted()
     {
-        using SensorStorage store = Open(maxSensors: 8);
+        using SensorStoreSystem store = Open(maxSensors: 8);
         var sensors = Enumerable.Range(0, 8).Select(i => Init(store, SensorType.Event, (uint)i)).ToArray();
         const int PerSensor = 20_000;
         long refused = 0;

@@ -20,13 +20,13 @@ public sealed partial class StoreLoggingTests
         Logger = _logger,
     };
 
-    private static Sensor Init(SensorStorage store, uint id = 1)
+    private static SensorLog Init(SensorStoreSystem store, uint id = 1)
     {
-        Assert.Equal(StoreResult.Ok, store.InitSensor(SensorSource.Host, id, SensorType.TimeSeries, out Sensor? s));
+        Assert.Equal(StoreResult.Ok, store.InitSensor(SensorSource.Host, id, SensorType.TimeSeries, out SensorLog? s));
         return s!;
     }
 
-    private static void Add(Sensor s, ulong from, ulong to)
+    private static void Add(SensorLog s, ulong from, ulong to)
     {
         for (ulong i = from; i < to; i++)
         {
@@ -37,7 +37,7 @@ public sealed partial class StoreLoggingTests
     /// <summary>Writes 6,000 records (three disk sectors and more) of sensor 9 to disk, then flips a bit in slot 1's records.</summary>
     private string WriteAndDamageSlotOne(string dir)
     {
-        using (SensorStorage store = SensorStorage.Open(Small(dir) with { Logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance }))
+        using (SensorStoreSystem store = SensorStoreSystem.Open(Small(dir) with { Logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance }))
         {
             Add(Init(store, 9), 0, 6000);
             Assert.True(store.FlushForShutdown());
@@ -57,7 +57,7 @@ public sealed partial class StoreLoggingTests
         string dat = WriteAndDamageSlotOne(dir.Path);
         File.Delete(Path.Combine(dir.Path, "host", "sensor_0000000009.meta")); // recovery scans every slot
 
-        using SensorStorage store = SensorStorage.Open(Small(dir.Path));
+        using SensorStoreSystem store = SensorStoreSystem.Open(Small(dir.Path));
 
         LogEntry skipped = Assert.Single(_logger.Entries, e => e.Level == LogLevel.Warning);
         Assert.Equal($"{dat}: slot 1 fails its CRC or header check; skipped at recovery", skipped.Message);
@@ -70,8 +70,8 @@ public sealed partial class StoreLoggingTests
         using var dir = new TempDirectory();
         string dat = WriteAndDamageSlotOne(dir.Path);
 
-        using SensorStorage store = SensorStorage.Open(Small(dir.Path));
-        Sensor s = store.Find(SensorSource.Host, 9)!;
+        using SensorStoreSystem store = SensorStoreSystem.Open(Small(dir.Path));
+        SensorLog s = store.Find(SensorSource.Host, 9)!;
         var buffer = new uint[4000];
         while (s.ConsumeBatch(buffer, out _, out _) == StoreResult.Ok)
         {
@@ -87,9 +87,9 @@ public sealed partial class StoreLoggingTests
     {
         using var dir = new TempDirectory();
         SensorStoreOptions options = Small(dir.Path) with { DiskQuotaBytes = 4 * 8192 };
-        Sensor s;
+        SensorLog s;
         ulong droppedQuota;
-        using (SensorStorage store = SensorStorage.Open(options))
+        using (SensorStoreSystem store = SensorStoreSystem.Open(options))
         {
             s = Init(store);
             for (ulong i = 0; i < 40_000; i += 1000)
@@ -116,9 +116,9 @@ public sealed partial class StoreLoggingTests
     {
         using var dir = new TempDirectory();
         var storage = new FaultyStorage();
-        using SensorStorage store = SensorStorage.Open(Small(dir.Path) with { Storage = storage, HighWatermark = 0.5 });
+        using SensorStoreSystem store = SensorStoreSystem.Open(Small(dir.Path) with { Storage = storage, HighWatermark = 0.5 });
         storage.Fail(StorageFault.IOError, StorageOperation.Write, times: int.MaxValue);
-        Sensor s = Init(store);
+        SensorLog s = Init(store);
         Add(s, 0, 3000);
         for (int t = 0; t < 5; t++)
         {

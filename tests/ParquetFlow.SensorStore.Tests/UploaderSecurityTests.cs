@@ -52,10 +52,10 @@ public sealed class UploaderSecurityTests
         }
     }
 
-    private static (SensorStorage Store, Sensor Sensor) StoreWith(string dir, int records)
+    private static (SensorStoreSystem Store, SensorLog Sensor) StoreWith(string dir, int records)
     {
-        SensorStorage store = SensorStorage.Open(SensorStoreOptions.Linux(dir) with { RamPoolBytes = 1 << 20, MaxSensors = 4 });
-        Assert.Equal(StoreResult.Ok, store.InitSensor(SensorSource.Host, 1, SensorType.TimeSeries, out Sensor? sensor));
+        SensorStoreSystem store = SensorStoreSystem.Open(SensorStoreOptions.Linux(dir) with { RamPoolBytes = 1 << 20, MaxSensors = 4 });
+        Assert.Equal(StoreResult.Ok, store.InitSensor(SensorSource.Host, 1, SensorType.TimeSeries, out SensorLog? sensor));
         for (int i = 0; i < records; i++)
         {
             Assert.Equal(StoreResult.Ok, sensor!.AddTimeSeries((uint)i));

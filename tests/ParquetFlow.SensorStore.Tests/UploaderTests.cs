@@ -19,19 +19,19 @@ public sealed class UploaderTests
         }
     }
 
-    private static (SensorStorage Store, Sensor[] Sensors) OpenStore(string dir)
+    private static (SensorStoreSystem Store, SensorLog[] Sensors) OpenStore(string dir)
     {
-        SensorStorage store = SensorStorage.Open(SensorStoreOptions.Linux(dir) with { RamPoolBytes = 1 << 20, MaxSensors = 16 });
-        var sensors = new Sensor[6];
+        SensorStoreSystem store = SensorStoreSystem.Open(SensorStoreOptions.Linux(dir) with { RamPoolBytes = 1 << 20, MaxSensors = 16 });
+        var sensors = new SensorLog[6];
         for (int i = 0; i < sensors.Length; i++)
         {
-            Assert.Equal(StoreResult.Ok, store.InitSensor((SensorSource)(i % 3), (uint)(i / 3) + 100, i % 2 == 0 ? SensorType.TimeSeries : SensorType.Event, out Sensor? s));
+            Assert.Equal(StoreResult.Ok, store.InitSensor((SensorSource)(i % 3), (uint)(i / 3) + 100, i % 2 == 0 ? SensorType.TimeSeries : SensorType.Event, out SensorLog? s));
             sensors[i] = s!;
         }
         return (store, sensors);
     }
 
-    private static void Write(Sensor s, ulong count)
+    private static void Write(SensorLog s, ulong count)
     {
         for (ulong k = 0; k < count; k++)
         {
@@ -41,10 +41,10 @@ public sealed class UploaderTests
         }
     }
 
-    private static void AssertComplete(RecordingSubscriber sub, Sensor[] sensors, ulong perSensor)
+    private static void AssertComplete(RecordingSubscriber sub, SensorLog[] sensors, ulong perSensor)
     {
         Assert.Empty(sub.Errors);
-        foreach (Sensor s in sensors)
+        foreach (SensorLog s in sensors)
         {
             var got = sub.Received(s.Source, s.SensorId);
             Assert.Equal((int)perSensor, got.Count);
@@ -100,7 +100,7 @@ public sealed class UploaderTests
         var (store, sensors) = OpenStore(dir.Path);
         using (store)
         {
-            foreach (Sensor s in sensors)
+            foreach (SensorLog s in sensors)
             {
                 Write(s, 300);
             }
@@ -167,7 +167,7 @@ public sealed class UploaderTests
             await run;
         }
 
-        Sensor first = sensors[0];
+        SensorLog first = sensors[0];
         string key = $"gw-log/host/{first.SensorId}/0";
         string topic = UploadPayload.Topic("pqflow", "gw-log", first.Source, first.SensorId);
         IReadOnlyList<LogEntry> refused = logger.Matching(LogLevel.Warning, "the broker refused batch");
@@ -189,7 +189,7 @@ public sealed class UploaderTests
         var (store, sensors) = OpenStore(dir.Path);
         using (store)
         {
-            foreach (Sensor s in sensors)
+            foreach (SensorLog s in sensors)
             {
                 Write(s, 500);
             }
@@ -209,7 +209,7 @@ public sealed class UploaderTests
             broker.Start();
             await WaitUntil(() => uploader.Stats.RecordsAcknowledged >= 1000, TimeSpan.FromSeconds(30), () => uploader.Stats.ToString());
             broker.Stop(); // mid-run
-            foreach (Sensor s in sensors)
+            foreach (SensorLog s in sensors)
             {
                 Write(s, 500);
             }

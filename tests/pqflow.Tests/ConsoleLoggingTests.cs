@@ -31,7 +31,7 @@ public sealed class ConsoleLoggingTests : IDisposable
         (int exit, string stdout, string stderr) = PqflowProcess.Run(new Dictionary<string, string?> { [ConsoleLogging.LevelVariable] = null }, "store", "stats", "--dir", store);
         Assert.True(exit == 0, stderr);
         string opened = $"opened store {store}: 0 sensors recovered (0 from their meta), 0 not recovered, 0 corrupt sectors skipped";
-        Assert.Contains(stderr.Split('\n'), l => l.StartsWith("info: ParquetFlow.SensorStore.SensorStorage[3000] ", StringComparison.Ordinal) && l.EndsWith(opened, StringComparison.Ordinal));
+        Assert.Contains(stderr.Split('\n'), l => l.StartsWith("info: ParquetFlow.SensorStore.SensorStoreSystem[3000] ", StringComparison.Ordinal) && l.EndsWith(opened, StringComparison.Ordinal));
         Assert.DoesNotContain(opened, stdout, StringComparison.Ordinal);
 
         (exit, _, stderr) = PqflowProcess.Run(new Dictionary<string, string?> { [ConsoleLogging.LevelVariable] = "Warning" }, "store", "stats", "--dir", store);

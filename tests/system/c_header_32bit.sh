@@ -3,7 +3,7 @@
 # programs of tests/system) compile with arm-linux-gnueabihf-gcc -Wall -Wextra -Werror, the header also as C++; the
 # inlined pqflow_log_fast uses its 64-bit atomics lock-free (no libatomic call, which would take a lock the C# side of
 # the ring never takes); and every struct that crosses the C API has, on the 32-bit ARM ABI, on arm64 and on x64, the layout the
-# C# declaration (src/ParquetFlow.Native/NativeTypes.cs, SsInitCfg.cs, EventRecord.cs) gets on that ABI: the header's
+# C# declaration (src/ParquetFlow.Native/NativeTypes.cs and SsInitCfg.cs, src/ParquetFlow.SensorStore/EventRecord.cs) gets on that ABI: the header's
 # layout is printed by tests/system/c_header_layout.c (run under qemu-arm-static), the C# one computed from the
 # declared field types (sequential layout, natural alignment, 8-byte alignment of 64-bit fields on both ABIs).
 set -euo pipefail
@@ -50,7 +50,7 @@ csharp_layout() {
             next }
         name != "" && /^ *public [A-Za-z*]+ [A-Za-z]+;/ { field($2) }
         name != "" && /^}/ { finish() }
-        END { finish() }' src/ParquetFlow.Native/NativeTypes.cs src/ParquetFlow.SensorStore/SsInitCfg.cs src/ParquetFlow.SensorStore/EventRecord.cs | sort
+        END { finish() }' src/ParquetFlow.Native/NativeTypes.cs src/ParquetFlow.Native/SsInitCfg.cs src/ParquetFlow.SensorStore/EventRecord.cs | sort
 }
 
 $cc -static -O1 -Wall -Wextra -Werror -I include tests/system/c_header_layout.c -o "$dir/layout-arm"

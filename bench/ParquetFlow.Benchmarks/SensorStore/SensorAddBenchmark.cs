@@ -12,22 +12,22 @@ public class SensorAddBenchmark
     private const int Sensors = 2048;
     private const int Rounds = 200;
     private readonly byte[] _batch = new byte[12 * 1024];
-    private SensorStorage _store = null!;
-    private Sensor[] _ts = null!;
-    private Sensor[] _events = null!;
+    private SensorStoreSystem _store = null!;
+    private SensorLog[] _ts = null!;
+    private SensorLog[] _events = null!;
     private string _dir = null!;
 
     [GlobalSetup]
     public void Setup()
     {
         _dir = Path.Combine(Path.GetTempPath(), "pqflow-bench-ss-" + Guid.NewGuid().ToString("N"));
-        _store = SensorStorage.Open(SensorStoreOptions.Linux(_dir) with { MaxSensors = 2 * Sensors });
-        _ts = new Sensor[Sensors];
-        _events = new Sensor[Sensors];
+        _store = SensorStoreSystem.Open(SensorStoreOptions.Linux(_dir) with { MaxSensors = 2 * Sensors });
+        _ts = new SensorLog[Sensors];
+        _events = new SensorLog[Sensors];
         for (int i = 0; i < Sensors; i++)
         {
-            _store.InitSensor((SensorSource)(i % 3), (uint)i, SensorType.TimeSeries, out Sensor? t);
-            _store.InitSensor((SensorSource)(i % 3), (uint)(i + Sensors), SensorType.Event, out Sensor? e);
+            _store.InitSensor((SensorSource)(i % 3), (uint)i, SensorType.TimeSeries, out SensorLog? t);
+            _store.InitSensor((SensorSource)(i % 3), (uint)(i + Sensors), SensorType.Event, out SensorLog? e);
             _ts[i] = t!;
             _events[i] = e!;
             t!.AddTimeSeries(0); // persists the index reservation outside the measurement
@@ -39,14 +39,14 @@ public class SensorAddBenchmark
     [IterationCleanup]
     public void Drain()
     {
-        foreach (Sensor s in _ts)
+        foreach (SensorLog s in _ts)
         {
             while (s.ConsumeBatch(_batch, out _, out _) == StoreResult.Ok)
             {
                 s.EraseAllPending();
             }
         }
-        foreach (Sensor s in _events)
+        foreach (SensorLog s in _events)
         {
             while (s.ConsumeBatch(_batch, out _, out _) == StoreResult.Ok)
             {
@@ -60,7 +60,7 @@ public class SensorAddBenchmark
     {
         for (int r = 0; r < Rounds; r++)
         {
-            foreach (Sensor s in _ts)
+            foreach (SensorLog s in _ts)
             {
                 s.AddTimeSeries((uint)r);
             }
@@ -72,7 +72,7 @@ public class SensorAddBenchmark
     {
         for (int r = 0; r < Rounds; r++)
         {
-            foreach (Sensor s in _events)
+            foreach (SensorLog s in _events)
             {
                 s.AddEvent((uint)r, (ulong)r);
             }

@@ -65,9 +65,9 @@ internal static class StoreCommand
     }
 
     /// <summary>Opens the store in <paramref name="dir"/>; what recovery skipped reaches stderr through <paramref name="logging"/>.</summary>
-    private static SensorStorage? OpenLinux(string dir, string verb, ILoggerFactory logging)
+    private static SensorStoreSystem? OpenLinux(string dir, string verb, ILoggerFactory logging)
     {
-        if (SensorStorage.Open(SensorStoreOptions.Linux(dir) with { Logger = logging.CreateLogger<SensorStorage>() }, out SensorStorage? store, out string? error) != StoreResult.Ok)
+        if (SensorStoreSystem.Open(SensorStoreOptions.Linux(dir) with { Logger = logging.CreateLogger<SensorStoreSystem>() }, out SensorStoreSystem? store, out string? error) != StoreResult.Ok)
         {
             Console.Error.WriteLine($"pqflow store {verb}: cannot open the store: {error}");
             return null;
@@ -102,9 +102,9 @@ internal static class StoreCommand
             }
             using ILoggerFactory logging = ConsoleLogging.Create();
             SensorStoreOptions options = p == StoreProfile.Stm32
-                ? SensorStoreOptions.Stm32() with { MaxSensors = n, Logger = logging.CreateLogger<SensorStorage>() }
-                : SensorStoreOptions.Linux(d!) with { MaxSensors = Math.Max(n, 2048), ShutdownFlushBudget = TimeSpan.FromSeconds(Math.Max(0, r.GetValue(budget))), Logger = logging.CreateLogger<SensorStorage>() };
-            StoreResult opening = SensorStorage.Open(options, out SensorStorage? opened, out string? error);
+                ? SensorStoreOptions.Stm32() with { MaxSensors = n, Logger = logging.CreateLogger<SensorStoreSystem>() }
+                : SensorStoreOptions.Linux(d!) with { MaxSensors = Math.Max(n, 2048), ShutdownFlushBudget = TimeSpan.FromSeconds(Math.Max(0, r.GetValue(budget))), Logger = logging.CreateLogger<SensorStoreSystem>() };
+            StoreResult opening = SensorStoreSystem.Open(options, out SensorStoreSystem? opened, out string? error);
             if (opening != StoreResult.Ok)
             {
                 Console.Error.WriteLine(opening == StoreResult.IoError
@@ -112,13 +112,13 @@ internal static class StoreCommand
                     : $"pqflow store simulate: the {p} profile cannot hold {n} sensors ({error})");
                 return 1;
             }
-            using SensorStorage store = opened!;
+            using SensorStoreSystem store = opened!;
             var random = new Random(r.GetValue(seed));
-            var all = new Sensor[n];
+            var all = new SensorLog[n];
             for (int i = 0; i < n; i++)
             {
                 SensorType type = random.NextDouble() < r.GetValue(events) ? SensorType.Event : SensorType.TimeSeries;
-                StoreResult res = store.InitSensor((SensorSource)(i % 3), (uint)(i / 3), type, out Sensor? s);
+                StoreResult res = store.InitSensor((SensorSource)(i % 3), (uint)(i / 3), type, out SensorLog? s);
                 if (res != StoreResult.Ok)
                 {
                     Console.Error.WriteLine($"pqflow store simulate: sensor {i}: {res}");
@@ -134,7 +134,7 @@ internal static class StoreCommand
             for (int done = 0; done < m; done += Round)
             {
                 int k = Math.Min(Round, m - done);
-                foreach (Sensor s in all)
+                foreach (SensorLog s in all)
                 {
                     for (int j = 0; j < k; j++)
                     {
@@ -186,12 +186,12 @@ internal static class StoreCommand
         command.SetAction(r =>
         {
             using ILoggerFactory logging = ConsoleLogging.Create();
-            using SensorStorage? store = OpenLinux(r.GetValue(dir)!, "stats", logging);
+            using SensorStoreSystem? store = OpenLinux(r.GetValue(dir)!, "stats", logging);
             if (store is null)
             {
                 return 1;
             }
-            Sensor? only = null;
+            SensorLog? only = null;
             if (r.GetValue(id) is { } sensorId)
             {
                 only = store.Find(r.GetValue(source), sensorId);
@@ -235,12 +235,12 @@ internal static class StoreCommand
         command.SetAction(r =>
         {
             using ILoggerFactory logging = ConsoleLogging.Create();
-            using SensorStorage? store = OpenLinux(r.GetValue(dir)!, "read", logging);
+            using SensorStoreSystem? store = OpenLinux(r.GetValue(dir)!, "read", logging);
             if (store is null)
             {
                 return 1;
             }
-            Sensor? s = store.Find(r.GetValue(source), r.GetValue(id));
+            SensorLog? s = store.Find(r.GetValue(source), r.GetValue(id));
             if (s is null)
             {
                 Console.Error.WriteLine($"pqflow store read: no sensor {r.GetValue(source)}/{r.GetValue(id)}");
@@ -299,7 +299,7 @@ internal static class StoreCommand
                 others.Add(endpoint);
             }
 
-            using SensorStorage? store = OpenLinux(r.GetValue(dir)!, "upload", logging);
+            using SensorStoreSystem? store = OpenLinux(r.GetValue(dir)!, "upload", logging);
             if (store is null)
             {
                 return 1;
@@ -352,7 +352,7 @@ internal static class StoreCommand
             while (clock.Elapsed < limit)
             {
                 long left = 0;
-                foreach (Sensor s in store.Sensors)
+                foreach (SensorLog s in store.Sensors)
                 {
                     left += s.TotalRecords;
                 }
@@ -377,7 +377,7 @@ internal static class StoreCommand
                 Console.WriteLine("refused by the broker (kept, to be sent again): " + string.Join(", ", u.Refusals.Select(r => $"{r.Value} x PUBACK {r.Key}")));
             }
             long remaining = 0;
-            foreach (Sensor s in store.Sensors)
+            foreach (SensorLog s in store.Sensors)
             {
                 remaining += s.TotalRecords;
             }

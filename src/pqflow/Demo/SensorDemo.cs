@@ -51,18 +51,18 @@ internal sealed class SensorDemo(string directory, int sensorCount, CompressionC
     private void RunStore(CancellationToken deadline)
     {
         Storage.Default.CreateDirectory(_forwardedDirectory);
-        if (SensorStorage.Open(SensorStoreOptions.Linux(_storeDirectory) with { MaxSensors = Math.Max(sensorCount, 64) }, out SensorStorage? opened, out string? error) != StoreResult.Ok)
+        if (SensorStoreSystem.Open(SensorStoreOptions.Linux(_storeDirectory) with { MaxSensors = Math.Max(sensorCount, 64) }, out SensorStoreSystem? opened, out string? error) != StoreResult.Ok)
         {
             _problem = $"cannot open the store: {error}";
             return;
         }
 
-        using SensorStorage store = opened!;
-        var sensors = new List<Sensor>();
+        using SensorStoreSystem store = opened!;
+        var sensors = new List<SensorLog>();
         for (int i = 0; i < sensorCount; i++)
         {
             SensorType type = i % 2 == 0 ? SensorType.TimeSeries : SensorType.Event;
-            if (store.InitSensor((SensorSource)(i % 3), (uint)(100 + (i / 3)), type, out Sensor? sensor) != StoreResult.Ok)
+            if (store.InitSensor((SensorSource)(i % 3), (uint)(100 + (i / 3)), type, out SensorLog? sensor) != StoreResult.Ok)
             {
                 _problem = $"sensor {i} could not be created";
                 return;
@@ -76,7 +76,7 @@ internal sealed class SensorDemo(string directory, int sensorCount, CompressionC
         for (long step = 0; !deadline.IsCancellationRequested; step++)
         {
             ulong now = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            foreach (Sensor sensor in sensors)
+            foreach (SensorLog sensor in sensors)
             {
                 uint value = (uint)(1000 + (500 * Math.Sin((step + sensor.SensorId) / 50.0)) + random.Next(10));
                 StoreResult added = sensor.Type == SensorType.Event ? sensor.AddEvent(value, now) : sensor.AddTimeSeries(value);
@@ -104,7 +104,7 @@ internal sealed class SensorDemo(string directory, int sensorCount, CompressionC
     }
 
     /// <summary>Consumes every unsent record, writes them to one durable Parquet file, then erases them from the store.</summary>
-    private void Forward(List<Sensor> sensors)
+    private void Forward(List<SensorLog> sensors)
     {
         var source = new List<string?>();
         var id = new List<long>();
@@ -113,11 +113,11 @@ internal sealed class SensorDemo(string directory, int sensorCount, CompressionC
         var value = new List<long>();
         var time = new List<long>();
         var present = new List<byte>();
-        foreach (Sensor sensor in sensors)
+        foreach (SensorLog sensor in sensors)
         {
             while (sensor.ConsumeNext(out SensorRecord record) == StoreResult.Ok)
             {
-                source.Add(sensor.Source.ToString().ToLowerInvariant());
+                source.Add(SensorNames.Of(sensor.Source));
                 id.Add(sensor.SensorId);
                 kind.Add(sensor.Type == SensorType.Event ? "event" : "time_series");
                 index.Add((long)record.Index);
@@ -153,7 +153,7 @@ internal sealed class SensorDemo(string directory, int sensorCount, CompressionC
 
             writer.Close();
         });
-        foreach (Sensor sensor in sensors)
+        foreach (SensorLog sensor in sensors)
         {
             sensor.EraseAllPending();
         }

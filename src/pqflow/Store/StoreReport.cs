@@ -14,7 +14,7 @@ internal static class StoreReport
     /// <summary>Sensors listed without <c>--all</c>: a store of 2,048 sensors would bury its own summary.</summary>
     public const int TableLimit = 20;
 
-    public static void Write(TextWriter output, SensorStorage store, Sensor? only, bool all)
+    public static void Write(TextWriter output, SensorStoreSystem store, SensorLog? only, bool all)
     {
         StoreStats s = store.GetStats();
         output.WriteLine($"profile {s.Profile}: {s.Sensors} sensors, RAM sectors {s.RamSectorsUsed}/{s.RamSectorsCapacity} of {s.RamSectorSize} B, shared pool {s.SharedPoolFill:P0}, spilling {s.Spilling}");
@@ -32,7 +32,7 @@ internal static class StoreReport
         long total = 0;
         long unsent = 0;
         int listed = 0;
-        foreach (Sensor sensor in store.Sensors)
+        foreach (SensorLog sensor in store.Sensors)
         {
             SensorStats st = sensor.GetStats();
             total += st.TotalRecords;
@@ -57,7 +57,7 @@ internal static class StoreReport
         output.WriteLine($"records retained {total}, unsent {unsent}");
     }
 
-    public static void WriteJson(Utf8JsonWriter w, SensorStorage store, Sensor? only, string? notStored)
+    public static void WriteJson(Utf8JsonWriter w, SensorStoreSystem store, SensorLog? only, string? notStored)
     {
         StoreStats s = store.GetStats();
         w.WriteStartObject();
@@ -97,7 +97,7 @@ internal static class StoreReport
         long total = 0;
         long unsent = 0;
         w.WriteStartArray("sensors");
-        foreach (Sensor sensor in store.Sensors)
+        foreach (SensorLog sensor in store.Sensors)
         {
             SensorStats st = sensor.GetStats();
             total += st.TotalRecords;
@@ -108,7 +108,7 @@ internal static class StoreReport
             }
 
             w.WriteStartObject();
-            w.WriteString("source", st.Source.ToString().ToLowerInvariant());
+            w.WriteString("source", SensorNames.Of(st.Source));
             w.WriteNumber("id", st.SensorId);
             w.WriteString("type", st.Type == SensorType.Event ? "event" : "time_series");
             w.WriteNumber("records", st.TotalRecords);
@@ -137,7 +137,7 @@ internal static class StoreReport
         w.WriteEndObject();
     }
 
-    private static string Name(SensorStats st) => $"{st.Source.ToString().ToLowerInvariant()}/{st.SensorId}";
+    private static string Name(SensorStats st) => $"{SensorNames.Of(st.Source)}/{st.SensorId}";
 
     private static string N(long value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -1,4 +1,4 @@
-// The store: options, the RAM pool, the registry of sensors (one per source and id), the disk quota and
+// The whole sensor store: options, the RAM pool, the registry of sensors (one per source and id), the disk quota and
 // the manager tick that spills, flushes and persists.
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
@@ -7,20 +7,20 @@ using ParquetFlow.Durability;
 namespace ParquetFlow.SensorStore;
 
 /// <summary>
-/// The document's system (<c>ss_init_system</c>, <c>ss_sensor_init</c>, <c>ss_manager_tick</c>,
+/// The whole store, one per process or directory: the document's system (<c>ss_init_system</c>, <c>ss_sensor_init</c>, <c>ss_manager_tick</c>,
 /// <c>ss_set_shutdown</c>, <c>ss_dump_stats</c>). Thread-safe: writers, one uploader and one manager may
 /// run concurrently. On the Linux profile, opening the store recovers every sensor found on disk.
 /// </summary>
-public sealed class SensorStorage : IDisposable
+public sealed class SensorStoreSystem : IDisposable
 {
     /// <summary>While reads keep failing or the quota keeps evicting, each is reported at most this often.</summary>
     private static readonly TimeSpan s_reportInterval = TimeSpan.FromSeconds(10);
 
     private readonly Lock _registryLock = new();
-    private readonly Dictionary<(SensorSource, uint), Sensor> _sensors = [];
+    private readonly Dictionary<(SensorSource, uint), SensorLog> _sensors = [];
     private readonly SectorPool _pool;
     private readonly List<string> _recoveryReport = [];
-    private Sensor[] _snapshot = [];
+    private SensorLog[] _snapshot = [];
     private long _diskSlotsUsed;
     private long _diskFailures;
     private long _readFailures;
@@ -42,7 +42,7 @@ public sealed class SensorStorage : IDisposable
     private CancellationTokenSource? _managerStop;
     private bool _disposed;
 
-    private SensorStorage(SensorStoreOptions options, SectorPool pool)
+    private SensorStoreSystem(SensorStoreOptions options, SectorPool pool)
     {
         Options = options;
         _pool = pool;
@@ -69,13 +69,13 @@ public sealed class SensorStorage : IDisposable
     /// Linux, recovers every sensor under <see cref="SensorStoreOptions.Directory"/>. Never fails because of
     /// damaged files: what cannot be read is skipped and reported in <see cref="StoreStats.RecoveryReport"/>.
     /// </summary>
-    public static StoreResult Open(SensorStoreOptions options, out SensorStorage? store) => Open(options, out store, out _);
+    public static StoreResult Open(SensorStoreOptions options, out SensorStoreSystem? store) => Open(options, out store, out _);
 
     /// <summary>
-    /// <see cref="Open(SensorStoreOptions, out SensorStorage?)"/> that also says why it failed: the invalid option, the
+    /// <see cref="Open(SensorStoreOptions, out SensorStoreSystem?)"/> that also says why it failed: the invalid option, the
     /// budget, or the disk error (IoError) that kept the store directory from being created or listed.
     /// </summary>
-    public static StoreResult Open(SensorStoreOptions options, out SensorStorage? store, out string? error)
+    public static StoreResult Open(SensorStoreOptions options, out SensorStoreSystem? store, out string? error)
     {
         ArgumentNullException.ThrowIfNull(options);
         store = null;
@@ -101,7 +101,7 @@ public sealed class SensorStorage : IDisposable
         {
             shared = options.RamPoolBytes / options.RamSectorSize;
         }
-        var s = new SensorStorage(options, new SectorPool(options.RamSectorSize, options.MaxSensors, shared));
+        var s = new SensorStoreSystem(options, new SectorPool(options.RamSectorSize, options.MaxSensors, shared));
         if (options.Profile == StoreProfile.Linux)
         {
             try
@@ -122,9 +122,9 @@ public sealed class SensorStorage : IDisposable
     }
 
     /// <summary>Opens the store or throws with the reason: <see cref="IOException"/> for a disk error, else <see cref="InvalidOperationException"/>.</summary>
-    public static SensorStorage Open(SensorStoreOptions options)
+    public static SensorStoreSystem Open(SensorStoreOptions options)
     {
-        StoreResult r = Open(options, out SensorStorage? store, out string? error);
+        StoreResult r = Open(options, out SensorStoreSystem? store, out string? error);
         return r switch
         {
             StoreResult.Ok => store!,
@@ -138,7 +138,7 @@ public sealed class SensorStorage : IDisposable
     /// with its first sector or returned as recovered. Exists if it was recovered with another type;
     /// NoSpace when every sensor slot is taken.
     /// </summary>
-    public StoreResult InitSensor(SensorSource source, uint sensorId, SensorType type, out Sensor? sensor)
+    public StoreResult InitSensor(SensorSource source, uint sensorId, SensorType type, out SensorLog? sensor)
     {
         sensor = null;
         if (type != SensorType.TimeSeries && type != SensorType.Event || source > SensorSource.Can)
@@ -148,7 +148,7 @@ public sealed class SensorStorage : IDisposable
         lock (_registryLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_sensors.TryGetValue((source, sensorId), out Sensor? existing))
+            if (_sensors.TryGetValue((source, sensorId), out SensorLog? existing))
             {
                 if (existing.Type != type)
                 {
@@ -162,7 +162,7 @@ public sealed class SensorStorage : IDisposable
     }
 
     /// <summary>The sensor for (<paramref name="source"/>, <paramref name="sensorId"/>) if it exists.</summary>
-    public Sensor? Find(SensorSource source, uint sensorId)
+    public SensorLog? Find(SensorSource source, uint sensorId)
     {
         lock (_registryLock)
         {
@@ -171,7 +171,7 @@ public sealed class SensorStorage : IDisposable
     }
 
     /// <summary>Every sensor, in creation order (a snapshot).</summary>
-    public IReadOnlyList<Sensor> Sensors => Volatile.Read(ref _snapshot);
+    public IReadOnlyList<SensorLog> Sensors => Volatile.Read(ref _snapshot);
 
     /// <summary><c>ss_set_shutdown</c>: while set, the manager force-seals and flushes every open sector to disk.</summary>
     public void SetShutdown(bool inProgress) => _shutdown = inProgress;
@@ -187,7 +187,7 @@ public sealed class SensorStorage : IDisposable
     {
         get
         {
-            foreach (Sensor s in Sensors)
+            foreach (SensorLog s in Sensors)
             {
                 if (Options.Profile == StoreProfile.Stm32 ? s.TotalRecords > 0 : s.HasRamBacklog)
                 {
@@ -245,7 +245,7 @@ public sealed class SensorStorage : IDisposable
     public StoreResult FlushAll()
     {
         StoreResult worst = StoreResult.Ok;
-        foreach (Sensor s in Sensors)
+        foreach (SensorLog s in Sensors)
         {
             StoreResult r = s.ManagerPass(spill: true, includeOpen: true, int.MaxValue);
             if (r != StoreResult.Ok)
@@ -273,7 +273,7 @@ public sealed class SensorStorage : IDisposable
         }
         bool spill = _spilling;
         bool shutdown = _shutdown;
-        foreach (Sensor s in Sensors)
+        foreach (SensorLog s in Sensors)
         {
             bool includeOpen = shutdown || (spill && s.TailAge() >= Options.ForceSealInterval);
             _ = s.ManagerPass(spill, includeOpen, shutdown ? int.MaxValue : Options.FlushBatchSectors);
@@ -385,11 +385,11 @@ public sealed class SensorStorage : IDisposable
     /// Quota reached while <paramref name="requester"/> (whose lock is held) flushes: the sensor with the most
     /// unsent disk sectors gives up its oldest one. Other sensors are only try-locked, so this never deadlocks.
     /// </summary>
-    internal bool DropForQuota(Sensor requester)
+    internal bool DropForQuota(SensorLog requester)
     {
-        Sensor? victim = null;
+        SensorLog? victim = null;
         int most = 0;
-        foreach (Sensor s in Sensors)
+        foreach (SensorLog s in Sensors)
         {
             if (ReferenceEquals(s, requester))
             {
@@ -509,7 +509,7 @@ public sealed class SensorStorage : IDisposable
         }
     }
 
-    private StoreResult CreateLocked(SensorSource source, uint sensorId, SensorType type, byte[]? metaBytes, out Sensor? sensor)
+    private StoreResult CreateLocked(SensorSource source, uint sensorId, SensorType type, byte[]? metaBytes, out SensorLog? sensor)
     {
         sensor = null;
         int first = _pool.AllocateFirst();
@@ -544,7 +544,7 @@ public sealed class SensorStorage : IDisposable
                 _spilling = true; // a disk backlog exists: keep new data behind it until it is consumed
             }
         }
-        sensor = new Sensor(this, _pool, first, source, sensorId, type, disk, recovery, Options.InitialIndex);
+        sensor = new SensorLog(this, _pool, first, source, sensorId, type, disk, recovery, Options.InitialIndex);
         _sensors.Add((source, sensorId), sensor);
         _snapshot = [.. _snapshot, sensor];
         return StoreResult.Ok;
@@ -595,7 +595,7 @@ public sealed class SensorStorage : IDisposable
                     {
                         continue; // no valid sector and no meta: nothing to recover; the files are reused if the sensor comes back
                     }
-                    StoreResult r = CreateLocked(source, id, type, metaBytes, out Sensor? sensor);
+                    StoreResult r = CreateLocked(source, id, type, metaBytes, out SensorLog? sensor);
                     if (r != StoreResult.Ok)
                     {
                         _recoveryReport.Add($"{stem}: not recovered ({r})");
@@ -630,7 +630,7 @@ public sealed class SensorStorage : IDisposable
         manager?.Join();
         _managerStop?.Dispose();
         ReportEvictions(final: true);
-        foreach (Sensor s in Sensors)
+        foreach (SensorLog s in Sensors)
         {
             lock (s.Gate)
             {

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace ParquetFlow.SensorStore;
+namespace ParquetFlow.Native;
 
 /// <summary>
 /// The C configuration struct of <c>ss_init_system</c>; zero means "the profile's default":
@@ -22,7 +22,7 @@ namespace ParquetFlow.SensorStore;
 /// </code>
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
-public unsafe struct SsInitCfg
+internal unsafe struct SsInitCfg
 {
     public uint Profile;
     public uint RamSectorSize;

@@ -1,21 +1,22 @@
-// The document's C API (ss_init_system, ss_sensor_init, ...) as unmanaged entry points. ParquetFlow.Native
-// exports them from libparquetflow.so by listing this assembly as an UnmanagedEntryPointsAssembly when it
-// is published with NativeAOT; until then tests call them through function pointers.
+// The sensor store's C API (ss_init_system, ss_sensor_init, ...) as unmanaged entry points, exported from
+// libparquetflow.so next to the pqflow_* functions of CApi.cs when published with NativeAOT; tests call them
+// through function pointers. Only the managed store's public API is used.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
+using ParquetFlow.SensorStore;
 
-namespace ParquetFlow.SensorStore;
+namespace ParquetFlow.Native;
 
 /// <summary>
-/// C ABI over one process-wide <see cref="SensorStorage"/>. Handles are opaque pointers
+/// C ABI over one process-wide <see cref="SensorStoreSystem"/>. Handles are opaque pointers
 /// (<c>SensorStore*</c>) valid until <c>ss_shutdown_system</c>. Every function returns a
 /// <see cref="StoreResult"/> value (0 or a negated errno) unless it returns void. Thread-safe like the C# API.
 /// </summary>
-public static unsafe class SensorStoreExports
+internal static unsafe class SensorStoreExports
 {
     private static readonly Lock s_lock = new();
-    private static SensorStorage? s_store;
+    private static SensorStoreSystem? s_store;
     private static readonly List<GCHandle> s_handles = [];
 
     /// <summary>
@@ -56,7 +57,7 @@ public static unsafe class SensorStoreExports
                 {
                     return (int)StoreResult.Exists;
                 }
-                StoreResult r = SensorStorage.Open(options, out s_store);
+                StoreResult r = SensorStoreSystem.Open(options, out s_store);
                 return (int)r;
             }
         }
@@ -87,7 +88,7 @@ public static unsafe class SensorStoreExports
             {
                 return (int)StoreResult.InvalidArgument;
             }
-            StoreResult r = s_store.InitSensor(source, sensorId, (SensorType)type, out Sensor? sensor);
+            StoreResult r = s_store.InitSensor(source, sensorId, (SensorType)type, out SensorLog? sensor);
             if (r != StoreResult.Ok)
             {
                 return (int)r;
@@ -107,7 +108,7 @@ public static unsafe class SensorStoreExports
         }
     }
 
-    private static Sensor? Resolve(nint handle) => handle == 0 ? null : GCHandle.FromIntPtr(handle).Target as Sensor;
+    private static SensorLog? Resolve(nint handle) => handle == 0 ? null : GCHandle.FromIntPtr(handle).Target as SensorLog;
 
     /// <summary><c>int ss_ts_add(SensorStore *s, uint32_t value)</c>.</summary>
     [UnmanagedCallersOnly(EntryPoint = "ss_ts_add", CallConvs = [typeof(CallConvCdecl)])]
@@ -177,11 +178,11 @@ public static unsafe class SensorStoreExports
     [UnmanagedCallersOnly(EntryPoint = "ss_consume_batch", CallConvs = [typeof(CallConvCdecl)])]
     public static int ConsumeBatch(nint s, byte* buffer, uint maxRecords, uint* count)
     {
-        if (Resolve(s) is not { } sensor || buffer == null || count == null || maxRecords > int.MaxValue / EventRecord.Size)
+        if (Resolve(s) is not { } sensor || buffer == null || count == null || maxRecords > int.MaxValue / RecordCodec.MaxSize)
         {
             return (int)StoreResult.InvalidArgument;
         }
-        int size = sensor.Type == SensorType.Event ? EventRecord.Size : sizeof(uint);
+        int size = RecordCodec.Size(sensor.Type);
         StoreResult r = sensor.ConsumeBatch(new Span<byte>(buffer, (int)maxRecords * size), out int n, out _);
         *count = (uint)n;
         return (int)r;
@@ -195,11 +196,11 @@ public static unsafe class SensorStoreExports
     [UnmanagedCallersOnly(EntryPoint = "ss_consume_batch_at", CallConvs = [typeof(CallConvCdecl)])]
     public static int ConsumeBatchAt(nint s, byte* buffer, uint maxRecords, uint* count, ulong* firstIndex)
     {
-        if (Resolve(s) is not { } sensor || buffer == null || count == null || firstIndex == null || maxRecords > int.MaxValue / EventRecord.Size)
+        if (Resolve(s) is not { } sensor || buffer == null || count == null || firstIndex == null || maxRecords > int.MaxValue / RecordCodec.MaxSize)
         {
             return (int)StoreResult.InvalidArgument;
         }
-        int size = sensor.Type == SensorType.Event ? EventRecord.Size : sizeof(uint);
+        int size = RecordCodec.Size(sensor.Type);
         StoreResult r = sensor.ConsumeBatch(new Span<byte>(buffer, (int)maxRecords * size), out int n, out ulong first);
         *count = (uint)n;
         *firstIndex = first;
@@ -231,7 +232,7 @@ public static unsafe class SensorStoreExports
     [UnmanagedCallersOnly(EntryPoint = "ss_get_health", CallConvs = [typeof(CallConvCdecl)])]
     public static int GetHealth(Health* health)
     {
-        SensorStorage? store = Volatile.Read(ref s_store);
+        SensorStoreSystem? store = Volatile.Read(ref s_store);
         if (store is null || health == null)
         {
             return (int)StoreResult.InvalidArgument;
@@ -258,7 +259,7 @@ public static unsafe class SensorStoreExports
     [UnmanagedCallersOnly(EntryPoint = "ss_get_last_error", CallConvs = [typeof(CallConvCdecl)])]
     public static int GetLastError(byte* buffer, uint length)
     {
-        SensorStorage? store = Volatile.Read(ref s_store);
+        SensorStoreSystem? store = Volatile.Read(ref s_store);
         if (store is null || buffer == null)
         {
             return (int)StoreResult.InvalidArgument;
@@ -296,7 +297,7 @@ public static unsafe class SensorStoreExports
     [UnmanagedCallersOnly(EntryPoint = "ss_flush_for_shutdown", CallConvs = [typeof(CallConvCdecl)])]
     public static int FlushForShutdown(uint budgetMs)
     {
-        SensorStorage? store = Volatile.Read(ref s_store);
+        SensorStoreSystem? store = Volatile.Read(ref s_store);
         if (store is null)
         {
             return (int)StoreResult.InvalidArgument;
@@ -353,12 +354,6 @@ public static unsafe class SensorStoreExports
         }
     }
 
-    private static void Write(SensorType type, SensorRecord rec, byte* destination)
-    {
-        Unsafe.WriteUnaligned(destination, rec.Value);
-        if (type == SensorType.Event)
-        {
-            Unsafe.WriteUnaligned(destination + 4, rec.TimestampMs);
-        }
-    }
+    private static void Write(SensorType type, SensorRecord rec, byte* destination) =>
+        RecordCodec.Write(new Span<byte>(destination, RecordCodec.Size(type)), type, rec);
 }
