@@ -76,11 +76,7 @@ public static class StoreBench
         var sensors = new SensorLog[n];
         for (int i = 0; i < n; i++)
         {
-            if (store.InitSensor((SensorSource)(i % 3), (uint)(i / 3), type, out SensorLog? s) != StoreResult.Ok)
-            {
-                throw new InvalidOperationException($"sensor {i}");
-            }
-            sensors[i] = s!;
+            sensors[i] = store.GetOrCreateSensor((SensorSource)(i % 3), (uint)(i / 3), type);
         }
         return sensors;
     }
@@ -90,7 +86,7 @@ public static class StoreBench
         var buffer = new byte[12 * 4096];
         foreach (SensorLog s in sensors)
         {
-            while (s.ConsumeBatch(buffer, out _, out _) == StoreResult.Ok)
+            while (s.TryConsumeBatch(buffer, out _, out _))
             {
                 s.EraseAllPending();
             }

@@ -198,13 +198,8 @@ public static class UploadFleet
             for (int s = 0; s < sensors.Length; s++)
             {
                 (SensorSource source, SensorType type) = s % 2 == 0 ? (SensorSource.Host, SensorType.TimeSeries) : (SensorSource.Can, SensorType.Event);
-                if (store.InitSensor(source, (uint)s, type, out SensorLog? sensor) != StoreResult.Ok)
-                {
-                    throw new InvalidOperationException($"{GatewayName(g)}: sensor {s} could not be created");
-                }
-
-                sensors[s] = sensor!;
-                first[(GatewayName(g), source, (uint)s)] = sensor!.GetStats().TailIndex;
+                sensors[s] = store.GetOrCreateSensor(source, (uint)s, type);
+                first[(GatewayName(g), source, (uint)s)] = sensors[s].GetStats().TailIndex;
             }
 
             const int Round = 100;
@@ -216,12 +211,12 @@ public static class UploadFleet
                     for (int i = done; i < Math.Min(done + Round, options.RecordsPerSensor); i++)
                     {
                         ulong index = start + (ulong)i;
-                        StoreResult added = sensors[s].Type == SensorType.Event
-                            ? sensors[s].AddEvent(Value(g, s, index), index)
-                            : sensors[s].AddTimeSeries(Value(g, s, index));
-                        if (added != StoreResult.Ok)
+                        bool added = sensors[s].Type == SensorType.Event
+                            ? sensors[s].TryAdd(Value(g, s, index), index)
+                            : sensors[s].TryAdd(Value(g, s, index));
+                        if (!added)
                         {
-                            throw new InvalidOperationException($"{GatewayName(g)}: record {i} of sensor {s} was refused ({added})");
+                            throw new InvalidOperationException($"{GatewayName(g)}: record {i} of sensor {s} was refused");
                         }
                     }
                 }

@@ -134,6 +134,28 @@ public sealed class SensorStoreSystem : IDisposable
     }
 
     /// <summary>
+    /// The sensor for (<paramref name="source"/>, <paramref name="sensorId"/>), created with its first sector or the one
+    /// recovered. Throws <see cref="ArgumentException"/> for an unknown source or type, <see cref="InvalidOperationException"/>
+    /// when the sensor exists with the other record type or every sensor slot (<see cref="SensorStoreOptions.MaxSensors"/>)
+    /// is taken, <see cref="IOException"/> when its file cannot be created.
+    /// </summary>
+    public SensorLog GetOrCreateSensor(SensorSource source, uint sensorId, SensorType type)
+    {
+        StoreResult r = InitSensor(source, sensorId, type, out SensorLog? sensor);
+        return r switch
+        {
+            StoreResult.Ok => sensor!,
+            StoreResult.InvalidArgument => throw new ArgumentException($"{source}/{sensorId} {type}: no such source or record type", nameof(type)),
+            StoreResult.Exists => throw new InvalidOperationException($"{Name()} exists with the other record type than {type}"),
+            StoreResult.NoSpace => throw new InvalidOperationException($"{Name()}: every one of the store's {Options.MaxSensors} sensor slots is taken"),
+            StoreResult.IoError => throw new IOException($"{Name()}: its file cannot be created: {GetStats().LastDiskError}"),
+            _ => throw new InvalidOperationException($"{Name()}: {r}"),
+        };
+
+        string Name() => $"{SensorNames.Of(source)}/{sensorId}";
+    }
+
+    /// <summary>
     /// <c>ss_sensor_init</c>: the sensor for (<paramref name="source"/>, <paramref name="sensorId"/>), created
     /// with its first sector or returned as recovered. Exists if it was recovered with another type;
     /// NoSpace when every sensor slot is taken.

@@ -118,13 +118,16 @@ internal static class StoreCommand
             for (int i = 0; i < n; i++)
             {
                 SensorType type = random.NextDouble() < r.GetValue(events) ? SensorType.Event : SensorType.TimeSeries;
-                StoreResult res = store.InitSensor((SensorSource)(i % 3), (uint)(i / 3), type, out SensorLog? s);
-                if (res != StoreResult.Ok)
+                try
                 {
-                    Console.Error.WriteLine($"pqflow store simulate: sensor {i}: {res}");
+                    all[i] = store.GetOrCreateSensor((SensorSource)(i % 3), (uint)(i / 3), type);
+                }
+                catch (InvalidOperationException e)
+                {
+                    // Recovered with the other record type (a store simulated before with another seed), or no slot left.
+                    Console.Error.WriteLine($"pqflow store simulate: sensor {i}: {e.Message}");
                     return 1;
                 }
-                all[i] = s!;
             }
             var clock = Stopwatch.StartNew();
             using var progress = new Progress("store simulate");
@@ -139,8 +142,7 @@ internal static class StoreCommand
                     for (int j = 0; j < k; j++)
                     {
                         uint value = (uint)random.Next();
-                        StoreResult res = s.Type == SensorType.Event ? s.AddEvent(value, ts + (ulong)(done + j)) : s.AddTimeSeries(value);
-                        if (res != StoreResult.Ok)
+                        if (!(s.Type == SensorType.Event ? s.TryAdd(value, ts + (ulong)(done + j)) : s.TryAdd(value)))
                         {
                             dropped++;
                         }
@@ -246,11 +248,14 @@ internal static class StoreCommand
                 Console.Error.WriteLine($"pqflow store read: no sensor {r.GetValue(source)}/{r.GetValue(id)}");
                 return 1;
             }
-            StoreResult res = s.DiagReadAt(r.GetValue(offset), out SensorRecord rec);
-            if (res != StoreResult.Ok)
+            SensorRecord rec;
+            try
             {
-                string detail = res == StoreResult.IoError ? $"; {store.GetStats().LastDiskError}" : "";
-                Console.Error.WriteLine($"pqflow store read: {res} ({s.TotalRecords} records retained){detail}");
+                rec = s.ReadAt(r.GetValue(offset));
+            }
+            catch (ArgumentOutOfRangeException)
+            {
+                Console.Error.WriteLine($"pqflow store read: offset {r.GetValue(offset)} is past the last record ({s.TotalRecords} records retained)");
                 return 1;
             }
             Console.WriteLine(s.Type == SensorType.Event

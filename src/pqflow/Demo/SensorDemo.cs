@@ -62,13 +62,15 @@ internal sealed class SensorDemo(string directory, int sensorCount, CompressionC
         for (int i = 0; i < sensorCount; i++)
         {
             SensorType type = i % 2 == 0 ? SensorType.TimeSeries : SensorType.Event;
-            if (store.InitSensor((SensorSource)(i % 3), (uint)(100 + (i / 3)), type, out SensorLog? sensor) != StoreResult.Ok)
+            try
             {
-                _problem = $"sensor {i} could not be created";
+                sensors.Add(store.GetOrCreateSensor((SensorSource)(i % 3), (uint)(100 + (i / 3)), type));
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException)
+            {
+                _problem = $"sensor {i} could not be created: {e.Message}";
                 return;
             }
-
-            sensors.Add(sensor!);
         }
 
         var random = new Random(11);
@@ -79,8 +81,8 @@ internal sealed class SensorDemo(string directory, int sensorCount, CompressionC
             foreach (SensorLog sensor in sensors)
             {
                 uint value = (uint)(1000 + (500 * Math.Sin((step + sensor.SensorId) / 50.0)) + random.Next(10));
-                StoreResult added = sensor.Type == SensorType.Event ? sensor.AddEvent(value, now) : sensor.AddTimeSeries(value);
-                Interlocked.Increment(ref added == StoreResult.Ok ? ref _added : ref _refused);
+                bool added = sensor.Type == SensorType.Event ? sensor.TryAdd(value, now) : sensor.TryAdd(value);
+                Interlocked.Increment(ref added ? ref _added : ref _refused);
             }
 
             store.Tick();
@@ -103,6 +105,21 @@ internal sealed class SensorDemo(string directory, int sensorCount, CompressionC
         _unsent = sensors.Sum(s => s.GetStats().UnsentRecords);
     }
 
+    /// <summary>The next unsent record; false when none, or when the disk read failed (kept, read again next round; reported).</summary>
+    private bool TryConsumeNext(SensorLog sensor, out SensorRecord record)
+    {
+        try
+        {
+            return sensor.TryConsumeNext(out record);
+        }
+        catch (IOException e)
+        {
+            _problem ??= e.Message;
+            record = default;
+            return false;
+        }
+    }
+
     /// <summary>Consumes every unsent record, writes them to one durable Parquet file, then erases them from the store.</summary>
     private void Forward(List<SensorLog> sensors)
     {
@@ -115,7 +132,7 @@ internal sealed class SensorDemo(string directory, int sensorCount, CompressionC
         var present = new List<byte>();
         foreach (SensorLog sensor in sensors)
         {
-            while (sensor.ConsumeNext(out SensorRecord record) == StoreResult.Ok)
+            while (TryConsumeNext(sensor, out SensorRecord record))
             {
                 source.Add(SensorNames.Of(sensor.Source));
                 id.Add(sensor.SensorId);

@@ -1,0 +1,65 @@
+// The .NET face of a sensor's log: Try methods for the outcomes a caller expects (no room, nothing unsent) and
+// exceptions for misuse and disk failures, over the StoreResult methods the C exports return unchanged.
+
+namespace ParquetFlow.SensorStore;
+
+public sealed partial class SensorLog
+{
+    /// <summary>
+    /// Appends a time-series value; false when it was dropped (no room: only pending records left, or a disk error
+    /// blocked the write; counted in <see cref="SensorStats.DroppedNew"/>). Throws <see cref="InvalidOperationException"/>
+    /// on an event sensor.
+    /// </summary>
+    public bool TryAdd(uint value) => Added(AddTimeSeries(value), SensorType.TimeSeries);
+
+    /// <summary>Appends an event (value and raw millisecond timestamp); false when it was dropped, as <see cref="TryAdd(uint)"/>.</summary>
+    public bool TryAdd(uint value, ulong timestampMs) => Added(AddEvent(value, timestampMs), SensorType.Event);
+
+    /// <summary>
+    /// Moves up to <c>destination.Length / record size</c> unsent records to pending and copies them (see
+    /// <see cref="ConsumeBatch(Span{byte}, out int, out ulong)"/>); false when none is unsent. Throws
+    /// <see cref="ArgumentException"/> when <paramref name="destination"/> holds no record, <see cref="IOException"/> when the
+    /// disk read failed before any record (nothing is lost: the next call reads it again).
+    /// </summary>
+    public bool TryConsumeBatch(Span<byte> destination, out int count, out ulong firstIndex) =>
+        Consumed(ConsumeBatch(destination, out count, out firstIndex), nameof(destination));
+
+    /// <summary>The oldest unsent record, moved to pending; false when none is unsent. Throws <see cref="IOException"/> as <see cref="TryConsumeBatch"/>.</summary>
+    public bool TryConsumeNext(out SensorRecord record) => Consumed(ConsumeNext(out record), nameof(record));
+
+    /// <summary>
+    /// The record at <paramref name="offset"/> counted from the oldest retained one; moves no cursor. Throws
+    /// <see cref="ArgumentOutOfRangeException"/> past the last record, <see cref="IOException"/> when the disk read failed.
+    /// </summary>
+    public SensorRecord ReadAt(ulong offset)
+    {
+        StoreResult r = DiagReadAt(offset, out SensorRecord record);
+        return r switch
+        {
+            StoreResult.Ok => record,
+            StoreResult.OutOfRange => throw new ArgumentOutOfRangeException(nameof(offset), offset, $"{Name} retains {TotalRecords} records"),
+            StoreResult.IoError => throw new IOException($"{Name}: reading record {offset} failed: {_store.GetStats().LastDiskError}"),
+            _ => throw new InvalidOperationException($"{Name}: reading record {offset}: {r}"),
+        };
+    }
+
+    /// <summary>"can/5", as in topics and reports.</summary>
+    private string Name => $"{SensorNames.Of(Source)}/{SensorId}";
+
+    private bool Added(StoreResult r, SensorType expected) => r switch
+    {
+        StoreResult.Ok => true,
+        StoreResult.NoSpace or StoreResult.IoError => false,
+        StoreResult.InvalidArgument when Type != expected => throw new InvalidOperationException($"{Name} is a {Type} sensor: it takes no {expected} records"),
+        _ => throw new InvalidOperationException($"{Name}: the write failed: {r}"),
+    };
+
+    private bool Consumed(StoreResult r, string parameter) => r switch
+    {
+        StoreResult.Ok => true,
+        StoreResult.TryAgain => false,
+        StoreResult.InvalidArgument => throw new ArgumentException($"{Name}: the destination holds no {Type} record", parameter),
+        StoreResult.IoError => throw new IOException($"{Name}: consuming failed: {_store.GetStats().LastDiskError ?? "the index reservation is not durable yet"}"),
+        _ => throw new InvalidOperationException($"{Name}: consuming failed: {r}"),
+    };
+}
