@@ -59,6 +59,9 @@ public sealed record FleetResult
     /// <summary>Records the gateways still hold unacknowledged at the end.</summary>
     public long Unacknowledged { get; init; }
 
+    /// <summary>Records the gateways homed on the first broker still held unacknowledged when the disruption began (0 without one).</summary>
+    public long UnacknowledgedAtDisruption { get; init; }
+
     /// <summary>Records the uploaders saw acknowledged.</summary>
     public long Acknowledged { get; init; }
 
@@ -90,8 +93,8 @@ public sealed record FleetResult
 /// (gateway, sensor, index), and a real <see cref="MqttUploader"/>; a real MQTT subscriber with a persistent QoS 1 session
 /// checks every record it receives — value, and order per sensor (a batch either continues where the sensor's previous
 /// one ended or repeats one already received) — and the run ends once every gateway has had every record acknowledged
-/// and the subscriber holds them all. <c>disrupt</c> runs once a share of the records has been acknowledged (a node
-/// killed and brought back: every gateway is then that far into its upload): the fleet must deliver everything anyway. Used by the NATS-cluster fleet test and
+/// and the subscriber holds them all. <c>disrupt</c> runs once the gateways homed on the first broker have had a share of
+/// their records acknowledged (that broker killed and brought back: they are then that far into their upload, not done): the fleet must deliver everything anyway. Used by the NATS-cluster fleet test and
 /// <c>pqflow bench store --what upload</c>.
 /// </summary>
 public static class UploadFleet
@@ -118,11 +121,17 @@ public static class UploadFleet
             Task[] uploads = [.. gateways.Select(gw => gw.Uploader.RunAsync(stop.Token))];
             Task disruption = Task.CompletedTask;
             bool disrupted = disrupt is null;
+            List<(SensorStoreSystem Store, MqttUploader Uploader)> firstBrokerGateways = [.. gateways.Where((_, g) => g % options.Brokers.Count == 0)];
+            long expectedOnFirst = (long)firstBrokerGateways.Count * options.SensorsPerGateway * options.RecordsPerSensor;
+            long unacknowledgedAtDisruption = 0;
             while (clock.Elapsed < options.Deadline)
             {
-                if (!disrupted && gateways.Sum(gw => gw.Uploader.Stats.RecordsAcknowledged) >= disrupt!.Value.Share * expected)
+                // The trigger watches the gateways homed on the first broker (the one a disruption takes down): they must
+                // be that far into their upload, not done, when it goes, or the run would not prove their failover.
+                if (!disrupted && Acknowledged(firstBrokerGateways) >= disrupt!.Value.Share * expectedOnFirst)
                 {
                     disrupted = true;
+                    unacknowledgedAtDisruption = Unacknowledged(firstBrokerGateways);
                     disruption = disrupt.Value.Action(stop.Token);
                 }
 
@@ -150,6 +159,7 @@ public static class UploadFleet
                 Connects = stats.Sum(s => s.Reconnects),
                 Elapsed = elapsed,
                 Errors = subscriber.Errors,
+                UnacknowledgedAtDisruption = unacknowledgedAtDisruption,
             };
         }
         finally
@@ -240,6 +250,9 @@ public static class UploadFleet
 
     private static long Unacknowledged(List<(SensorStoreSystem Store, MqttUploader Uploader)> gateways) =>
         gateways.Sum(gw => gw.Store.Sensors.Sum(s => s.TotalRecords));
+
+    private static long Acknowledged(List<(SensorStoreSystem Store, MqttUploader Uploader)> gateways) =>
+        gateways.Sum(gw => gw.Uploader.Stats.RecordsAcknowledged);
 
     /// <summary>The verifying subscriber: a persistent QoS 1 session that reconnects (same session) whenever it is dropped.</summary>
     private sealed class FleetSubscriber(FleetOptions options) : IDisposable

@@ -1,6 +1,8 @@
+using Microsoft.Extensions.Logging;
 using ParquetFlow.Collector.Framing;
 using ParquetFlow.Collector.Output;
 using ParquetFlow.Parquet;
+using ParquetFlow.Tests.Shared;
 
 namespace ParquetFlow.Collector.Tests;
 
@@ -48,6 +50,23 @@ public sealed class ParquetOutputTests : IDisposable
         Assert.Matches(@"^source=RACK-1/date=2023-11-14/part-000001-\d{8}T\d{9}Z\.parquet\.inprogress$", reopened);
         output.Dispose();
         Assert.Equal(22, Rows());
+    }
+
+    [Fact]
+    public void Every_partitions_sink_reports_through_the_outputs_logger()
+    {
+        var logger = new ListLogger();
+        using (var output = new ParquetOutput(_directory, logger: logger))
+        {
+            output.Write(Diff(1, 0, 10));
+            output.Write(Diff(2, 0, 5));
+        }
+
+        // Each partition's file, completed at dispose, is reported by its own sink: the collector's operator sees them.
+        var completed = logger.Matching(LogLevel.Information, "completed ");
+        Assert.Equal(2, completed.Count);
+        Assert.Contains(completed, e => e.Message.Contains("source=RACK-1", StringComparison.Ordinal) && e.Message.Contains(": 10 rows", StringComparison.Ordinal));
+        Assert.Contains(completed, e => e.Message.Contains("source=RACK-2", StringComparison.Ordinal) && e.Message.Contains(": 5 rows", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,4 +1,6 @@
 using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using ParquetFlow.Collector.Framing;
 using ParquetFlow.Collector.Images;
 using ParquetFlow.Durability;
@@ -24,6 +26,7 @@ public sealed class ParquetOutput : IDisposable
     private readonly Dictionary<(SourceKey Source, DateOnly Date), Partition> _partitions = [];
     private readonly Dictionary<(SourceKey Source, DateOnly Date), Partition> _closing = [];
     private readonly Storage _storage;
+    private readonly ILogger _logger;
     private readonly TimeProvider _clock;
     private long _rows;
     private long _droppedClosed;
@@ -40,9 +43,11 @@ public sealed class ParquetOutput : IDisposable
     /// <paramref name="storage"/> (the file system by default), with <paramref name="clock"/> behind idle times and file
     /// ages, in the writer <paramref name="profile"/> (Compatible by default: files every reader reads).
     /// </summary>
-    public ParquetOutput(string root, long rotateBytes = 50L << 20, Storage? storage = null, TimeProvider? clock = null, ParquetProfile profile = ParquetProfile.Compatible)
+    /// <param name="logger">Where every partition's sink reports (failed writes and fsyncs, a dead writer, files completed and recovered); default none.</param>
+    public ParquetOutput(string root, long rotateBytes = 50L << 20, Storage? storage = null, TimeProvider? clock = null, ParquetProfile profile = ParquetProfile.Compatible, ILogger? logger = null)
     {
         _root = root;
+        _logger = logger ?? NullLogger.Instance;
         _profile = profile;
         _rotateBytes = rotateBytes;
         _storage = storage ?? Storage.Default;
@@ -478,6 +483,7 @@ public sealed class ParquetOutput : IDisposable
             CreateMissingDirectory = true,
             Storage = _storage,
             TimeProvider = _clock,
+            Logger = _logger,
         });
         return new Partition(sink, _clock.GetTimestamp());
     }

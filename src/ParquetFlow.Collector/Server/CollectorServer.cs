@@ -96,7 +96,7 @@ public sealed class CollectorServer : IAsyncDisposable
         }
 
         _rawLog = new RawLogWriter(rawDirectory, options.RawLogRotateBytes, options.Storage);
-        _parquet = options.WriteParquet ? new ParquetOutput(Path.Combine(options.DataDirectory, "parquet"), options.ParquetRotateBytes, options.Storage, options.TimeProvider, options.ParquetProfile)
+        _parquet = options.WriteParquet ? new ParquetOutput(Path.Combine(options.DataDirectory, "parquet"), options.ParquetRotateBytes, options.Storage, options.TimeProvider, options.ParquetProfile, options.Logger)
             {
                 MaxOpenPartitions = options.MaxOpenPartitions,
                 MaxFileAge = options.MaxParquetFileAge,

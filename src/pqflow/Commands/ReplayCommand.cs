@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.Logging;
 using ParquetFlow.Collector;
 using ParquetFlow.Collector.Images;
 using ParquetFlow.Collector.Output;
@@ -47,7 +48,8 @@ internal static class ReplayCommand
             {
                 ReplayResult result;
                 long lost = 0;
-                using (ParquetOutput? rows = parquetDirectory is null ? null : new ParquetOutput(parquetDirectory, profile: parse.GetValue(profile)))
+                using ILoggerFactory logging = ConsoleLogging.Create();
+                using (ParquetOutput? rows = parquetDirectory is null ? null : new ParquetOutput(parquetDirectory, profile: parse.GetValue(profile), logger: logging.CreateLogger<ParquetOutput>()))
                 using (var progress = new Progress("replay"))
                 {
                     result = Replay.Run(Path.Combine(directory, "raw"), reader, images, rows, progress.Counter(null, frames => $"{frames:N0} frames"));
