@@ -39,6 +39,8 @@ public static class Replay
 
     private static ReplayResult Run(IEnumerable<RawLogRecord> records, RegisterImages? images, ParquetOutput? parquet, IProgress<long>? progress = null)
     {
+        // The server's own ingest step, without the raw log (the records come from it) and the live activity.
+        var ingest = new FrameIngest(rawLog: null, images, activity: null, parquet);
         var packet = new RackPacket();
         long frames = 0;
         long registers = 0;
@@ -47,16 +49,13 @@ public static class Replay
         {
             end = new RawLogPosition(RawLogReader.SequenceOf(record.File), record.Offset + RawLogWriter.RecordHeaderSize + record.Frame.Length + 4);
             var buffer = new System.Buffers.ReadOnlySequence<byte>(record.Frame);
-            FrameStatus status = record.Framing == FramingKind.Simple
-                ? SimpleFraming.TryRead(ref buffer, packet, out string? error)
-                : PacketFraming.TryRead(ref buffer, packet, out error);
+            FrameStatus status = FrameReader.For(record.Framing).TryRead(ref buffer, packet, out string? error);
             if (status != FrameStatus.Complete || buffer.Length != 0)
             {
                 throw new InvalidDataException($"{record.File} at byte {record.Offset}: a logged frame does not parse ({error ?? status.ToString()})");
             }
 
-            images?.Apply(packet);
-            parquet?.Write(packet, record.PartitionByReceiveTime ? record.ReceiveTimeUs : packet.TimestampUs);
+            ingest.Accept(record.Frame.Span, record.Framing, packet, record.ReceiveTimeUs, record.PartitionByReceiveTime);
             frames++;
             if (frames % 4096 == 0)
             {

@@ -41,6 +41,8 @@ public sealed class LogSink : IDisposable
     private readonly int _maxIdleWaitMs;
     private int _idleWaitMs = 1;
     private readonly object _gate = new();
+    private readonly Lock _roomLock = new();
+    private TaskCompletionSource? _roomWaiters; // producers awaiting room (WaitForRoomAsync), under _roomLock
     private DurableParquetFile? _file;
     private string? _finalPath;
     private long _batchStarted;
@@ -152,6 +154,67 @@ public sealed class LogSink : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public LogResult TryLog<T>(in T record)
         where T : unmanaged => TryLog(MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in record)));
+
+    /// <summary>
+    /// Completes once the ring is at most half full: the wait of a producer that must not block or spin its thread (an
+    /// async socket handler, which then stops reading its socket), woken by the writer thread when it has drained.
+    /// The room is not reserved: producers racing for it take it in turn, and <see cref="TryLog(ReadOnlySpan{byte})"/>
+    /// in <see cref="RingFullMode.Wait"/> waits for any rest. Throws <see cref="IOException"/> once the writer thread
+    /// has died (nothing would ever make room), <see cref="ObjectDisposedException"/> once the sink is disposed, and
+    /// <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> is cancelled.
+    /// </summary>
+    public ValueTask WaitForRoomAsync(CancellationToken cancellationToken = default) =>
+        _ring.IsAtMostHalfFull ? ValueTask.CompletedTask : WaitForRoomSlowAsync(cancellationToken);
+
+    private async ValueTask WaitForRoomSlowAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            TaskCompletionSource waiter;
+            lock (_roomLock)
+            {
+                waiter = _roomWaiters ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            // Registered before looking again (the lock is a full fence): the writer hands room back, then looks for
+            // waiters, so either this sees the room or the writer sees the waiter.
+            if (_writerDied is { } died)
+            {
+                throw new IOException($"the sink's writer thread died; nothing will make room: {died}");
+            }
+
+            ObjectDisposedException.ThrowIf(_stopped, this);
+            if (_ring.IsAtMostHalfFull)
+            {
+                return;
+            }
+
+            _wake.Set();
+            await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Writer thread, after handing room back (and when it stops or dies): wakes the producers awaiting room once the
+    /// ring is at most half full, or at once when <paramref name="always"/>, so they look again (and see the death).
+    /// </summary>
+    private void SignalRoom(bool always = false)
+    {
+        Interlocked.MemoryBarrier(); // the head's release before the look at the waiters (see WaitForRoomSlowAsync)
+        if (Volatile.Read(ref _roomWaiters) is null || !(always || _ring.IsAtMostHalfFull))
+        {
+            return;
+        }
+
+        TaskCompletionSource? waiters;
+        lock (_roomLock)
+        {
+            waiters = _roomWaiters;
+            _roomWaiters = null;
+        }
+
+        waiters?.TrySetResult();
+    }
 
     /// <summary>
     /// Returns once every record logged before the call is in a closed row group fsynced to disk. Throws
@@ -369,6 +432,8 @@ public sealed class LogSink : IDisposable
                 _stopped = true;
                 Monitor.PulseAll(_gate);
             }
+
+            SignalRoom(always: true);
         }
     }
 
@@ -383,6 +448,7 @@ public sealed class LogSink : IDisposable
             if (_pauseAcknowledged == 0)
             {
                 drained = Drain(limit);
+                SignalRoom();
             }
 
             if (_batch.Rows >= limit)

@@ -82,6 +82,19 @@ public abstract unsafe class RecordRing : IDisposable
     /// <summary>The slot position up to which producers have claimed room (a flush waits until the consumer has read up to it).</summary>
     public long ClaimedPosition => Volatile.Read(ref _control->Tail);
 
+    /// <summary>
+    /// Whether at most half the ring's slots are claimed and not yet handed back (any thread; a snapshot while
+    /// producers write). False once the ring is closed.
+    /// </summary>
+    public bool IsAtMostHalfFull
+    {
+        get
+        {
+            long head = Volatile.Read(ref _control->Head);
+            return head >= 0 && Volatile.Read(ref _control->Tail) - head <= _slotCount / 2;
+        }
+    }
+
     /// <summary>The slot buffer (<see cref="SlotCount"/> slots of <see cref="SlotSize"/> bytes, 64-byte aligned); null after <see cref="Dispose"/>.</summary>
     internal byte* Slots => _buffer;
 

@@ -19,15 +19,8 @@ public sealed class DeadWriterTests
     public async Task Producers_get_an_io_error_at_once_when_the_writer_thread_has_died(RingFullMode mode, bool multiProducer)
     {
         using var t = new TestSupport();
-        var faults = new FaultyStorage();
         bool armed = false;
-        faults.OnCall = (_, operation, _) =>
-        {
-            if (Volatile.Read(ref armed) && operation == StorageOperation.Write)
-            {
-                throw new InvalidOperationException("injected: a bug in the writer");
-            }
-        };
+        FaultyStorage faults = TestSupport.BuggyWrites(() => Volatile.Read(ref armed));
         var options = new LogSinkOptions
         {
             FilePattern = t.PathOf("dead-{seq}.parquet"),

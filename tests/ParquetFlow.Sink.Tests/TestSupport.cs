@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DuckDB.NET.Data;
+using ParquetFlow.Durability.Faults;
 using ParquetFlow.Tests.Shared;
 
 namespace ParquetFlow.Sink.Tests;
@@ -24,6 +25,21 @@ internal sealed class TestSupport : IDisposable
         info.RedirectStandardOutput = true;
         return info;
     }
+
+    /// <summary>
+    /// Storage whose every write throws an unexpected exception (a bug in the writer, not an I/O error) once
+    /// <paramref name="armed"/> says so: it kills the sink's writer thread.
+    /// </summary>
+    public static FaultyStorage BuggyWrites(Func<bool> armed) => new()
+    {
+        OnCall = (_, operation, _) =>
+        {
+            if (operation == StorageOperation.Write && armed())
+            {
+                throw new InvalidOperationException("injected: a bug in the writer");
+            }
+        },
+    };
 
     public string PathOf(string name) => Path.Combine(Directory, name);
 

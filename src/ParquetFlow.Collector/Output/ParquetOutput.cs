@@ -160,8 +160,7 @@ public sealed class ParquetOutput : IDisposable
         }
 
         var source = new SourceKey(packet.SourceType, packet.SourceId);
-        DateOnly date = DateOnly.FromDateTime(DateTime.UnixEpoch.AddTicks(Math.Clamp(partitionTimeUs, 0, 2_534_023_007_999_999_999L / 10) * 10));
-        Partition partition = Enter(source, date);
+        Partition partition = Enter(source, DateOf(partitionTimeUs));
         try
         {
             LogSink sink = partition.Sink;
@@ -196,6 +195,51 @@ public sealed class ParquetOutput : IDisposable
 
         Interlocked.Add(ref _rows, packet.Count);
     }
+
+    /// <summary>
+    /// Completes when the partition a DIFF or FULL <paramref name="packet"/> goes to (by <paramref name="partitionTimeUs"/>)
+    /// has room in its sink's ring, at once when it is not open (opening it makes an empty ring) or the packet writes
+    /// nothing. A connection awaits this before <see cref="Write(RackPacket, long)"/>, so backpressure stops it reading
+    /// its socket instead of spinning a thread inside Write. Throws <see cref="IOException"/> when the partition's writer
+    /// thread died: its producers fail at once rather than wait for ever.
+    /// </summary>
+    public ValueTask WaitForRoomAsync(RackPacket packet, long partitionTimeUs, CancellationToken cancellationToken = default)
+    {
+        if (packet.Command is not (PacketCommand.Diff or PacketCommand.Full) || packet.Count == 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        Partition? partition;
+        lock (_lock)
+        {
+            _partitions.TryGetValue((new SourceKey(packet.SourceType, packet.SourceId), DateOf(partitionTimeUs)), out partition);
+        }
+
+        if (partition is null)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        ValueTask room = partition.Sink.WaitForRoomAsync(cancellationToken);
+        return room.IsCompletedSuccessfully ? ValueTask.CompletedTask : Awaited(room);
+
+        static async ValueTask Awaited(ValueTask room)
+        {
+            try
+            {
+                await room.ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Closed (idle, evicted) meanwhile: the packet's Write opens the partition again, with an empty ring.
+            }
+        }
+    }
+
+    /// <summary>The UTC date a partition time (microseconds since the Unix epoch, clamped to what a date holds) falls on.</summary>
+    private static DateOnly DateOf(long timeUs) =>
+        DateOnly.FromDateTime(DateTime.UnixEpoch.AddTicks(Math.Clamp(timeUs, 0, 2_534_023_007_999_999_999L / 10) * 10));
 
     /// <summary>Rows the sinks dropped (none while producers wait on full rings; counted in case a sink fails).</summary>
     public long Dropped => Counted(s => s.Dropped, ref _droppedClosed);

@@ -71,6 +71,19 @@ public sealed class RawLogWriter : IDisposable
     /// </summary>
     public void Append(ReadOnlySpan<byte> frame, FramingKind framing, long receiveTimeUs, bool partitionByReceiveTime = false)
     {
+        if (AppendDeferringSync(frame, framing, receiveTimeUs, partitionByReceiveTime))
+        {
+            SyncRotated();
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Append"/> without the fsyncs a rotation makes due: returns true when this append rotated to a new
+    /// file, and then the caller calls <see cref="SyncRotated"/> once it holds no lock of its own (the collector appends
+    /// under a per-source lock, which must not wait for a 64 MiB fsync).
+    /// </summary>
+    internal bool AppendDeferringSync(ReadOnlySpan<byte> frame, FramingKind framing, long receiveTimeUs, bool partitionByReceiveTime)
+    {
         Span<byte> header = stackalloc byte[RecordHeaderSize];
         BinaryPrimitives.WriteInt32LittleEndian(header, frame.Length);
         BinaryPrimitives.WriteInt64LittleEndian(header[4..], receiveTimeUs);
@@ -112,18 +125,22 @@ public sealed class RawLogWriter : IDisposable
             Frames++;
         }
 
-        if (rotated)
+        return rotated;
+    }
+
+    /// <summary>
+    /// The fsyncs of the files a rotation closed, paid by the rotating thread outside the append lock (other
+    /// connections go on appending). The frames are in the log by then, so a failing fsync fails nothing here: what was
+    /// not synced stays pending, and the next <see cref="Flush"/> does it or reports the error.
+    /// </summary>
+    internal void SyncRotated()
+    {
+        try
         {
-            // The rotating thread pays for the fsyncs, outside the append lock: other connections go on appending.
-            // The frame is in the log by now, so a failing fsync must not fail the append: what was not synced stays
-            // pending, and the next Flush does it or reports the error.
-            try
-            {
-                SyncPending();
-            }
-            catch (IOException)
-            {
-            }
+            SyncPending();
+        }
+        catch (IOException)
+        {
         }
     }
 

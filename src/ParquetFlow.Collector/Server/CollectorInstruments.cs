@@ -43,6 +43,7 @@ internal sealed class CollectorInstruments : IDisposable
         Counter("pqflow_collector_retention_deleted_bytes", "Bytes of the files retention deleted.", () => retention?.BytesDeleted ?? 0);
         Gauge("pqflow_collector_disk_free_bytes", "Bytes free on the data directory's file system (-1: unknown).", diskFree);
         Counter("pqflow_collector_aborted_at_shutdown", "Connections closed by shutdown after its grace period.", () => m.AbortedAtShutdown);
+        Counter("pqflow_collector_backpressure_waits", "Frames whose connection stopped reading until their Parquet partition had room.", () => m.BackpressureWaits);
         Gauge("pqflow_collector_sources", "Sources with a register image.", () => server.Images.Sources.Count);
         Gauge("pqflow_collector_parquet_partitions_open", "Parquet partitions with a file in progress.", () => parquet?.OpenPartitions ?? 0);
         Counter("pqflow_collector_partitions_evicted", "Parquet partitions whose file was finished to stay within the open-partition limit (least recently written first).", () => parquet?.PartitionsEvicted ?? 0);

@@ -17,6 +17,7 @@ public sealed class CollectorMetrics
     internal long ReceiveTimePartitioned;
     internal long TimedOut;
     internal long Aborted;
+    internal long RoomWaits;
     internal long DurableFrames;
     internal long DurableRows;
     internal long FailedFlushes;
@@ -65,6 +66,12 @@ public sealed class CollectorMetrics
 
     /// <summary>Connections closed by shutdown after its grace period.</summary>
     public long AbortedAtShutdown => Interlocked.Read(ref Aborted);
+
+    /// <summary>
+    /// Frames whose connection waited for room in their Parquet partition's ring before they were taken in
+    /// (backpressure: the connection stopped reading its socket meanwhile).
+    /// </summary>
+    public long BackpressureWaits => Interlocked.Read(ref RoomWaits);
 
     /// <summary>
     /// The promise of the raw log: of the frames accepted since start (<see cref="Frames"/>), how many a returned

@@ -24,10 +24,10 @@ public sealed class CollectorServer : IAsyncDisposable
     private readonly List<Task> _accepting = [];
     private readonly HashSet<Task> _connections = [];
     private readonly Lock _connectionsLock = new();
-    private readonly Lock[] _acceptLocks = [.. Enumerable.Range(0, 64).Select(_ => new Lock())];
     private readonly CancellationTokenSource _stopping = new();
     private readonly RawLogWriter _rawLog;
     private readonly ParquetOutput? _parquet;
+    private readonly FrameIngest _ingest;
     private readonly CollectorInstruments _instruments;
     private readonly Task _flusher;
     private readonly string _imagePath;
@@ -110,6 +110,7 @@ public sealed class CollectorServer : IAsyncDisposable
                 options.Logger.LogError("Parquet recovery: {Problem}", problem);
             }
         }
+        _ingest = new FrameIngest(_rawLog, Images, Activity, _parquet);
         foreach (ListenerOptions listener in options.Listeners)
         {
             var socket = new Socket(listener.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -121,7 +122,8 @@ public sealed class CollectorServer : IAsyncDisposable
 
         foreach ((Socket socket, ListenerOptions listener) in _listeners)
         {
-            _accepting.Add(AcceptAsync(socket, listener.Framing));
+            // The framing's reader is chosen once per listener; every connection it accepts reads with it.
+            _accepting.Add(AcceptAsync(socket, FrameReader.For(listener.Framing)));
         }
 
         _retention = options.Retention.Enabled ? new Retention.DataRetention(options.DataDirectory, options.Retention, options.Storage, options.TimeProvider) : null;
@@ -172,7 +174,7 @@ public sealed class CollectorServer : IAsyncDisposable
     /// <summary>Loads the images, opens the raw log, binds every listener and starts accepting.</summary>
     public static CollectorServer Start(CollectorOptions options) => new(options);
 
-    private async Task AcceptAsync(Socket listener, FramingKind framing)
+    private async Task AcceptAsync(Socket listener, FrameReader framing)
     {
         TimeSpan backoff = TimeSpan.Zero;
         while (!_stopping.IsCancellationRequested)
@@ -314,7 +316,7 @@ public sealed class CollectorServer : IAsyncDisposable
         }
     }
 
-    private async Task HandleAsync(Socket socket, FramingKind framing)
+    private async Task HandleAsync(Socket socket, FrameReader framing)
     {
         // Counted in ConnectionsOpen by the accept loop already.
         Interlocked.Increment(ref Metrics.ConnectionsTotal);
@@ -380,9 +382,7 @@ public sealed class CollectorServer : IAsyncDisposable
                 while (buffer.Length > 0)
                 {
                     ReadOnlySequence<byte> start = buffer;
-                    status = framing == FramingKind.Simple
-                        ? SimpleFraming.TryRead(ref buffer, packet, out string? error)
-                        : PacketFraming.TryRead(ref buffer, packet, out error);
+                    status = framing.TryRead(ref buffer, packet, out string? error);
                     if (status == FrameStatus.Malformed)
                     {
                         closeReason = $"malformed frame: {error}";
@@ -395,7 +395,23 @@ public sealed class CollectorServer : IAsyncDisposable
                     }
 
                     completedAny = true;
-                    Accept(start.Slice(0, start.Length - buffer.Length), framing, packet, connection);
+                    long now = (clock.GetUtcNow().UtcTicks - DateTime.UnixEpoch.Ticks) / 10;
+                    Admission admission = Admit(packet, connection, now);
+                    if (admission != Admission.Refused)
+                    {
+                        bool byReceiveTime = admission == Admission.ByReceiveTime;
+
+                        // Backpressure: while the frame's Parquet partition has no room, this connection stops reading
+                        // its socket (the frame waits in the pipe) rather than spin a pool thread under the source's lock.
+                        ValueTask room = _ingest.WaitForRoomAsync(packet, now, byReceiveTime, _abort.Token);
+                        if (!room.IsCompletedSuccessfully)
+                        {
+                            Interlocked.Increment(ref Metrics.RoomWaits);
+                            await room.ConfigureAwait(false);
+                        }
+
+                        Accept(start.Slice(0, start.Length - buffer.Length), framing.Framing, packet, now, byReceiveTime);
+                    }
                     if (packet.Command == PacketCommand.Query)
                     {
                         closeReason = await AnswerAsync(stream, packet, reply ??= new RackPacket()).ConfigureAwait(false);
@@ -461,55 +477,63 @@ public sealed class CollectorServer : IAsyncDisposable
         }
     }
 
-    private void Accept(ReadOnlySequence<byte> frame, FramingKind framing, RackPacket packet, Connection connection)
+    /// <summary>How a parsed frame is taken in, by the source bounds and the timestamp window.</summary>
+    private enum Admission
     {
-        long now = (_options.TimeProvider.GetUtcNow().UtcTicks - DateTime.UnixEpoch.Ticks) / 10;
-        bool byReceiveTime = false;
-        if (packet.Command is PacketCommand.Diff or PacketCommand.Full)
+        Accepted,
+        ByReceiveTime,
+        Refused,
+    }
+
+    /// <summary>
+    /// Whether a frame is taken in: refused (counted, logged once per connection) when its source is not admitted or its
+    /// timestamp is outside the window under <see cref="OutOfWindowPolicy.Refuse"/>; filed under the receive date when
+    /// outside the window otherwise. Frames without registers (queries) are always taken in.
+    /// </summary>
+    private Admission Admit(RackPacket packet, Connection connection, long now)
+    {
+        if (packet.Command is not (PacketCommand.Diff or PacketCommand.Full))
         {
-            var source = new SourceKey(packet.SourceType, packet.SourceId);
-            if (!Admit(source))
-            {
-                Interlocked.Increment(ref Metrics.SourceRefusals);
-                if (!connection.SourceRefusalLogged)
-                {
-                    connection.SourceRefusalLogged = true;
-                    _options.Logger.LogWarning(
-                        "dropping frames of {Source} from {Remote}: {Reason} (logged once per connection; see pqflow_collector_frames_refused_total)",
-                        source, connection.Remote, Allowed(source) ? $"{_options.MaxSources} sources are known already" : "not among the allowed sources");
-                }
-
-                return;
-            }
-
-            long age = now - packet.TimestampUs;
-            if (age > _options.MaxTimestampAge.Ticks / 10 || -age > _options.MaxTimestampLead.Ticks / 10)
-            {
-                if (_options.OutOfWindow == OutOfWindowPolicy.Refuse)
-                {
-                    Interlocked.Increment(ref Metrics.TimestampRefusals);
-                }
-                else
-                {
-                    Interlocked.Increment(ref Metrics.ReceiveTimePartitioned);
-                    byReceiveTime = true;
-                }
-
-                if (!connection.TimestampLogged)
-                {
-                    connection.TimestampLogged = true;
-                    _options.Logger.LogWarning(
-                        "{Source} from {Remote} sends timestamps outside the window ({Age:0.#} s from the receive time); {Action} (logged once per connection)",
-                        source, connection.Remote, age / 1e6, byReceiveTime ? "filing its rows under the receive date" : "dropping those frames");
-                }
-
-                if (!byReceiveTime)
-                {
-                    return;
-                }
-            }
+            return Admission.Accepted;
         }
 
+        var source = new SourceKey(packet.SourceType, packet.SourceId);
+        if (!Admit(source))
+        {
+            Interlocked.Increment(ref Metrics.SourceRefusals);
+            if (!connection.SourceRefusalLogged)
+            {
+                connection.SourceRefusalLogged = true;
+                _options.Logger.LogWarning(
+                    "dropping frames of {Source} from {Remote}: {Reason} (logged once per connection; see pqflow_collector_frames_refused_total)",
+                    source, connection.Remote, Allowed(source) ? $"{_options.MaxSources} sources are known already" : "not among the allowed sources");
+            }
+
+            return Admission.Refused;
+        }
+
+        long age = now - packet.TimestampUs;
+        if (age <= _options.MaxTimestampAge.Ticks / 10 && -age <= _options.MaxTimestampLead.Ticks / 10)
+        {
+            return Admission.Accepted;
+        }
+
+        bool byReceiveTime = _options.OutOfWindow != OutOfWindowPolicy.Refuse;
+        Interlocked.Increment(ref byReceiveTime ? ref Metrics.ReceiveTimePartitioned : ref Metrics.TimestampRefusals);
+        if (!connection.TimestampLogged)
+        {
+            connection.TimestampLogged = true;
+            _options.Logger.LogWarning(
+                "{Source} from {Remote} sends timestamps outside the window ({Age:0.#} s from the receive time); {Action} (logged once per connection)",
+                source, connection.Remote, age / 1e6, byReceiveTime ? "filing its rows under the receive date" : "dropping those frames");
+        }
+
+        return byReceiveTime ? Admission.ByReceiveTime : Admission.Refused;
+    }
+
+    /// <summary>Takes an admitted frame in through the ingest step (raw log, image, activity, Parquet) and counts it.</summary>
+    private void Accept(ReadOnlySequence<byte> frame, FramingKind framing, RackPacket packet, long now, bool byReceiveTime)
+    {
         byte[]? copy = null;
         ReadOnlySpan<byte> bytes;
         if (frame.IsSingleSegment)
@@ -523,16 +547,7 @@ public sealed class CollectorServer : IAsyncDisposable
             bytes = copy.AsSpan(0, (int)frame.Length);
         }
 
-        // Logging and applying happen as one step per source, so the raw log's order is the order each image saw:
-        // a replay rebuilds them exactly, even when two connections feed the same source. Sources map onto a set
-        // of lock stripes, so different sources do not wait for each other.
-        lock (_acceptLocks[(int)((uint)HashCode.Combine(packet.SourceType, packet.SourceId) % (uint)_acceptLocks.Length)])
-        {
-            _rawLog.Append(bytes, framing, now, byReceiveTime);
-            Images.Apply(packet);
-            Activity.Record(packet, now);
-            _parquet?.Write(packet, byReceiveTime ? now : packet.TimestampUs);
-        }
+        _ingest.Accept(bytes, framing, packet, now, byReceiveTime);
 
         if (copy is not null)
         {
@@ -631,36 +646,18 @@ public sealed class CollectorServer : IAsyncDisposable
     /// </summary>
     internal void Flush(bool periodic)
     {
-        RawLogPosition position;
-        byte[]? image = null;
-        long frames;
-        long changes;
-        foreach (Lock stripe in _acceptLocks)
+        // A consistent cut: the raw log's position and the images it produced, while no frame is being taken in.
+        (long frames, RawLogPosition position, long changes, byte[]? image) = _ingest.WhileQuiet(() =>
         {
-            stripe.Enter();
-        }
-
-        try
-        {
-            frames = _rawLog.Frames;
-            position = _rawLog.Position;
+            long logged = _rawLog.Frames;
+            RawLogPosition at = _rawLog.Position;
 
             // No image changed since the last save: image.bin is left alone (no copy, no rewrite, no fsync: flash
             // wear on an eMMC). The frames logged since (queries) change no image, so the older position it covers
             // replays to the same images.
-            changes = Images.Changes;
-            if (changes != Interlocked.Read(ref _savedChanges))
-            {
-                image = Images.Snapshot(position);
-            }
-        }
-        finally
-        {
-            foreach (Lock stripe in _acceptLocks)
-            {
-                stripe.Exit();
-            }
-        }
+            long changed = Images.Changes;
+            return (logged, at, changed, changed != Interlocked.Read(ref _savedChanges) ? Images.Snapshot(at) : null);
+        });
 
         bool logged = Step("raw log fsync", _rawLog.Flush);
         CollectorMetrics.Durable(ref Metrics.DurableFrames, _rawLog.FramesDurable);
