@@ -1,5 +1,6 @@
 // The .NET face of a sensor's log: Try methods for the outcomes a caller expects (no room, nothing unsent) and
-// exceptions for misuse and disk failures, over the StoreResult methods the C exports return unchanged.
+// exceptions for misuse and disk failures, over the internal StoreResult methods the C exports return unchanged.
+using System.Runtime.InteropServices;
 
 namespace ParquetFlow.SensorStore;
 
@@ -24,7 +25,30 @@ public sealed partial class SensorLog
     public bool TryConsumeBatch(Span<byte> destination, out int count, out ulong firstIndex) =>
         Consumed(ConsumeBatch(destination, out count, out firstIndex), nameof(destination));
 
-    /// <summary>The oldest unsent record, moved to pending; false when none is unsent. Throws <see cref="IOException"/> as <see cref="TryConsumeBatch"/>.</summary>
+    /// <summary>
+    /// <see cref="TryConsumeBatch(Span{byte}, out int, out ulong)"/> into time-series values, one per element. Throws
+    /// <see cref="InvalidOperationException"/> on an event sensor, else as the byte overload.
+    /// </summary>
+    public bool TryConsumeBatch(Span<uint> destination, out int count, out ulong firstIndex)
+    {
+        ThrowIfNot(SensorType.TimeSeries);
+        return TryConsumeBatch(MemoryMarshal.AsBytes(destination), out count, out firstIndex);
+    }
+
+    /// <summary>
+    /// <see cref="TryConsumeBatch(Span{byte}, out int, out ulong)"/> into events, one per element (the stored layout, read
+    /// in place). Throws <see cref="InvalidOperationException"/> on a time-series sensor, else as the byte overload.
+    /// </summary>
+    public bool TryConsumeBatch(Span<EventRecord> destination, out int count, out ulong firstIndex)
+    {
+        ThrowIfNot(SensorType.Event);
+        return TryConsumeBatch(MemoryMarshal.AsBytes(destination), out count, out firstIndex);
+    }
+
+    /// <summary>
+    /// The oldest unsent record, moved to pending; false when none is unsent. Throws <see cref="IOException"/> as
+    /// <see cref="TryConsumeBatch(Span{byte}, out int, out ulong)"/>.
+    /// </summary>
     public bool TryConsumeNext(out SensorRecord record) => Consumed(ConsumeNext(out record), nameof(record));
 
     /// <summary>
@@ -50,9 +74,19 @@ public sealed partial class SensorLog
     {
         StoreResult.Ok => true,
         StoreResult.NoSpace or StoreResult.IoError => false,
-        StoreResult.InvalidArgument when Type != expected => throw new InvalidOperationException($"{Name} is a {Type} sensor: it takes no {expected} records"),
+        StoreResult.InvalidArgument when Type != expected => throw WrongType(expected),
         _ => throw new InvalidOperationException($"{Name}: the write failed: {r}"),
     };
+
+    private void ThrowIfNot(SensorType expected)
+    {
+        if (Type != expected)
+        {
+            throw WrongType(expected);
+        }
+    }
+
+    private InvalidOperationException WrongType(SensorType expected) => new($"{Name} is a {Type} sensor: it holds no {expected} records");
 
     private bool Consumed(StoreResult r, string parameter) => r switch
     {

@@ -261,8 +261,31 @@ public sealed class SensorStoreSystem : IDisposable
     public long ShutdownRetryWaits { get; private set; }
 
     /// <summary>
-    /// Moves every record held in RAM to disk now (sectors, then metas), without setting the shutdown flag.
-    /// Returns Ok when all of it is durable.
+    /// Moves every record held in RAM to disk now (sectors, then metas), without setting the shutdown flag; when it
+    /// returns, every record added before the call is durable (unless acknowledged meanwhile). On the RAM-only STM32
+    /// profile there is no disk and it returns at once. Throws <see cref="IOException"/> when part of it is not durable: a
+    /// disk write or fsync failed (the message names the last disk error), or the disk quota is full and no unsent disk
+    /// sector can be evicted for the records in RAM. Those records stay in RAM, nothing is lost, and the manager (or the
+    /// next call) retries; <see cref="StoreStats.Healthy"/> goes false after repeated failures.
+    /// </summary>
+    public void Flush()
+    {
+        StoreResult r = FlushAll();
+        switch (r)
+        {
+            case StoreResult.Ok:
+                return;
+            case StoreResult.NoSpace:
+                throw new IOException($"sensor store: not flushed: the disk quota of {Options.DiskQuotaBytes} bytes is full and no unsent disk sector can be evicted; the records stay in RAM");
+            default:
+                Debug.Assert(r == StoreResult.IoError, $"a flush returns Ok, NoSpace or IoError, not {r}");
+                throw new IOException($"sensor store: not flushed: a disk write failed, the records stay in RAM and are retried: {GetStats().LastDiskError}");
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Flush"/> in the C exports' form: Ok when all of it is durable, IoError when a disk write failed, NoSpace
+    /// when the disk quota has no room eviction can make (the last failing sensor's result when several fail).
     /// </summary>
     public StoreResult FlushAll()
     {
