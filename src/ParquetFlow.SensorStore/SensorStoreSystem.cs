@@ -64,16 +64,13 @@ public sealed class SensorStoreSystem : IDisposable
 
     internal long DiskQuotaSlots => Options.DiskQuotaBytes / Options.DiskSectorSize;
 
-    /// <summary>
-    /// <c>ss_init_system</c>: validates the options, carves the pool (on STM32 from the hard budget) and, on
-    /// Linux, recovers every sensor under <see cref="SensorStoreOptions.Directory"/>. Never fails because of
-    /// damaged files: what cannot be read is skipped and reported in <see cref="StoreStats.RecoveryReport"/>.
-    /// </summary>
+    /// <summary><see cref="Open(SensorStoreOptions)"/> in the C exports' form (<c>ss_init_system</c>'s return code).</summary>
     public static StoreResult Open(SensorStoreOptions options, out SensorStoreSystem? store) => Open(options, out store, out _);
 
     /// <summary>
-    /// <see cref="Open(SensorStoreOptions, out SensorStoreSystem?)"/> that also says why it failed: the invalid option, the
-    /// budget, or the disk error (IoError) that kept the store directory from being created or listed.
+    /// <see cref="Open(SensorStoreOptions)"/> in the C exports' form, with the reason it failed: InvalidArgument for an
+    /// invalid option, NoSpace for the budget, IoError for the disk error that kept the store directory from being created
+    /// or listed.
     /// </summary>
     public static StoreResult Open(SensorStoreOptions options, out SensorStoreSystem? store, out string? error)
     {
@@ -121,15 +118,21 @@ public sealed class SensorStoreSystem : IDisposable
         return StoreResult.Ok;
     }
 
-    /// <summary>Opens the store or throws with the reason: <see cref="IOException"/> for a disk error, else <see cref="InvalidOperationException"/>.</summary>
+    /// <summary>
+    /// <c>ss_init_system</c>: validates the options, carves the pool (on STM32 from the hard budget) and, on Linux, recovers
+    /// every sensor under <see cref="SensorStoreOptions.Directory"/>. Damaged files do not make it fail: what cannot be read
+    /// is skipped and reported in <see cref="StoreStats.RecoveryReport"/>. Throws with the reason in the message:
+    /// <see cref="IOException"/> when the store directory cannot be created or listed, <see cref="InvalidOperationException"/>
+    /// for an invalid option or a memory budget that cannot hold one sector per sensor.
+    /// </summary>
     public static SensorStoreSystem Open(SensorStoreOptions options)
     {
         StoreResult r = Open(options, out SensorStoreSystem? store, out string? error);
         return r switch
         {
             StoreResult.Ok => store!,
-            StoreResult.IoError => throw new IOException($"sensor store: {error}"),
-            _ => throw new InvalidOperationException($"sensor store: {r}: {error}"),
+            StoreResult.IoError => throw new IOException($"cannot open the sensor store: {error}"),
+            _ => throw new InvalidOperationException($"cannot open the sensor store: {error}"),
         };
     }
 

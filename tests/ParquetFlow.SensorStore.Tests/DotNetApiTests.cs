@@ -28,6 +28,21 @@ public sealed class DotNetApiTests
     }
 
     [Fact]
+    public void A_store_that_cannot_open_throws_with_the_reason()
+    {
+        InvalidOperationException invalid = Assert.Throws<InvalidOperationException>(() => SensorStoreSystem.Open(SensorStoreOptions.Stm32() with { MaxSensors = 0 }));
+        Assert.Equal("cannot open the sensor store: MaxSensors must be in 1..65535", invalid.Message);
+        InvalidOperationException budget = Assert.Throws<InvalidOperationException>(() => SensorStoreSystem.Open(SensorStoreOptions.Stm32() with { MaxSensors = 200 }));
+        Assert.Equal("cannot open the sensor store: the memory budget cannot hold one sector per sensor", budget.Message);
+
+        using var dir = new TempDirectory();
+        string file = Path.Combine(dir.Path, "a-file");
+        File.WriteAllText(file, "not a directory");
+        IOException disk = Assert.Throws<IOException>(() => SensorStoreSystem.Open(SensorStoreOptions.Linux(Path.Combine(file, "store"))));
+        Assert.StartsWith($"cannot open the sensor store: {Path.Combine(file, "store")}: ", disk.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Records_go_in_and_come_out_through_try_methods_and_a_read_past_the_end_throws()
     {
         using SensorStoreSystem store = SensorStoreSystem.Open(SensorStoreOptions.Stm32());
