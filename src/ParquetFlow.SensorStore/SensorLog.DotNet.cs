@@ -17,10 +17,12 @@ public sealed partial class SensorLog
     public bool TryAdd(uint value, ulong timestampMs) => Added(AddEvent(value, timestampMs), SensorType.Event);
 
     /// <summary>
-    /// Moves up to <c>destination.Length / record size</c> unsent records to pending and copies them (see
-    /// <see cref="ConsumeBatch(Span{byte}, out int, out ulong)"/>); false when none is unsent. Throws
-    /// <see cref="ArgumentException"/> when <paramref name="destination"/> holds no record, <see cref="IOException"/> when the
-    /// disk read failed before any record (nothing is lost: the next call reads it again).
+    /// Moves up to <c>destination.Length / record size</c> unsent records to pending and copies them (4 or 12 bytes each,
+    /// little-endian, as stored); false when none is unsent. A batch never spans a gap in the indices (left by dropped
+    /// sectors): its records are <c>firstIndex .. firstIndex + count − 1</c>. Call <see cref="AcknowledgePending"/> once the
+    /// cloud has them. Throws <see cref="ArgumentException"/> when <paramref name="destination"/> holds no record,
+    /// <see cref="IOException"/> when the disk read failed before any record (a read that fails later ends the batch with
+    /// what it has; nothing is lost: the next call reads it again).
     /// </summary>
     public bool TryConsumeBatch(Span<byte> destination, out int count, out ulong firstIndex) =>
         Consumed(ConsumeBatch(destination, out count, out firstIndex), nameof(destination));

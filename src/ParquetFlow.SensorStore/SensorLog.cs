@@ -178,7 +178,7 @@ public sealed partial class SensorLog
     }
 
     /// <summary><c>ss_erase_all_pending</c>: <see cref="AcknowledgePending"/> in the C exports' form; always Ok.</summary>
-    public StoreResult EraseAllPending()
+    internal StoreResult EraseAllPending()
     {
         AcknowledgePending();
         return StoreResult.Ok;

@@ -65,14 +65,14 @@ public sealed class SensorStoreSystem : IDisposable
     internal long DiskQuotaSlots => Options.DiskQuotaBytes / Options.DiskSectorSize;
 
     /// <summary><see cref="Open(SensorStoreOptions)"/> in the C exports' form (<c>ss_init_system</c>'s return code).</summary>
-    public static StoreResult Open(SensorStoreOptions options, out SensorStoreSystem? store) => Open(options, out store, out _);
+    internal static StoreResult Open(SensorStoreOptions options, out SensorStoreSystem? store) => Open(options, out store, out _);
 
     /// <summary>
     /// <see cref="Open(SensorStoreOptions)"/> in the C exports' form, with the reason it failed: InvalidArgument for an
     /// invalid option, NoSpace for the budget, IoError for the disk error that kept the store directory from being created
     /// or listed.
     /// </summary>
-    public static StoreResult Open(SensorStoreOptions options, out SensorStoreSystem? store, out string? error)
+    internal static StoreResult Open(SensorStoreOptions options, out SensorStoreSystem? store, out string? error)
     {
         ArgumentNullException.ThrowIfNull(options);
         store = null;
@@ -159,11 +159,11 @@ public sealed class SensorStoreSystem : IDisposable
     }
 
     /// <summary>
-    /// <c>ss_sensor_init</c>: the sensor for (<paramref name="source"/>, <paramref name="sensorId"/>), created
-    /// with its first sector or returned as recovered. Exists if it was recovered with another type;
-    /// NoSpace when every sensor slot is taken.
+    /// <c>ss_sensor_init</c>: <see cref="GetOrCreateSensor"/> in the C exports' form. InvalidArgument for an unknown source
+    /// or type, Exists if the sensor exists with the other type, NoSpace when every sensor slot is taken, IoError when its
+    /// file cannot be created.
     /// </summary>
-    public StoreResult InitSensor(SensorSource source, uint sensorId, SensorType type, out SensorLog? sensor)
+    internal StoreResult InitSensor(SensorSource source, uint sensorId, SensorType type, out SensorLog? sensor)
     {
         sensor = null;
         if (type != SensorType.TimeSeries && type != SensorType.Event || source > SensorSource.Can)
@@ -290,7 +290,7 @@ public sealed class SensorStoreSystem : IDisposable
     /// <see cref="Flush"/> in the C exports' form: Ok when all of it is durable, IoError when a disk write failed, NoSpace
     /// when the disk quota has no room eviction can make (the last failing sensor's result when several fail).
     /// </summary>
-    public StoreResult FlushAll()
+    internal StoreResult FlushAll()
     {
         StoreResult worst = StoreResult.Ok;
         foreach (SensorLog s in Sensors)
@@ -631,7 +631,7 @@ public sealed class SensorStoreSystem : IDisposable
                     }
                     catch (IOException e)
                     {
-                        // Its files are kept as they are: InitSensor (or the next open) recovers it once the disk reads.
+                        // Its files are kept as they are: GetOrCreateSensor (or the next open) recovers it once the disk reads.
                         _recoveryReport.Add($"{stem}: not recovered: {e.Message}");
                         Log.SensorNotRecovered(Logger, stem, e.Message);
                         _unrecovered++;
