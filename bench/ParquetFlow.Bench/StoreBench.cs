@@ -88,7 +88,7 @@ public static class StoreBench
         {
             while (s.TryConsumeBatch(buffer, out _, out _))
             {
-                s.EraseAllPending();
+                s.AcknowledgePending();
             }
         }
     }
@@ -109,7 +109,7 @@ public static class StoreBench
             // Warm-up pass (first writes persist each sensor's index reservation), then drain.
             for (int i = 0; i < sensors.Length; i++)
             {
-                _ = type == SensorType.Event ? sensors[i].AddEvent(1, 1) : sensors[i].AddTimeSeries(1);
+                _ = type == SensorType.Event ? sensors[i].TryAdd(1, 1) : sensors[i].TryAdd(1);
             }
             Drain(sensors);
             long timerCost = TimerCost();
@@ -135,11 +135,11 @@ public static class StoreBench
                                 long t0 = Stopwatch.GetTimestamp();
                                 if (type == SensorType.Event)
                                 {
-                                    s.AddEvent((uint)round, (ulong)round);
+                                    s.TryAdd((uint)round, (ulong)round);
                                 }
                                 else
                                 {
-                                    s.AddTimeSeries((uint)round);
+                                    s.TryAdd((uint)round);
                                 }
                                 mine[k++] = Stopwatch.GetTimestamp() - t0;
                             }
@@ -187,7 +187,7 @@ public static class StoreBench
             {
                 for (uint v = 0; v < 1000; v++)
                 {
-                    s.AddTimeSeries(v);
+                    s.TryAdd(v);
                 }
             }
             var clock = Stopwatch.StartNew();
@@ -210,13 +210,20 @@ public static class StoreBench
                 {
                     for (uint v = 0; v < 1000; v++)
                     {
-                        s.AddTimeSeries(v);
+                        s.TryAdd(v);
                     }
                 }
             }
-            StoreResult flushed = store.FlushAll();
+            try
+            {
+                store.Flush();
+            }
+            catch (IOException e)
+            {
+                failures.Add($"sustained ingest: {e.Message}");
+            }
             double secs = clock.Elapsed.TotalSeconds;
-            Check("sustained ingest", store, flushed == StoreResult.Ok, failures);
+            Check("sustained ingest", store, flushed: true, failures);
             long records = 16L * PerSensor;
             StoreStats st = store.GetStats();
             Console.WriteLine($"sustained ingest with disk spill, 16 sensors x {PerSensor:N0} records: {records / secs / 1e6:F2} M records/s, " +
@@ -254,9 +261,9 @@ public static class StoreBench
             {
                 for (long v = 0; v < (long)perSensorSectors * perSector; v++)
                 {
-                    s.AddTimeSeries((uint)v);
+                    s.TryAdd((uint)v);
                 }
-                s.ConsumeBatch(new byte[400], out _, out _); // a pending batch, as at a real cut
+                s.TryConsumeBatch(new byte[400], out _, out _); // a pending batch, as at a real cut
             }
             Check("recovery set-up", store, store.FlushForShutdown(TimeSpan.FromMinutes(10)), failures);
             StoreStats st = store.GetStats();
@@ -301,7 +308,7 @@ public static class StoreBench
         {
             for (uint v = 0; v < 500; v++)
             {
-                s.AddTimeSeries(v);
+                s.TryAdd(v);
             }
         }
         StoreStats st = store.GetStats();

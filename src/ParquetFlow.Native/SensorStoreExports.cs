@@ -1,6 +1,7 @@
 // The sensor store's C API (ss_init_system, ss_sensor_init, ...) as unmanaged entry points, exported from
 // libparquetflow.so next to the pqflow_* functions of CApi.cs when published with NativeAOT; tests call them
-// through function pointers. Only the managed store's public API is used.
+// through function pointers. They call the store's internal errno-style methods (InternalsVisibleTo libparquetflow),
+// whose StoreResult codes are the C API's return values.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;

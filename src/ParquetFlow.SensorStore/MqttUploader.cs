@@ -1,4 +1,4 @@
-// Store and forward: unsent records -> pending batch -> MQTT QoS 1 publish -> PUBACK -> erase-all-pending.
+// Store and forward: unsent records -> pending batch -> MQTT QoS 1 publish -> PUBACK -> acknowledge (forget) the pending batch.
 using System.Net;
 using System.Net.Security;
 using System.Security.Authentication;
@@ -13,7 +13,7 @@ namespace ParquetFlow.SensorStore;
 
 /// <summary>
 /// The single uploader of a <see cref="SensorStoreSystem"/>. For each sensor in turn it consumes a batch (the
-/// records become pending), publishes it with QoS 1 and calls <see cref="SensorLog.EraseAllPending"/> only when
+/// records become pending), publishes it with QoS 1 and calls <see cref="SensorLog.AcknowledgePending"/> only when
 /// the broker's PUBACK accepts it for delivery (MQTT 5 reason 0x00; any PUBACK in MQTT 3.1.1, which has no reasons).
 /// A batch whose publish failed or was refused — including 0x10 "no matching subscribers", which MQTTnet counts as a
 /// success although the broker discarded the message — is kept, counted by reason, and re-sent unchanged (same
@@ -211,6 +211,8 @@ public sealed class MqttUploader : IDisposable
             {
                 int recordSize = RecordCodec.Size(sensor.Type);
                 scratch ??= new byte[_options.BatchRecords * RecordCodec.MaxSize];
+                // The errno form, not TryConsumeBatch: a failed read (IoError) is, like nothing unsent, a reason to go on to
+                // the next sensor and come back next round, not an exception that would end the round for every sensor.
                 if (sensor.ConsumeBatch(scratch.AsSpan(0, _options.BatchRecords * recordSize), out int count, out ulong first) != StoreResult.Ok)
                 {
                     continue;
@@ -253,7 +255,7 @@ public sealed class MqttUploader : IDisposable
                 throw new PublishRefusedException(result.ReasonCode, result.ReasonString);
             }
             // PUBACK with reason 0x00: the broker accepted the batch for delivery; only now may the store forget it.
-            sensor.EraseAllPending();
+            sensor.AcknowledgePending();
             _inFlight.Remove(sensor);
             Interlocked.Increment(ref _batches);
             Interlocked.Add(ref _records, batch.Payload.Count);

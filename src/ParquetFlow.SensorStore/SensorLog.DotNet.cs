@@ -1,5 +1,6 @@
 // The .NET face of a sensor's log: Try methods for the outcomes a caller expects (no room, nothing unsent) and
-// exceptions for misuse and disk failures, over the StoreResult methods the C exports return unchanged.
+// exceptions for misuse and disk failures, over the internal StoreResult methods the C exports return unchanged.
+using System.Runtime.InteropServices;
 
 namespace ParquetFlow.SensorStore;
 
@@ -16,15 +17,40 @@ public sealed partial class SensorLog
     public bool TryAdd(uint value, ulong timestampMs) => Added(AddEvent(value, timestampMs), SensorType.Event);
 
     /// <summary>
-    /// Moves up to <c>destination.Length / record size</c> unsent records to pending and copies them (see
-    /// <see cref="ConsumeBatch(Span{byte}, out int, out ulong)"/>); false when none is unsent. Throws
-    /// <see cref="ArgumentException"/> when <paramref name="destination"/> holds no record, <see cref="IOException"/> when the
-    /// disk read failed before any record (nothing is lost: the next call reads it again).
+    /// Moves up to <c>destination.Length / record size</c> unsent records to pending and copies them (4 or 12 bytes each,
+    /// little-endian, as stored); false when none is unsent. A batch never spans a gap in the indices (left by dropped
+    /// sectors): its records are <c>firstIndex .. firstIndex + count − 1</c>. Call <see cref="AcknowledgePending"/> once the
+    /// cloud has them. Throws <see cref="ArgumentException"/> when <paramref name="destination"/> holds no record,
+    /// <see cref="IOException"/> when the disk read failed before any record (a read that fails later ends the batch with
+    /// what it has; nothing is lost: the next call reads it again).
     /// </summary>
     public bool TryConsumeBatch(Span<byte> destination, out int count, out ulong firstIndex) =>
         Consumed(ConsumeBatch(destination, out count, out firstIndex), nameof(destination));
 
-    /// <summary>The oldest unsent record, moved to pending; false when none is unsent. Throws <see cref="IOException"/> as <see cref="TryConsumeBatch"/>.</summary>
+    /// <summary>
+    /// <see cref="TryConsumeBatch(Span{byte}, out int, out ulong)"/> into time-series values, one per element. Throws
+    /// <see cref="InvalidOperationException"/> on an event sensor, else as the byte overload.
+    /// </summary>
+    public bool TryConsumeBatch(Span<uint> destination, out int count, out ulong firstIndex)
+    {
+        ThrowIfNot(SensorType.TimeSeries);
+        return TryConsumeBatch(MemoryMarshal.AsBytes(destination), out count, out firstIndex);
+    }
+
+    /// <summary>
+    /// <see cref="TryConsumeBatch(Span{byte}, out int, out ulong)"/> into events, one per element (the stored layout, read
+    /// in place). Throws <see cref="InvalidOperationException"/> on a time-series sensor, else as the byte overload.
+    /// </summary>
+    public bool TryConsumeBatch(Span<EventRecord> destination, out int count, out ulong firstIndex)
+    {
+        ThrowIfNot(SensorType.Event);
+        return TryConsumeBatch(MemoryMarshal.AsBytes(destination), out count, out firstIndex);
+    }
+
+    /// <summary>
+    /// The oldest unsent record, moved to pending; false when none is unsent. Throws <see cref="IOException"/> as
+    /// <see cref="TryConsumeBatch(Span{byte}, out int, out ulong)"/>.
+    /// </summary>
     public bool TryConsumeNext(out SensorRecord record) => Consumed(ConsumeNext(out record), nameof(record));
 
     /// <summary>
@@ -50,9 +76,19 @@ public sealed partial class SensorLog
     {
         StoreResult.Ok => true,
         StoreResult.NoSpace or StoreResult.IoError => false,
-        StoreResult.InvalidArgument when Type != expected => throw new InvalidOperationException($"{Name} is a {Type} sensor: it takes no {expected} records"),
+        StoreResult.InvalidArgument when Type != expected => throw WrongType(expected),
         _ => throw new InvalidOperationException($"{Name}: the write failed: {r}"),
     };
+
+    private void ThrowIfNot(SensorType expected)
+    {
+        if (Type != expected)
+        {
+            throw WrongType(expected);
+        }
+    }
+
+    private InvalidOperationException WrongType(SensorType expected) => new($"{Name} is a {Type} sensor: it holds no {expected} records");
 
     private bool Consumed(StoreResult r, string parameter) => r switch
     {

@@ -8,7 +8,7 @@ public sealed partial class SensorLog
     /// <c>ss_diag_read_at</c>: the record at <paramref name="offset"/> counted from the oldest retained
     /// record (pending first, then unsent). Does not move any cursor. OutOfRange past the last record.
     /// </summary>
-    public StoreResult DiagReadAt(ulong offset, out SensorRecord record)
+    internal StoreResult DiagReadAt(ulong offset, out SensorRecord record)
     {
         record = default;
         lock (Gate)
@@ -71,7 +71,7 @@ public sealed partial class SensorLog
     }
 
     /// <summary><c>ss_consume_next</c>: moves the oldest unsent record to pending and returns it; TryAgain when none.</summary>
-    public StoreResult ConsumeNext(out SensorRecord record)
+    internal StoreResult ConsumeNext(out SensorRecord record)
     {
         Span<byte> one = stackalloc byte[RecordCodec.MaxSize];
         StoreResult r = ConsumeBatch(one.Slice(0, _recordSize), out int n, out ulong first);
@@ -86,7 +86,7 @@ public sealed partial class SensorLog
     /// A disk read that fails (EIO) ends the batch with what it has (IoError when nothing): the sector is kept, never
     /// taken for corrupt, and read again by the next call.
     /// </summary>
-    public StoreResult ConsumeBatch(Span<byte> destination, out int count, out ulong firstIndex)
+    internal StoreResult ConsumeBatch(Span<byte> destination, out int count, out ulong firstIndex)
     {
         count = 0;
         firstIndex = 0;
@@ -164,8 +164,8 @@ public sealed partial class SensorLog
         return count > 0 ? StoreResult.Ok : StoreResult.TryAgain;
     }
 
-    /// <summary>Typed <see cref="ConsumeBatch(Span{byte}, out int, out ulong)"/> for time-series sensors.</summary>
-    public StoreResult ConsumeBatch(Span<uint> destination, out int count, out ulong firstIndex)
+    /// <summary>Typed <see cref="ConsumeBatch(Span{byte}, out int, out ulong)"/> for time-series sensors (InvalidArgument on an event sensor).</summary>
+    internal StoreResult ConsumeBatch(Span<uint> destination, out int count, out ulong firstIndex)
     {
         if (Type != SensorType.TimeSeries)
         {
@@ -176,8 +176,8 @@ public sealed partial class SensorLog
         return ConsumeBatch(System.Runtime.InteropServices.MemoryMarshal.AsBytes(destination), out count, out firstIndex);
     }
 
-    /// <summary>Typed <see cref="ConsumeBatch(Span{byte}, out int, out ulong)"/> for event sensors.</summary>
-    public StoreResult ConsumeBatch(Span<EventRecord> destination, out int count, out ulong firstIndex)
+    /// <summary>Typed <see cref="ConsumeBatch(Span{byte}, out int, out ulong)"/> for event sensors (InvalidArgument on a time-series sensor).</summary>
+    internal StoreResult ConsumeBatch(Span<EventRecord> destination, out int count, out ulong firstIndex)
     {
         if (Type != SensorType.Event)
         {

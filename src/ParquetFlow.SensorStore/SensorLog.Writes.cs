@@ -44,7 +44,7 @@ public sealed unsafe partial class SensorLog
     }
 
     /// <summary><c>ss_ts_add</c>: appends a time-series value. NoSpace when the write had to be dropped (counted).</summary>
-    public StoreResult AddTimeSeries(uint value)
+    internal StoreResult AddTimeSeries(uint value)
     {
         if (Type != SensorType.TimeSeries)
         {
@@ -65,7 +65,7 @@ public sealed unsafe partial class SensorLog
     }
 
     /// <summary><c>ss_evt_add</c>: appends an event (value and raw millisecond timestamp, UTC or monotonic).</summary>
-    public StoreResult AddEvent(uint value, ulong timestampMs)
+    internal StoreResult AddEvent(uint value, ulong timestampMs)
     {
         if (Type != SensorType.Event)
         {

@@ -8,9 +8,9 @@ namespace ParquetFlow.SensorStore;
 
 /// <summary>
 /// One sensor's log (the document's per-sensor <c>SensorStorage</c> struct), made by
-/// <see cref="SensorStoreSystem.InitSensor"/>. Records get consecutive indices; the stream is
-/// <c>[erased ... | pending (consumed, awaiting ack) | unsent | tail)</c>. Consuming moves records from
-/// unsent to pending; <see cref="EraseAllPending"/> forgets them. Thread-safe: any number of writers and one
+/// <see cref="SensorStoreSystem.GetOrCreateSensor"/>. Records get consecutive indices; the stream is
+/// <c>[erased ... | pending (consumed, awaiting ack) | unsent | tail)</c>. Consuming (<see cref="TryConsumeBatch(Span{byte}, out int, out ulong)"/>)
+/// moves records from unsent to pending; <see cref="AcknowledgePending"/> forgets them. Thread-safe: any number of writers and one
 /// uploader may call concurrently; each call holds this sensor's lock only (and the pool lock briefly).
 /// </summary>
 public sealed partial class SensorLog
@@ -130,7 +130,7 @@ public sealed partial class SensorLog
         }
     }
 
-    /// <summary>Records consumed and awaiting <see cref="EraseAllPending"/>.</summary>
+    /// <summary>Records consumed and awaiting <see cref="AcknowledgePending"/>.</summary>
     public long PendingCount
     {
         get
@@ -143,20 +143,24 @@ public sealed partial class SensorLog
     }
 
     /// <summary>
-    /// <c>ss_erase_all_pending</c>: forgets every pending record (call it on the cloud's acknowledgement) and
-    /// frees the sectors that became empty. Ok also when nothing was pending.
+    /// Call it when the cloud acknowledged the records consumed so far (the broker's PUBACK, the file made durable):
+    /// forgets every pending record and frees the sectors that became empty. Returns how many records it forgot, 0 when
+    /// none was pending. Never fails and does no I/O: the meta that records the new erased index is written by the next
+    /// manager pass or <see cref="SensorStoreSystem.Flush"/>; until then a power cut brings the records back as unsent,
+    /// to be sent again with the same idempotency key.
     /// </summary>
-    public StoreResult EraseAllPending()
+    public long AcknowledgePending()
     {
         lock (Gate)
         {
-            if (_pendingCount == 0)
+            long forgotten = _pendingCount;
+            if (forgotten == 0)
             {
-                return StoreResult.Ok;
+                return 0;
             }
             _erased = _pendingIndex;
-            _retained -= _pendingCount;
-            _totalErased += (ulong)_pendingCount;
+            _retained -= forgotten;
+            _totalErased += (ulong)forgotten;
             _pendingCount = 0;
             while (_segments.Count > 0 && _segments[0].End <= _erased)
             {
@@ -169,7 +173,14 @@ public sealed partial class SensorLog
                 _metaDirty = true; // a partly erased disk sector: the meta's erased index trims it on recovery
             }
             FreeErasedRamSectorsLocked();
+            return forgotten;
         }
+    }
+
+    /// <summary><c>ss_erase_all_pending</c>: <see cref="AcknowledgePending"/> in the C exports' form; always Ok.</summary>
+    internal StoreResult EraseAllPending()
+    {
+        AcknowledgePending();
         return StoreResult.Ok;
     }
 

@@ -64,18 +64,15 @@ public sealed class SensorStoreSystem : IDisposable
 
     internal long DiskQuotaSlots => Options.DiskQuotaBytes / Options.DiskSectorSize;
 
-    /// <summary>
-    /// <c>ss_init_system</c>: validates the options, carves the pool (on STM32 from the hard budget) and, on
-    /// Linux, recovers every sensor under <see cref="SensorStoreOptions.Directory"/>. Never fails because of
-    /// damaged files: what cannot be read is skipped and reported in <see cref="StoreStats.RecoveryReport"/>.
-    /// </summary>
-    public static StoreResult Open(SensorStoreOptions options, out SensorStoreSystem? store) => Open(options, out store, out _);
+    /// <summary><see cref="Open(SensorStoreOptions)"/> in the C exports' form (<c>ss_init_system</c>'s return code).</summary>
+    internal static StoreResult Open(SensorStoreOptions options, out SensorStoreSystem? store) => Open(options, out store, out _);
 
     /// <summary>
-    /// <see cref="Open(SensorStoreOptions, out SensorStoreSystem?)"/> that also says why it failed: the invalid option, the
-    /// budget, or the disk error (IoError) that kept the store directory from being created or listed.
+    /// <see cref="Open(SensorStoreOptions)"/> in the C exports' form, with the reason it failed: InvalidArgument for an
+    /// invalid option, NoSpace for the budget, IoError for the disk error that kept the store directory from being created
+    /// or listed.
     /// </summary>
-    public static StoreResult Open(SensorStoreOptions options, out SensorStoreSystem? store, out string? error)
+    internal static StoreResult Open(SensorStoreOptions options, out SensorStoreSystem? store, out string? error)
     {
         ArgumentNullException.ThrowIfNull(options);
         store = null;
@@ -121,15 +118,21 @@ public sealed class SensorStoreSystem : IDisposable
         return StoreResult.Ok;
     }
 
-    /// <summary>Opens the store or throws with the reason: <see cref="IOException"/> for a disk error, else <see cref="InvalidOperationException"/>.</summary>
+    /// <summary>
+    /// <c>ss_init_system</c>: validates the options, carves the pool (on STM32 from the hard budget) and, on Linux, recovers
+    /// every sensor under <see cref="SensorStoreOptions.Directory"/>. Damaged files do not make it fail: what cannot be read
+    /// is skipped and reported in <see cref="StoreStats.RecoveryReport"/>. Throws with the reason in the message:
+    /// <see cref="IOException"/> when the store directory cannot be created or listed, <see cref="InvalidOperationException"/>
+    /// for an invalid option or a memory budget that cannot hold one sector per sensor.
+    /// </summary>
     public static SensorStoreSystem Open(SensorStoreOptions options)
     {
         StoreResult r = Open(options, out SensorStoreSystem? store, out string? error);
         return r switch
         {
             StoreResult.Ok => store!,
-            StoreResult.IoError => throw new IOException($"sensor store: {error}"),
-            _ => throw new InvalidOperationException($"sensor store: {r}: {error}"),
+            StoreResult.IoError => throw new IOException($"cannot open the sensor store: {error}"),
+            _ => throw new InvalidOperationException($"cannot open the sensor store: {error}"),
         };
     }
 
@@ -156,11 +159,11 @@ public sealed class SensorStoreSystem : IDisposable
     }
 
     /// <summary>
-    /// <c>ss_sensor_init</c>: the sensor for (<paramref name="source"/>, <paramref name="sensorId"/>), created
-    /// with its first sector or returned as recovered. Exists if it was recovered with another type;
-    /// NoSpace when every sensor slot is taken.
+    /// <c>ss_sensor_init</c>: <see cref="GetOrCreateSensor"/> in the C exports' form. InvalidArgument for an unknown source
+    /// or type, Exists if the sensor exists with the other type, NoSpace when every sensor slot is taken, IoError when its
+    /// file cannot be created.
     /// </summary>
-    public StoreResult InitSensor(SensorSource source, uint sensorId, SensorType type, out SensorLog? sensor)
+    internal StoreResult InitSensor(SensorSource source, uint sensorId, SensorType type, out SensorLog? sensor)
     {
         sensor = null;
         if (type != SensorType.TimeSeries && type != SensorType.Event || source > SensorSource.Can)
@@ -261,10 +264,33 @@ public sealed class SensorStoreSystem : IDisposable
     public long ShutdownRetryWaits { get; private set; }
 
     /// <summary>
-    /// Moves every record held in RAM to disk now (sectors, then metas), without setting the shutdown flag.
-    /// Returns Ok when all of it is durable.
+    /// Moves every record held in RAM to disk now (sectors, then metas), without setting the shutdown flag; when it
+    /// returns, every record added before the call is durable (unless acknowledged meanwhile). On the RAM-only STM32
+    /// profile there is no disk and it returns at once. Throws <see cref="IOException"/> when part of it is not durable: a
+    /// disk write or fsync failed (the message names the last disk error), or the disk quota is full and no unsent disk
+    /// sector can be evicted for the records in RAM. Those records stay in RAM, nothing is lost, and the manager (or the
+    /// next call) retries; <see cref="StoreStats.Healthy"/> goes false after repeated failures.
     /// </summary>
-    public StoreResult FlushAll()
+    public void Flush()
+    {
+        StoreResult r = FlushAll();
+        switch (r)
+        {
+            case StoreResult.Ok:
+                return;
+            case StoreResult.NoSpace:
+                throw new IOException($"sensor store: not flushed: the disk quota of {Options.DiskQuotaBytes} bytes is full and no unsent disk sector can be evicted; the records stay in RAM");
+            default:
+                Debug.Assert(r == StoreResult.IoError, $"a flush returns Ok, NoSpace or IoError, not {r}");
+                throw new IOException($"sensor store: not flushed: a disk write failed, the records stay in RAM and are retried: {GetStats().LastDiskError}");
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Flush"/> in the C exports' form: Ok when all of it is durable, IoError when a disk write failed, NoSpace
+    /// when the disk quota has no room eviction can make (the last failing sensor's result when several fail).
+    /// </summary>
+    internal StoreResult FlushAll()
     {
         StoreResult worst = StoreResult.Ok;
         foreach (SensorLog s in Sensors)
@@ -605,7 +631,7 @@ public sealed class SensorStoreSystem : IDisposable
                     }
                     catch (IOException e)
                     {
-                        // Its files are kept as they are: InitSensor (or the next open) recovers it once the disk reads.
+                        // Its files are kept as they are: GetOrCreateSensor (or the next open) recovers it once the disk reads.
                         _recoveryReport.Add($"{stem}: not recovered: {e.Message}");
                         Log.SensorNotRecovered(Logger, stem, e.Message);
                         _unrecovered++;

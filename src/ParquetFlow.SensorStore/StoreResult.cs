@@ -1,10 +1,11 @@
 namespace ParquetFlow.SensorStore;
 
 /// <summary>
-/// Result of every store call. The numeric values are the document's return codes (0 or a negated Linux
-/// errno), so the C exports can return them unchanged.
+/// Result of the store's errno-style calls, which the <c>ss_*</c> C exports (ParquetFlow.Native) return unchanged: the
+/// numeric values are the document's return codes (0 or a negated Linux errno). Internal: .NET callers get the Try
+/// methods and exceptions instead.
 /// </summary>
-public enum StoreResult
+internal enum StoreResult
 {
     /// <summary>Success (0).</summary>
     Ok = 0,

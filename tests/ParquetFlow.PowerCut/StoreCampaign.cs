@@ -5,7 +5,7 @@ namespace ParquetFlow.PowerCut;
 
 /// <summary>
 /// The sensor store: six sensors (time series and events) get records, a consumer takes and acknowledges batches
-/// (<see cref="SensorLog.EraseAllPending"/>), the manager ticks, and <see cref="SensorStoreSystem.FlushAll"/> returning Ok is
+/// (<see cref="SensorLog.AcknowledgePending"/>), the manager ticks, and <see cref="SensorStoreSystem.Flush"/> returning is
 /// the promise (every record added before it is durable, unless acknowledged). After the cut the store reopens on the
 /// disk: every promised record is returned, once, in order, intact, and no index a consumer was given before the cut
 /// goes to a new record (the uploader's idempotency key contains it).
@@ -56,12 +56,7 @@ internal static class StoreCampaign
             for (int i = 0; i < SensorCount; i++)
             {
                 (SensorSource source, uint id, SensorType type) = Describe(i);
-                if (store.InitSensor(source, id, type, out SensorLog? sensor) != StoreResult.Ok)
-                {
-                    return promise;
-                }
-
-                sensors[i] = sensor!;
+                sensors[i] = store.GetOrCreateSensor(source, id, type); // the cut may come here: its IOException ends the run
             }
 
             byte[] buffer = new byte[12 * 500];
@@ -74,8 +69,7 @@ internal static class StoreCampaign
                     for (int k = 0; k < n; k++)
                     {
                         ulong index = s.GetStats().TailIndex;
-                        StoreResult r = s.Type == SensorType.Event ? s.AddEvent(ValueOf(i, index), index * 3) : s.AddTimeSeries(ValueOf(i, index));
-                        if (r != StoreResult.Ok)
+                        if (!(s.Type == SensorType.Event ? s.TryAdd(ValueOf(i, index), index * 3) : s.TryAdd(ValueOf(i, index))))
                         {
                             break;
                         }
@@ -84,17 +78,15 @@ internal static class StoreCampaign
                     if (random.Next(4) == 0)
                     {
                         int size = s.Type == SensorType.Event ? 12 : 4;
-                        if (s.ConsumeBatch(buffer.AsSpan(0, random.Next(1, 500) * size), out int count, out ulong first) != StoreResult.Ok)
+                        if (!s.TryConsumeBatch(buffer.AsSpan(0, random.Next(1, 500) * size), out int count, out ulong first))
                         {
                             continue;
                         }
 
                         promise.HandedOut[i] = Math.Max(promise.HandedOut[i], first + (ulong)count);
-                        if (s.EraseAllPending() == StoreResult.Ok)
-                        {
-                            // Acknowledged: the consumer has them, the store may forget them.
-                            promise.Floor[i] = Math.Max(promise.Floor[i], first + (ulong)count);
-                        }
+                        s.AcknowledgePending();
+                        // Acknowledged: the consumer has them, the store may forget them.
+                        promise.Floor[i] = Math.Max(promise.Floor[i], first + (ulong)count);
                     }
                 }
 
@@ -105,10 +97,8 @@ internal static class StoreCampaign
                 }
 
                 ulong[] tails = [.. sensors.Select(s => s.GetStats().TailIndex)];
-                if (store.FlushAll() == StoreResult.Ok)
-                {
-                    Array.Copy(tails, promise.Tail, SensorCount);
-                }
+                store.Flush(); // after the cut it throws, and the run ends with what was promised before
+                Array.Copy(tails, promise.Tail, SensorCount);
             }
         }
         catch (Exception e) when (Campaign.IsPowerLoss(e, storage))
@@ -125,13 +115,17 @@ internal static class StoreCampaign
         for (int i = 0; i < SensorCount; i++)
         {
             (SensorSource source, uint id, SensorType type) = Describe(i);
-            if (store.InitSensor(source, id, type, out SensorLog? sensor) != StoreResult.Ok)
+            SensorLog s;
+            try
             {
-                tally.AddAnomaly($"{cut}: sensor {i} does not open after the restart");
+                s = store.GetOrCreateSensor(source, id, type);
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException)
+            {
+                tally.AddAnomaly($"{cut}: sensor {i} does not open after the restart: {e.Message}");
                 continue;
             }
 
-            SensorLog s = sensor!;
             ulong floor = promise.Floor[i];
             ulong tail = promise.Tail[i];
             tally.Promised += tail > floor ? (long)(tail - floor) : 0;
@@ -145,7 +139,7 @@ internal static class StoreCampaign
             ulong last = 0;
             bool any = false;
             int size = type == SensorType.Event ? 12 : 4;
-            while (s.ConsumeBatch(buffer, out int n, out ulong first) == StoreResult.Ok && n > 0)
+            while (TryConsumeBatch(s, buffer, out int n, out ulong first, cut, i, tally))
             {
                 for (int k = 0; k < n; k++)
                 {
@@ -173,8 +167,24 @@ internal static class StoreCampaign
                 missing += present.Contains(index) ? 0 : 1;
             }
 
-            tally.AddLost(missing, $"{cut}: sensor {i} lost {missing} of the records [{floor}, {tail}) a returned FlushAll promised");
+            tally.AddLost(missing, $"{cut}: sensor {i} lost {missing} of the records [{floor}, {tail}) a returned Flush promised");
             tally.Extra += present.Count(index => index >= tail);
+        }
+    }
+
+    /// <summary>The next batch read back after the restart; false when none is left, or when the read failed (an anomaly: the disk is the real one).</summary>
+    private static bool TryConsumeBatch(SensorLog s, byte[] buffer, out int count, out ulong first, Cut cut, int sensor, Tally tally)
+    {
+        try
+        {
+            return s.TryConsumeBatch(buffer, out count, out first);
+        }
+        catch (IOException e)
+        {
+            tally.AddAnomaly($"{cut}: sensor {sensor} cannot be read back after the restart: {e.Message}");
+            count = 0;
+            first = 0;
+            return false;
         }
     }
 }

@@ -29,12 +29,9 @@ public static class GatewayLoop
         for (int i = 0; i < SensorCount; i++)
         {
             var (source, id, type) = Describe(i);
-            if (store.InitSensor(source, id, type, out SensorLog? s) != StoreResult.Ok)
-            {
-                return 1;
-            }
-            sensors[i] = s!;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"S {i} {s!.GetStats().TailIndex}"));
+            SensorLog s = store.GetOrCreateSensor(source, id, type);
+            sensors[i] = s;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"S {i} {s.GetStats().TailIndex}"));
         }
         store.StartManager(TimeSpan.FromMilliseconds(100));
         using var uploader = new MqttUploader(store, new UploaderOptions
@@ -56,16 +53,15 @@ public static class GatewayLoop
                 for (int k = 0; k < n; k++)
                 {
                     ulong index = s.GetStats().TailIndex;
-                    StoreResult r = s.Type == SensorType.Event ? s.AddEvent(ValueOf(i, index), index) : s.AddTimeSeries(ValueOf(i, index));
-                    if (r != StoreResult.Ok)
+                    if (!(s.Type == SensorType.Event ? s.TryAdd(ValueOf(i, index), index) : s.TryAdd(ValueOf(i, index))))
                     {
-                        Console.Error.WriteLine($"add failed: {r}");
+                        Console.Error.WriteLine($"add refused: {s.GetStats()}");
                         return 1;
                     }
                 }
             }
             written += n;
-            if (store.FlushAll() == StoreResult.Ok)
+            if (Flushed(store))
             {
                 for (int i = 0; i < SensorCount; i++)
                 {
@@ -78,5 +74,20 @@ public static class GatewayLoop
         Console.WriteLine("W");
         upload.Wait(); // upload forever; the test kills the process
         return 0;
+    }
+
+    /// <summary>Flushes; false when the disk failed (the records stay in RAM, the next flush retries, nothing is announced durable meanwhile).</summary>
+    private static bool Flushed(SensorStoreSystem store)
+    {
+        try
+        {
+            store.Flush();
+            return true;
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"flush failed: {e.Message}");
+            return false;
+        }
     }
 }

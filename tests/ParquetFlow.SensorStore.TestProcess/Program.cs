@@ -1,5 +1,5 @@
 // Child process of the sensor store tests. `write <dir> <seed>`: writes, consumes and erases on a few
-// sensors forever, and after every FlushAll prints what is durable, until it is killed.
+// sensors forever, and after every Flush prints what is durable, until it is killed.
 using System.Globalization;
 using ParquetFlow.SensorStore.TestProcess;
 

@@ -31,13 +31,9 @@ public static class WriteLoop
         for (int i = 0; i < SensorCount; i++)
         {
             var (source, id, type) = Describe(i);
-            if (store.InitSensor(source, id, type, out SensorLog? s) != StoreResult.Ok)
-            {
-                Console.Error.WriteLine($"init failed for sensor {i}");
-                return 1;
-            }
-            sensors[i] = s!;
-            Console.WriteLine($"S {i} {s!.GetStats().TailIndex} {s.PendingCount}");
+            SensorLog s = store.GetOrCreateSensor(source, id, type); // throws, naming the sensor, when it cannot be created
+            sensors[i] = s;
+            Console.WriteLine($"S {i} {s.GetStats().TailIndex} {s.PendingCount}");
         }
         Console.Out.Flush();
         var buffer = new byte[12 * 500];
@@ -50,23 +46,23 @@ public static class WriteLoop
                 for (int k = 0; k < n; k++)
                 {
                     ulong index = s.GetStats().TailIndex;
-                    StoreResult r = s.Type == SensorType.Event
-                        ? s.AddEvent(ValueOf(i, index), index * 3)
-                        : s.AddTimeSeries(ValueOf(i, index));
-                    if (r != StoreResult.Ok)
+                    bool added = s.Type == SensorType.Event
+                        ? s.TryAdd(ValueOf(i, index), index * 3)
+                        : s.TryAdd(ValueOf(i, index));
+                    if (!added)
                     {
-                        Console.Error.WriteLine($"add failed: {r}");
+                        Console.Error.WriteLine($"add refused: {s.GetStats()}");
                         return 1;
                     }
                 }
                 if (random.Next(4) == 0)
                 {
-                    _ = s.ConsumeBatch(buffer.AsSpan(0, random.Next(1, 500) * (s.Type == SensorType.Event ? 12 : 4)), out _, out _);
+                    _ = s.TryConsumeBatch(buffer.AsSpan(0, random.Next(1, 500) * (s.Type == SensorType.Event ? 12 : 4)), out _, out _);
                     if (random.Next(2) == 0)
                     {
                         // Announced before it happens (stdout is unbuffered): the test may not require these records.
                         Console.WriteLine($"X {i} {s.GetStats().PendingIndex}");
-                        s.EraseAllPending();
+                        s.AcknowledgePending();
                     }
                 }
             }
@@ -75,11 +71,7 @@ public static class WriteLoop
                 store.Tick(); // spill above the watermark, as the manager would
                 continue;
             }
-            if (store.FlushAll() != StoreResult.Ok)
-            {
-                Console.Error.WriteLine("flush failed");
-                return 1;
-            }
+            store.Flush(); // an IOException ends the writer: the test reports the early exit with it (stderr)
             // Everything written so far is durable; erased boundaries are in the metas.
             for (int i = 0; i < SensorCount; i++)
             {

@@ -26,12 +26,12 @@ public class SensorAddBenchmark
         _events = new SensorLog[Sensors];
         for (int i = 0; i < Sensors; i++)
         {
-            _store.InitSensor((SensorSource)(i % 3), (uint)i, SensorType.TimeSeries, out SensorLog? t);
-            _store.InitSensor((SensorSource)(i % 3), (uint)(i + Sensors), SensorType.Event, out SensorLog? e);
-            _ts[i] = t!;
-            _events[i] = e!;
-            t!.AddTimeSeries(0); // persists the index reservation outside the measurement
-            e!.AddEvent(0, 0);
+            SensorLog t = _store.GetOrCreateSensor((SensorSource)(i % 3), (uint)i, SensorType.TimeSeries);
+            SensorLog e = _store.GetOrCreateSensor((SensorSource)(i % 3), (uint)(i + Sensors), SensorType.Event);
+            _ts[i] = t;
+            _events[i] = e;
+            t.TryAdd(0); // persists the index reservation outside the measurement
+            e.TryAdd(0, 0);
         }
         Drain();
     }
@@ -41,16 +41,16 @@ public class SensorAddBenchmark
     {
         foreach (SensorLog s in _ts)
         {
-            while (s.ConsumeBatch(_batch, out _, out _) == StoreResult.Ok)
+            while (s.TryConsumeBatch(_batch, out _, out _))
             {
-                s.EraseAllPending();
+                s.AcknowledgePending();
             }
         }
         foreach (SensorLog s in _events)
         {
-            while (s.ConsumeBatch(_batch, out _, out _) == StoreResult.Ok)
+            while (s.TryConsumeBatch(_batch, out _, out _))
             {
-                s.EraseAllPending();
+                s.AcknowledgePending();
             }
         }
     }
@@ -62,7 +62,7 @@ public class SensorAddBenchmark
         {
             foreach (SensorLog s in _ts)
             {
-                s.AddTimeSeries((uint)r);
+                s.TryAdd((uint)r);
             }
         }
     }
@@ -74,7 +74,7 @@ public class SensorAddBenchmark
         {
             foreach (SensorLog s in _events)
             {
-                s.AddEvent((uint)r, (ulong)r);
+                s.TryAdd((uint)r, (ulong)r);
             }
         }
     }

@@ -64,15 +64,21 @@ internal static class StoreCommand
         return true;
     }
 
-    /// <summary>Opens the store in <paramref name="dir"/>; what recovery skipped reaches stderr through <paramref name="logging"/>.</summary>
-    private static SensorStoreSystem? OpenLinux(string dir, string verb, ILoggerFactory logging)
+    /// <summary>
+    /// Opens the store in <paramref name="dir"/>; what recovery skipped reaches stderr through <paramref name="logging"/>.
+    /// A store that cannot be opened fails the command with one line (exit 1): the <see cref="IOException"/> reaches
+    /// <see cref="Runner"/>, an invalid option (an empty --dir) is turned into a <see cref="CommandLineException"/>.
+    /// </summary>
+    private static SensorStoreSystem OpenLinux(string dir, ILoggerFactory logging)
     {
-        if (SensorStoreSystem.Open(SensorStoreOptions.Linux(dir) with { Logger = logging.CreateLogger<SensorStoreSystem>() }, out SensorStoreSystem? store, out string? error) != StoreResult.Ok)
+        try
         {
-            Console.Error.WriteLine($"pqflow store {verb}: cannot open the store: {error}");
-            return null;
+            return SensorStoreSystem.Open(SensorStoreOptions.Linux(dir) with { Logger = logging.CreateLogger<SensorStoreSystem>() });
         }
-        return store;
+        catch (InvalidOperationException e)
+        {
+            throw new CommandLineException(e.Message, Runner.ExitFailed);
+        }
     }
 
     private static Command Simulate()
@@ -104,15 +110,17 @@ internal static class StoreCommand
             SensorStoreOptions options = p == StoreProfile.Stm32
                 ? SensorStoreOptions.Stm32() with { MaxSensors = n, Logger = logging.CreateLogger<SensorStoreSystem>() }
                 : SensorStoreOptions.Linux(d!) with { MaxSensors = Math.Max(n, 2048), ShutdownFlushBudget = TimeSpan.FromSeconds(Math.Max(0, r.GetValue(budget))), Logger = logging.CreateLogger<SensorStoreSystem>() };
-            StoreResult opening = SensorStoreSystem.Open(options, out SensorStoreSystem? opened, out string? error);
-            if (opening != StoreResult.Ok)
+            SensorStoreSystem opened;
+            try
             {
-                Console.Error.WriteLine(opening == StoreResult.IoError
-                    ? $"pqflow store simulate: cannot open the store: {error}"
-                    : $"pqflow store simulate: the {p} profile cannot hold {n} sensors ({error})");
+                opened = SensorStoreSystem.Open(options); // a disk error is an IOException, reported by Runner
+            }
+            catch (InvalidOperationException e)
+            {
+                Console.Error.WriteLine($"pqflow store simulate: {e.Message} (the {p} profile, {n} sensors)");
                 return 1;
             }
-            using SensorStoreSystem store = opened!;
+            using SensorStoreSystem store = opened;
             var random = new Random(r.GetValue(seed));
             var all = new SensorLog[n];
             for (int i = 0; i < n; i++)
@@ -188,11 +196,7 @@ internal static class StoreCommand
         command.SetAction(r =>
         {
             using ILoggerFactory logging = ConsoleLogging.Create();
-            using SensorStoreSystem? store = OpenLinux(r.GetValue(dir)!, "stats", logging);
-            if (store is null)
-            {
-                return 1;
-            }
+            using SensorStoreSystem store = OpenLinux(r.GetValue(dir)!, logging);
             SensorLog? only = null;
             if (r.GetValue(id) is { } sensorId)
             {
@@ -237,11 +241,7 @@ internal static class StoreCommand
         command.SetAction(r =>
         {
             using ILoggerFactory logging = ConsoleLogging.Create();
-            using SensorStoreSystem? store = OpenLinux(r.GetValue(dir)!, "read", logging);
-            if (store is null)
-            {
-                return 1;
-            }
+            using SensorStoreSystem store = OpenLinux(r.GetValue(dir)!, logging);
             SensorLog? s = store.Find(r.GetValue(source), r.GetValue(id));
             if (s is null)
             {
@@ -304,11 +304,7 @@ internal static class StoreCommand
                 others.Add(endpoint);
             }
 
-            using SensorStoreSystem? store = OpenLinux(r.GetValue(dir)!, "upload", logging);
-            if (store is null)
-            {
-                return 1;
-            }
+            using SensorStoreSystem store = OpenLinux(r.GetValue(dir)!, logging);
             if (r.GetValue(gateway) is { } given && !GatewayIdentity.IsValid(given, out string? invalid))
             {
                 Console.Error.WriteLine($"pqflow store upload: --gateway: {invalid}");

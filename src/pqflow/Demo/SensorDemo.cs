@@ -51,13 +51,18 @@ internal sealed class SensorDemo(string directory, int sensorCount, CompressionC
     private void RunStore(CancellationToken deadline)
     {
         Storage.Default.CreateDirectory(_forwardedDirectory);
-        if (SensorStoreSystem.Open(SensorStoreOptions.Linux(_storeDirectory) with { MaxSensors = Math.Max(sensorCount, 64) }, out SensorStoreSystem? opened, out string? error) != StoreResult.Ok)
+        SensorStoreSystem opened;
+        try
         {
-            _problem = $"cannot open the store: {error}";
+            opened = SensorStoreSystem.Open(SensorStoreOptions.Linux(_storeDirectory) with { MaxSensors = Math.Max(sensorCount, 64) });
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException)
+        {
+            _problem = e.Message;
             return;
         }
 
-        using SensorStoreSystem store = opened!;
+        using SensorStoreSystem store = opened;
         var sensors = new List<SensorLog>();
         for (int i = 0; i < sensorCount; i++)
         {
@@ -172,7 +177,7 @@ internal sealed class SensorDemo(string directory, int sensorCount, CompressionC
         });
         foreach (SensorLog sensor in sensors)
         {
-            sensor.EraseAllPending();
+            sensor.AcknowledgePending();
         }
 
         _batches++;
