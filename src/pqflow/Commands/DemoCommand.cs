@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using ParquetFlow.Cli.Demo;
 using ParquetFlow.Cli.Inspect;
-using ParquetFlow.Durability;
+using ParquetFlow.Cli.Recording;
 using ParquetFlow.Parquet;
+using ParquetFlow.Sink;
 
 namespace ParquetFlow.Cli.Commands;
 
@@ -90,29 +92,65 @@ internal static class DemoCommand
             return 2;
         }
 
-        Storage.Default.CreateDirectory(Storage.ParentOf(path));
+        if (OutputSink.IsPattern(path))
+        {
+            Console.Error.WriteLine("pqflow demo: --output names one file; {seq} and {utc} belong to `pqflow shm record`");
+            return 2;
+        }
+
         Console.Error.WriteLine($"generating {count:N0} market-data orders ...");
         MarketData data = MarketData.Generate(count);
-        var options = new ParquetWriterOptions
+        using ILoggerFactory logging = ConsoleLogging.Create();
+        var options = new LogSinkOptions
         {
+            FilePattern = path,
             Compression = compression,
             Profile = profile,
             KeyValueMetadata = new Dictionary<string, string> { ["parquetflow.demo"] = "market data, log-sink document schema" },
+
+            // The generated orders are all there at once: row groups of 1 M rows, cut by count alone (never by the
+            // clock), their eight columns encoded on two threads, and the one producer waits for the writer instead of
+            // dropping.
+            RowGroupRows = 1 << 20,
+            RowGroupTimeout = TimeSpan.MaxValue,
+            EncodingThreads = 2,
+            FullMode = RingFullMode.Wait,
+            Logger = logging.CreateLogger<LogSink>(),
         };
         var clock = Stopwatch.StartNew();
-        // The file appears under its final name only once complete and on disk.
-        Storage.Default.ReplaceAtomically(path, stream =>
+        string file;
+        try
         {
-            using var writer = new ParquetFileWriter(stream, MarketData.Schema, options, leaveOpen: true);
-            data.Write(writer);
-            writer.Close();
-        });
+            // Through the log sink, as a producer logs orders: the file appears under its final name once complete.
+            using OutputSink output = OutputSink.Start(MarketOrder.Layout, options, "demo", Console.Error);
+            for (int i = 0; i < count; i++)
+            {
+                MarketOrder order = MarketOrder.From(data, i);
+                if (output.Sink.TryLog(in order) != LogResult.Ok)
+                {
+                    break; // the writer thread died: Complete says why
+                }
+            }
+
+            if (!output.Complete("demo", Console.Error))
+            {
+                return 1;
+            }
+
+            file = output.FirstFile!;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"pqflow demo: {e.Message}");
+            return 1;
+        }
+
         clock.Stop();
-        long size = new FileInfo(path).Length;
-        Console.WriteLine($"wrote {count:N0} orders to {Path.GetFullPath(path)} in {clock.Elapsed.TotalMilliseconds:0} ms ({FileReport.Bytes(size)}, {(count == 0 ? 0 : size / (double)count):0.00} bytes/order)");
-        Console.WriteLine($"read it with: duckdb -c \"SELECT symbol, count(*), avg(price) / 1e8 AS avg_usd FROM '{path}' GROUP BY symbol ORDER BY 2 DESC LIMIT 5\"");
+        long size = new FileInfo(file).Length;
+        Console.WriteLine($"wrote {count:N0} orders to {Path.GetFullPath(file)} in {clock.Elapsed.TotalMilliseconds:0} ms ({FileReport.Bytes(size)}, {(count == 0 ? 0 : size / (double)count):0.00} bytes/order)");
+        Console.WriteLine($"read it with: duckdb -c \"SELECT symbol, count(*), avg(price) / 1e8 AS avg_usd FROM '{file}' GROUP BY symbol ORDER BY 2 DESC LIMIT 5\"");
         Console.WriteLine();
-        FileReport.Write(Console.Out, path, maxRowGroups: 1);
+        FileReport.Write(Console.Out, file, maxRowGroups: 1);
         return 0;
     }
 }
