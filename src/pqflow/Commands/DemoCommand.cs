@@ -11,15 +11,15 @@ namespace ParquetFlow.Cli.Commands;
 
 /// <summary>
 /// <c>pqflow demo</c>: the main job on built-in defaults, the whole system in one process (<see cref="SystemDemo"/>);
-/// <c>--file</c> keeps the single market-data file mode.
+/// <c>--file</c> keeps the single market-data file mode, which logs its generated orders through a log sink too.
 /// </summary>
 internal static class DemoCommand
 {
     public static Command Create()
     {
-        var file = new Option<bool>("--file") { Description = "Only write one market-data Parquet file (--rows, --output) and describe it" };
+        var file = new Option<bool>("--file") { Description = "Only log generated market-data orders through the log sink into one Parquet file (--rows, --output) and describe it" };
         var rows = new Option<int>("--rows") { Description = "With --file: market-data orders to generate", DefaultValueFactory = _ => 1_000_000 };
-        var output = new Option<string>("--output", "-o") { Description = "With --file: where to write the Parquet file", DefaultValueFactory = _ => Path.Combine("out", "market_data.parquet") };
+        var output = new Option<string>("--output", "-o") { Description = "With --file: the Parquet file to write (replaced; appears when complete)", DefaultValueFactory = _ => Path.Combine("out", "market_data.parquet") };
         var dir = new Option<string>("--dir") { Description = "Where the system demo writes (collector/, market/, store/); a directory a previous demo wrote is reused", DefaultValueFactory = _ => Path.Combine("out", "demo") };
         var seconds = new Option<double>("--seconds") { Description = "How long the system demo runs", DefaultValueFactory = _ => 15 };
         var racks = new Option<int>("--racks") { Description = "Simulated racks feeding the collector", DefaultValueFactory = _ => 8 };

@@ -20,8 +20,8 @@ internal static class ShmRecordCommand
         var output = new Argument<string>("output")
         {
             Description = "Parquet file to write (replaced; appears when complete), or a file pattern with {seq} (6-digit file number, "
-                + "continuing after the files already there) and/or {utc} (the file's start time); a plain path with rotation numbers "
-                + "the files after the first NAME-000001.parquet, NAME-000002.parquet...",
+                + "continuing after the files already there) and/or {utc} (the file's start time); with rotation, a plain path's later "
+                + "files are NAME-000001.parquet, NAME-000002.parquet...",
         };
         var consumer = new Option<string?>("--consumer") { Description = "Record as this named consumer (resumes its cursor)" };
         var from = new Option<SharedRingStart>("--from") { Description = "Where a new consumer starts: Latest or Oldest", DefaultValueFactory = _ => SharedRingStart.Latest };
