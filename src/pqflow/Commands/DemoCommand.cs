@@ -1,23 +1,25 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using ParquetFlow.Cli.Demo;
 using ParquetFlow.Cli.Inspect;
-using ParquetFlow.Durability;
+using ParquetFlow.Cli.Recording;
 using ParquetFlow.Parquet;
+using ParquetFlow.Sink;
 
 namespace ParquetFlow.Cli.Commands;
 
 /// <summary>
 /// <c>pqflow demo</c>: the main job on built-in defaults, the whole system in one process (<see cref="SystemDemo"/>);
-/// <c>--file</c> keeps the single market-data file mode.
+/// <c>--file</c> keeps the single market-data file mode, which logs its generated orders through a log sink too.
 /// </summary>
 internal static class DemoCommand
 {
     public static Command Create()
     {
-        var file = new Option<bool>("--file") { Description = "Only write one market-data Parquet file (--rows, --output) and describe it" };
+        var file = new Option<bool>("--file") { Description = "Only log generated market-data orders through the log sink into one Parquet file (--rows, --output) and describe it" };
         var rows = new Option<int>("--rows") { Description = "With --file: market-data orders to generate", DefaultValueFactory = _ => 1_000_000 };
-        var output = new Option<string>("--output", "-o") { Description = "With --file: where to write the Parquet file", DefaultValueFactory = _ => Path.Combine("out", "market_data.parquet") };
+        var output = new Option<string>("--output", "-o") { Description = "With --file: the Parquet file to write (replaced; appears when complete)", DefaultValueFactory = _ => Path.Combine("out", "market_data.parquet") };
         var dir = new Option<string>("--dir") { Description = "Where the system demo writes (collector/, market/, store/); a directory a previous demo wrote is reused", DefaultValueFactory = _ => Path.Combine("out", "demo") };
         var seconds = new Option<double>("--seconds") { Description = "How long the system demo runs", DefaultValueFactory = _ => 15 };
         var racks = new Option<int>("--racks") { Description = "Simulated racks feeding the collector", DefaultValueFactory = _ => 8 };
@@ -90,29 +92,65 @@ internal static class DemoCommand
             return 2;
         }
 
-        Storage.Default.CreateDirectory(Storage.ParentOf(path));
+        if (OutputSink.IsPattern(path))
+        {
+            Console.Error.WriteLine("pqflow demo: --output names one file; {seq} and {utc} belong to `pqflow shm record`");
+            return 2;
+        }
+
         Console.Error.WriteLine($"generating {count:N0} market-data orders ...");
         MarketData data = MarketData.Generate(count);
-        var options = new ParquetWriterOptions
+        using ILoggerFactory logging = ConsoleLogging.Create();
+        var options = new LogSinkOptions
         {
+            FilePattern = path,
             Compression = compression,
             Profile = profile,
             KeyValueMetadata = new Dictionary<string, string> { ["parquetflow.demo"] = "market data, log-sink document schema" },
+
+            // The generated orders are all there at once: row groups of 1 M rows, cut by count alone (never by the
+            // clock), their eight columns encoded on two threads, and the one producer waits for the writer instead of
+            // dropping.
+            RowGroupRows = 1 << 20,
+            RowGroupTimeout = TimeSpan.MaxValue,
+            EncodingThreads = 2,
+            FullMode = RingFullMode.Wait,
+            Logger = logging.CreateLogger<LogSink>(),
         };
         var clock = Stopwatch.StartNew();
-        // The file appears under its final name only once complete and on disk.
-        Storage.Default.ReplaceAtomically(path, stream =>
+        string file;
+        try
         {
-            using var writer = new ParquetFileWriter(stream, MarketData.Schema, options, leaveOpen: true);
-            data.Write(writer);
-            writer.Close();
-        });
+            // Through the log sink, as a producer logs orders: the file appears under its final name once complete.
+            using OutputSink output = OutputSink.Start(MarketOrder.Layout, options, "demo", Console.Error);
+            for (int i = 0; i < count; i++)
+            {
+                MarketOrder order = MarketOrder.From(data, i);
+                if (output.Sink.TryLog(in order) != LogResult.Ok)
+                {
+                    break; // the writer thread died: Complete says why
+                }
+            }
+
+            if (!output.Complete("demo", Console.Error))
+            {
+                return 1;
+            }
+
+            file = output.FirstFile!;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"pqflow demo: {e.Message}");
+            return 1;
+        }
+
         clock.Stop();
-        long size = new FileInfo(path).Length;
-        Console.WriteLine($"wrote {count:N0} orders to {Path.GetFullPath(path)} in {clock.Elapsed.TotalMilliseconds:0} ms ({FileReport.Bytes(size)}, {(count == 0 ? 0 : size / (double)count):0.00} bytes/order)");
-        Console.WriteLine($"read it with: duckdb -c \"SELECT symbol, count(*), avg(price) / 1e8 AS avg_usd FROM '{path}' GROUP BY symbol ORDER BY 2 DESC LIMIT 5\"");
+        long size = new FileInfo(file).Length;
+        Console.WriteLine($"wrote {count:N0} orders to {Path.GetFullPath(file)} in {clock.Elapsed.TotalMilliseconds:0} ms ({FileReport.Bytes(size)}, {(count == 0 ? 0 : size / (double)count):0.00} bytes/order)");
+        Console.WriteLine($"read it with: duckdb -c \"SELECT symbol, count(*), avg(price) / 1e8 AS avg_usd FROM '{file}' GROUP BY symbol ORDER BY 2 DESC LIMIT 5\"");
         Console.WriteLine();
-        FileReport.Write(Console.Out, path, maxRowGroups: 1);
+        FileReport.Write(Console.Out, file, maxRowGroups: 1);
         return 0;
     }
 }

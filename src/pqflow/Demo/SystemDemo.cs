@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Runtime.InteropServices;
 using System.Text;
 using ParquetFlow.Cli.Inspect;
 using ParquetFlow.Collector.RawLog;
@@ -198,7 +197,7 @@ internal static class SystemDemo
     /// <summary>The log-sink part: a producer logs market-data orders at a steady rate; the sink writes them to rotating files.</summary>
     private sealed class MarketLog(string directory, SystemDemoSettings settings)
     {
-        private readonly LogSink _sink = new(DemoOrder.Layout, new LogSinkOptions
+        private readonly LogSink _sink = new(MarketOrder.Layout, new LogSinkOptions
         {
             FilePattern = Path.Combine(directory, "orders-{seq}.parquet"),
             MaxRowsPerFile = 1_000_000,
@@ -228,7 +227,7 @@ internal static class SystemDemo
                     }
 
                     price += random.Next(-5, 6) * 1_000_000;
-                    var order = DemoOrder.Make(i, price, random);
+                    var order = MarketOrder.Make(i, price, random);
                     if (_sink.TryLog(in order) == LogResult.Ok)
                     {
                         Interlocked.Increment(ref _logged);
@@ -256,53 +255,6 @@ internal static class SystemDemo
 
             summary.AppendLine();
             return problem is null;
-        }
-    }
-
-    /// <summary>The market-data record of the log-sink document (52 bytes, packed), as the demo logs it.</summary>
-    [StructLayout(LayoutKind.Sequential, Pack = 1)]
-    private struct DemoOrder
-    {
-        public long TimestampNs;
-        public ulong Symbol;
-        public long OrderId;
-        public int Side;
-        public long Price;
-        public long Quantity;
-        public int OrderType;
-        public int Exchange;
-
-        private static readonly ulong[] s_symbols = [.. MarketData.Symbols.Select(Ticker)];
-
-        public static RecordLayout Layout { get; } = new(
-            RecordField.Timestamp("timestamp_ns", TimeUnit.Nanos),
-            RecordField.FixedString("symbol", 8),
-            RecordField.Int64("order_id"),
-            RecordField.Int32("side"),
-            RecordField.Int64("price"),
-            RecordField.Int64("quantity"),
-            RecordField.Int32("order_type"),
-            RecordField.Int32("exchange"));
-
-        public static DemoOrder Make(long i, long price, Random random) => new()
-        {
-            TimestampNs = (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100,
-            Symbol = s_symbols[random.Next(s_symbols.Length)],
-            OrderId = 1_000_000_000 + i,
-            Side = random.Next(2),
-            Price = price,
-            Quantity = 1 + random.Next(5000),
-            OrderType = random.Next(4),
-            Exchange = 1 + random.Next(8),
-        };
-
-        /// <summary>The ticker as the little-endian <c>char[8]</c> of the record, NUL-padded.</summary>
-        private static ulong Ticker(string symbol)
-        {
-            Span<byte> bytes = stackalloc byte[8];
-            bytes.Clear();
-            Encoding.ASCII.GetBytes(symbol.AsSpan(0, Math.Min(8, symbol.Length)), bytes);
-            return System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes);
         }
     }
 }
