@@ -81,11 +81,12 @@ public static class CollectorBench
                 Directory.Delete(directory, recursive: true);
             }
 
-            // The server's listener speaks the senders' framing; its source limit admits every sender (the simple
-            // framing's rack ids go past the packet framing's 255, for runs with 1,000 sources).
+            // The server's listener speaks the senders' framing; its source and partition limits admit every sender at
+            // once (the simple framing's rack ids go past the packet framing's 255, for runs with 1,000 sources).
             await using ServerProcess server = await ServerProcess.StartAsync(
                 directory, token, "--framing", settings.Framing.ToString(), "--max-sources", Math.Max(1024, clients).ToString(CultureInfo.InvariantCulture),
-                "--max-connections", Math.Max(1024, clients + 16).ToString(CultureInfo.InvariantCulture));
+                "--max-connections", Math.Max(1024, clients + 16).ToString(CultureInfo.InvariantCulture),
+                "--max-partitions", Math.Max(128, clients).ToString(CultureInfo.InvariantCulture));
             long[] sent = new long[clients];
             TimeSpan senderCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var clock = Stopwatch.StartNew();

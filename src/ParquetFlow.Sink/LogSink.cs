@@ -34,12 +34,14 @@ public sealed class LogSink : IDisposable
     private readonly Storage _storage;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
-    private readonly Thread _thread;
-    private readonly AutoResetEvent _wake = new(false);
+    private readonly Thread? _thread; // null when a SinkWriterPool's thread writes
+    private readonly SinkWriterPool? _pool;
+    private readonly AutoResetEvent _wake; // this sink's, or the pool thread's that serves it
     private readonly long _busyFill;
     private readonly long _quietFill;
     private readonly int _maxIdleWaitMs;
     private int _idleWaitMs = 1;
+    private int _limit; // writer only: rows the row group being filled may hold (0 before the first pass)
     private readonly object _gate = new();
     private readonly Lock _roomLock = new();
     private TaskCompletionSource? _roomWaiters; // producers awaiting room (WaitForRoomAsync), under _roomLock
@@ -92,13 +94,29 @@ public sealed class LogSink : IDisposable
         _spsc = options.MultiProducer ? null : new SpscRing(options.RingCapacityBytes, options.FullMode);
         _ring = _spsc ?? (RecordRing)new MpscRing(options.RingCapacityBytes, options.FullMode);
         _batch = new ColumnBatch(layout, options.RowGroupRows);
-        _ring.ConsumerWake = _wake;
+        _pool = options.WriterPool;
+        if (_pool is not null && options.WriterCpu is not null)
+        {
+            throw new ArgumentException("a sink written by a SinkWriterPool's thread cannot pin its writer to a CPU (WriterCpu)", nameof(options));
+        }
+
         long slots = options.RingCapacityBytes / RecordRing.SlotSize;
         _busyFill = slots / 8;
         _quietFill = slots / 32;
         _maxIdleWaitMs = (int)Math.Clamp(options.MaxWriterSleep.TotalMilliseconds, 1, Math.Max(1, options.RowGroupTimeout.TotalMilliseconds / 4));
-        _thread = new Thread(Run) { IsBackground = true, Name = "ParquetFlow LogSink writer" };
-        _thread.Start();
+        if (_pool is null)
+        {
+            _wake = new AutoResetEvent(false);
+            _ring.ConsumerWake = _wake;
+            _thread = new Thread(Run) { IsBackground = true, Name = "ParquetFlow LogSink writer" };
+            _thread.Start();
+        }
+        else
+        {
+            // Last: from here the pool's thread may pass over this sink.
+            _wake = _pool.Attach(this);
+            _ring.ConsumerWake = _wake;
+        }
     }
 
     /// <summary>The record layout.</summary>
@@ -115,6 +133,9 @@ public sealed class LogSink : IDisposable
 
     /// <summary>The ring producers write to (the C API hands its addresses to <c>pqflow_log_fast</c>).</summary>
     internal RecordRing Ring => _ring;
+
+    /// <summary>True once the writer is done (disposed and drained, or died).</summary>
+    internal bool IsStopped => _stopped;
 
     /// <summary>The writer's options derived from the sink's (codec, per-column encodings).</summary>
     public ParquetWriterOptions WriterOptions => _writerOptions;
@@ -275,9 +296,26 @@ public sealed class LogSink : IDisposable
         _paused = 0;
         _stopping = true;
         _wake.Set();
-        _thread.Join();
+        if (_thread is not null)
+        {
+            _thread.Join();
+        }
+        else
+        {
+            lock (_gate)
+            {
+                while (!_stopped)
+                {
+                    Monitor.Wait(_gate);
+                }
+            }
+        }
+
         _ring.Dispose();
-        _wake.Dispose();
+        if (_pool is null)
+        {
+            _wake.Dispose();
+        }
     }
 
     private static ParquetWriterOptions CreateWriterOptions(RecordLayout layout, LogSinkOptions options)
@@ -411,115 +449,172 @@ public sealed class LogSink : IDisposable
                 Volatile.Write(ref _lastError, $"could not pin the writer thread to CPU {cpu}; it runs unpinned");
             }
 
-            Loop();
-        }
-        catch (Exception e)
-        {
-            // Never take the process down from the writer thread: record the failure; producers now fail at once, and
-            // every later Flush fails.
-            _writerDied = $"{e.GetType().Name}: {e.Message}";
-            Log.WriterDied(_logger, _options.FilePattern, _writerDied);
-            Fail(e);
-
-            // Nothing will drain the ring again: producers, waiting or about to, get LogResult.Io (C: PQFLOW_ERR_IO) from
-            // now on instead of waiting forever or logging into a ring nobody reads.
-            _ring.Close();
-        }
-        finally
-        {
-            lock (_gate)
+            _limit = RowLimit();
+            while (true)
             {
-                _stopped = true;
-                Monitor.PulseAll(_gate);
-            }
-
-            SignalRoom(always: true);
-        }
-    }
-
-    private void Loop()
-    {
-        int limit = RowLimit();
-        while (true)
-        {
-            int drained = 0;
-            ReportDrops(final: false);
-            _pauseAcknowledged = _paused;
-            if (_pauseAcknowledged == 0)
-            {
-                drained = Drain(limit);
-                SignalRoom();
-            }
-
-            if (_batch.Rows >= limit)
-            {
-                WriteRowGroup();
-                limit = RowLimit();
-                continue;
-            }
-
-            if (Volatile.Read(ref _flushRequested) != _flushCompleted)
-            {
-                long ticket;
-                long target;
-                lock (_gate)
+                WriterPass pass = Pass();
+                if (pass == WriterPass.Stopped)
                 {
-                    ticket = _flushRequested;
-                    target = _flushTarget;
-                }
-
-                if (_ring.ReadPosition >= target)
-                {
-                    WriteRowGroup();
-                    SyncFile();
-                    limit = RowLimit();
-                    lock (_gate)
-                    {
-                        _flushCompleted = ticket;
-                        Monitor.PulseAll(_gate);
-                    }
-                }
-                else if (drained == 0)
-                {
-                    Thread.Yield();
-                }
-
-                continue;
-            }
-
-            if (_stopping && drained == 0)
-            {
-                if (_ring.ReadPosition >= _ring.ClaimedPosition)
-                {
-                    WriteRowGroup();
-                    CloseFile();
-                    CompleteAbandoned();
-                    ReportDrops(final: true);
                     return;
                 }
 
-                Thread.Yield();
-                continue;
-            }
-
-            if (drained == 0)
-            {
-                if (_batch.Rows > 0 && _clock.GetElapsedTime(_batchStarted) >= _options.RowGroupTimeout)
+                if (pass == WriterPass.Waiting)
                 {
-                    WriteRowGroup();
-                    limit = RowLimit();
+                    Thread.Yield();
                 }
-
-                if (_file is not null && _options.MaxFileAge is { } age && _clock.GetUtcNow().UtcDateTime - _file.Opened >= age)
+                else if (pass == WriterPass.Idle)
                 {
-                    WriteRowGroup();
-                    CloseFile();
-                    limit = RowLimit();
+                    IdleWait();
                 }
-
-                IdleWait();
             }
         }
+        catch (Exception e)
+        {
+            Die(e);
+        }
+        finally
+        {
+            Stopped();
+        }
+    }
+
+    /// <summary>
+    /// A pool thread's turn (<see cref="SinkWriterPool"/>): one writer pass, with the dedicated thread's failure handling;
+    /// <see cref="WriterPass.Stopped"/> once the sink is done (disposed and drained, or its writer died), when the pool
+    /// forgets it.
+    /// </summary>
+    internal WriterPass PoolPass()
+    {
+        try
+        {
+            if (_limit == 0)
+            {
+                _limit = RowLimit();
+            }
+
+            WriterPass pass = Pass();
+            if (pass == WriterPass.Stopped)
+            {
+                Stopped();
+            }
+
+            return pass;
+        }
+        catch (Exception e)
+        {
+            Die(e);
+            Stopped();
+            return WriterPass.Stopped;
+        }
+    }
+
+    /// <summary>The writer failed unexpectedly (a bug): the sink stops for good, loudly, and never takes the process down.</summary>
+    private void Die(Exception e)
+    {
+        // Record the failure; producers now fail at once, and every later Flush fails.
+        _writerDied = $"{e.GetType().Name}: {e.Message}";
+        Log.WriterDied(_logger, _options.FilePattern, _writerDied);
+        Fail(e);
+
+        // Nothing will drain the ring again: producers, waiting or about to, get LogResult.Io (C: PQFLOW_ERR_IO) from
+        // now on instead of waiting forever or logging into a ring nobody reads.
+        _ring.Close();
+    }
+
+    private void Stopped()
+    {
+        lock (_gate)
+        {
+            _stopped = true;
+            Monitor.PulseAll(_gate);
+        }
+
+        SignalRoom(always: true);
+    }
+
+    /// <summary>
+    /// One writer pass: drain the ring into the batch, then whatever is due (a full row group, a flush, the stop, a row
+    /// group or file that is old enough). Says whether it did work, waits for producers to publish what they claimed
+    /// (yield, then pass again), found nothing to do (sleep until woken), or finished the sink.
+    /// </summary>
+    private WriterPass Pass()
+    {
+        int drained = 0;
+        ReportDrops(final: false);
+        _pauseAcknowledged = _paused;
+        if (_pauseAcknowledged == 0)
+        {
+            drained = Drain(_limit);
+            SignalRoom();
+        }
+
+        if (_batch.Rows >= _limit)
+        {
+            WriteRowGroup();
+            _limit = RowLimit();
+            return WriterPass.Worked;
+        }
+
+        if (Volatile.Read(ref _flushRequested) != _flushCompleted)
+        {
+            long ticket;
+            long target;
+            lock (_gate)
+            {
+                ticket = _flushRequested;
+                target = _flushTarget;
+            }
+
+            if (_ring.ReadPosition < target)
+            {
+                return drained == 0 ? WriterPass.Waiting : WriterPass.Worked;
+            }
+
+            WriteRowGroup();
+            SyncFile();
+            _limit = RowLimit();
+            lock (_gate)
+            {
+                _flushCompleted = ticket;
+                Monitor.PulseAll(_gate);
+            }
+
+            return WriterPass.Worked;
+        }
+
+        if (_stopping && drained == 0)
+        {
+            if (_ring.ReadPosition < _ring.ClaimedPosition)
+            {
+                return WriterPass.Waiting;
+            }
+
+            WriteRowGroup();
+            CloseFile();
+            CompleteAbandoned();
+            ReportDrops(final: true);
+            return WriterPass.Stopped;
+        }
+
+        if (drained != 0)
+        {
+            return WriterPass.Worked;
+        }
+
+        if (_batch.Rows > 0 && _clock.GetElapsedTime(_batchStarted) >= _options.RowGroupTimeout)
+        {
+            WriteRowGroup();
+            _limit = RowLimit();
+        }
+
+        if (_file is not null && _options.MaxFileAge is { } age && _clock.GetUtcNow().UtcDateTime - _file.Opened >= age)
+        {
+            WriteRowGroup();
+            CloseFile();
+            _limit = RowLimit();
+        }
+
+        return WriterPass.Idle;
     }
 
     /// <summary>

@@ -97,6 +97,13 @@ public sealed record LogSinkOptions
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>
+    /// Writer threads shared with other sinks; null (the default) gives the sink a writer thread of its own. A process
+    /// with many sinks (the collector's partitions) shares a few threads instead of a thousand. Not with
+    /// <see cref="WriterCpu"/>.
+    /// </summary>
+    public SinkWriterPool? WriterPool { get; init; }
+
+    /// <summary>
     /// Where the sink reports what an operator needs: files completed (Information), files recovered or set aside at
     /// start-up and records dropped on a full ring (Warning, at most once per 10 s), failed writes and fsyncs, lost rows
     /// and a dead writer thread (Error). Called from the writer thread and start-up only, never per record. Default none.

@@ -36,6 +36,7 @@ public sealed class ParquetOutput : IDisposable
     private long _closedIdle;
     private long _closedForAge;
     private string? _lastCloseError;
+    private SinkWriterPool? _writers; // made with the first partition (WriterThreads is an init property)
     private bool _disposed;
 
     /// <summary>
@@ -104,11 +105,24 @@ public sealed class ParquetOutput : IDisposable
     public long RotateBytes => _rotateBytes;
 
     /// <summary>
-    /// Partitions open at once (each a writer thread, a 1 MiB ring and the column buffers of a row group, a few MiB in
-    /// all). A row for a partition past it first finishes the file of the least recently written partition without a
+    /// Partitions open at once (each a ring of <see cref="RingBytes"/> and the column buffers of a row group, served by
+    /// one of the <see cref="WriterThreads"/>). A row for a partition past it first finishes the file of the least recently written partition without a
     /// writer inside it; a later row for that one opens it again as its next part file. Default 128.
     /// </summary>
     public int MaxOpenPartitions { get; init; } = 128;
+
+    /// <summary>
+    /// Writer threads shared by every open partition's sink (each partition is served by one of them), instead of a
+    /// thread per partition: a thousand sources cost a few threads. More threads overlap more row-group writes (fsyncs
+    /// on a slow card, encoding on several cores). Default 2.
+    /// </summary>
+    public int WriterThreads { get; init; } = 2;
+
+    /// <summary>
+    /// Bytes of each open partition's ring (a power of two, at least 4 KiB): what a partition buffers between its
+    /// writer's passes; a producer that finds it full waits (backpressure). Default 256 KiB.
+    /// </summary>
+    public int RingBytes { get; init; } = 256 << 10;
 
     /// <summary>
     /// A partition's file is finished once it has been open this long (checked by <see cref="CloseIdle"/>), and the
@@ -512,11 +526,11 @@ public sealed class ParquetOutput : IDisposable
             Profile = _profile,
             MultiProducer = true,
             FullMode = RingFullMode.Wait,
-            RingCapacityBytes = 1 << 20,
+            RingCapacityBytes = RingBytes,
 
-            // Many partitions share the process: a quiet sink's writer sleeps up to 20 ms (a producer that finds its
-            // ring full wakes it), instead of waking a thousand times a second.
-            MaxWriterSleep = TimeSpan.FromMilliseconds(20),
+            // Many partitions share a few writer threads; one whose sinks are all quiet sleeps up to 20 ms (a producer
+            // that finds its ring full wakes it), instead of waking a thousand times a second.
+            WriterPool = _writers ??= new SinkWriterPool(WriterThreads, TimeSpan.FromMilliseconds(20)),
             MaxBytesPerFile = _rotateBytes,
 
             // A busy partition fills row groups of RowGroupRows; a quiet one writes one when its oldest row is this old
@@ -583,6 +597,8 @@ public sealed class ParquetOutput : IDisposable
                 }
             }
         }
+
+        _writers?.Dispose();
     }
 
     private sealed class Partition(LogSink sink, long opened)

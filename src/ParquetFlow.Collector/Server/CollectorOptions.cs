@@ -76,11 +76,14 @@ public sealed record CollectorOptions
     public TimeSpan PartitionIdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// Parquet partitions (source and date) open at once, each a writer thread and a few MiB of buffers; one more
+    /// Parquet partitions (source and date) open at once, each a ring and the column buffers of a row group; one more
     /// finishes the file of the least recently written first (counted in <c>pqflow_collector_partitions_evicted_total</c>),
     /// and a later row for that one opens it again as its next part file. Default 128.
     /// </summary>
     public int MaxOpenPartitions { get; init; } = 128;
+
+    /// <summary>Writer threads shared by every open Parquet partition (see <see cref="Output.ParquetOutput.WriterThreads"/>). Default 2.</summary>
+    public int ParquetWriterThreads { get; init; } = 2;
 
     /// <summary>A partition's Parquet file is finished once it has been open this long; its next row starts a new one. Default 1 hour.</summary>
     public TimeSpan MaxParquetFileAge { get; init; } = TimeSpan.FromHours(1);

@@ -99,6 +99,7 @@ public sealed class CollectorServer : IAsyncDisposable
         _parquet = options.WriteParquet ? new ParquetOutput(Path.Combine(options.DataDirectory, "parquet"), options.ParquetRotateBytes, options.Storage, options.TimeProvider, options.ParquetProfile, options.Logger)
             {
                 MaxOpenPartitions = options.MaxOpenPartitions,
+                WriterThreads = options.ParquetWriterThreads,
                 MaxFileAge = options.MaxParquetFileAge,
                 QuietRowGroupTimeout = options.QuietRowGroupTimeout,
             }
