@@ -86,6 +86,86 @@ public sealed class ImageAndRawLogTests : IDisposable
         new RegisterImages().Load(Path.Combine(_directory, "missing.bin")); // nothing to load is not an error
     }
 
+    [Fact]
+    public void Images_keep_only_the_pages_written_and_image_bin_stores_only_those()
+    {
+        var images = new RegisterImages();
+        images.Apply(Packet(PacketCommand.Diff, SourceType.Rack, 1, 0, (10, 100), (2047, 7)));    // page 0 only
+        images.Apply(Packet(PacketCommand.Diff, SourceType.Rack, 2, 0, (2048, 1), (65535, 2)));   // pages 1 and 31
+        string path = Path.Combine(_directory, "sparse.bin");
+        images.Save(path);
+
+        // 32-byte header, per source a 16-byte entry and its 4 KiB pages, the CRC: 3 pages, not 2 × 128 KiB.
+        Assert.Equal(32 + (2 * 16) + (3 * 4096) + 4, new FileInfo(path).Length);
+        var loaded = new RegisterImages();
+        loaded.Load(path);
+        ushort[] values = new ushort[5];
+        Assert.True(loaded.Query(new SourceKey(SourceType.Rack, 1), [10, 2047, 2048, 11, 65535], values));
+        Assert.Equal([100, 7, 0, 0, 0], values);
+        Assert.True(loaded.Query(new SourceKey(SourceType.Rack, 2), [2048, 65535, 10, 4096, 65534], values));
+        Assert.Equal([1, 2, 0, 0, 0], values);
+
+        // A FULL packet replaces the image: the pages it does not write read 0 again, and are gone from the file.
+        loaded.Apply(Packet(PacketCommand.Full, SourceType.Rack, 2, 1, (3, 3)));
+        Assert.True(loaded.Query(new SourceKey(SourceType.Rack, 2), [2048, 65535, 3], values));
+        Assert.Equal([0, 0, 3], values[..3]);
+        loaded.Save(path);
+        Assert.Equal(32 + (2 * 16) + (2 * 4096) + 4, new FileInfo(path).Length);
+    }
+
+    [Fact]
+    public void A_version_2_image_bin_with_every_register_still_loads()
+    {
+        // Version 2, as collectors before sparse images wrote it: every register of every source, position (3, 77).
+        string path = Path.Combine(_directory, "v2.bin");
+        using (var file = new MemoryStream())
+        {
+            Span<byte> header = stackalloc byte[32];
+            header.Clear();
+            "PQFIMG01"u8.CopyTo(header);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(header[8..], 2);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(header[12..], 1);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(header[16..], 3);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(header[24..], 77);
+            file.Write(header);
+            byte[] entry = new byte[12 + (65536 * 2)];
+            entry[0] = (byte)SourceType.Rtos;
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(entry.AsSpan(4), 300);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(entry.AsSpan(8), 9);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(entry.AsSpan(12 + (40_000 * 2)), 4242);
+            file.Write(entry);
+            byte[] body = file.ToArray();
+            File.WriteAllBytes(path, [.. body, .. BitConverter.GetBytes(System.IO.Hashing.Crc32.HashToUInt32(body))]);
+        }
+
+        var images = new RegisterImages();
+        Assert.Equal(new RawLogPosition(3, 77), images.Load(path));
+        ushort[] value = new ushort[2];
+        Assert.True(images.Query(new SourceKey(SourceType.Rtos, 300), [40_000, 1], value));
+        Assert.Equal([4242, 0], value);
+
+        // Saved again as version 3, it keeps the one page that holds a value.
+        images.Save(path);
+        Assert.Equal(32 + 16 + 4096 + 4, new FileInfo(path).Length);
+    }
+
+    [Fact]
+    public void An_image_bin_whose_page_masks_lie_about_its_size_is_refused_and_loads_nothing()
+    {
+        var images = new RegisterImages();
+        images.Apply(Packet(PacketCommand.Diff, SourceType.Rack, 1, 0, (10, 100)));
+        string path = Path.Combine(_directory, "lying.bin");
+        images.Save(path);
+        byte[] bytes = File.ReadAllBytes(path);
+        bytes[32 + 12] = 0xFF; // the mask now claims eight pages where one is stored
+        bytes = [.. bytes[..^4], .. BitConverter.GetBytes(System.IO.Hashing.Crc32.HashToUInt32(bytes.AsSpan(0, bytes.Length - 4)))];
+        File.WriteAllBytes(path, bytes);
+
+        var loaded = new RegisterImages();
+        Assert.Contains("cut off", Assert.Throws<InvalidDataException>(() => loaded.Load(path)).Message);
+        Assert.Empty(loaded.Sources);
+    }
+
     private static byte[] Frame(int i)
     {
         var p = new RackPacket { Command = PacketCommand.Diff, SourceType = SourceType.Rack, SourceId = i % 4, Sequence = i & 0xFF, TimestampUs = 1_000_000 + i };

@@ -12,13 +12,20 @@ namespace ParquetFlow.Collector.Images;
 /// The live register images: 65,536 registers per source. DIFF packets apply their registers, FULL packets replace the
 /// image, queries read it; per-source sequence gaps are counted. Thread-safe: each image has its own lock, so
 /// connections of different sources never wait on each other. Persisted as <c>image.bin</c> (docs/formats.md).
+/// An image is held in pages of 2,048 registers (4 KiB) made when a register in them is first written, so a rack that
+/// uses a few hundred registers costs a page or two, not 128 KiB (a thousand sources on a gateway); a register never
+/// written reads 0, and <c>image.bin</c> stores only the pages that exist.
 /// </summary>
 public sealed class RegisterImages
 {
     private static ReadOnlySpan<byte> Magic => "PQFIMG01"u8;
-    private const int FileVersion = 2;
+    private const int FileVersion = 3;
     private const int HeaderBytes = 32;
     private const int ImageBytes = RackPacket.MaxRegisters * sizeof(ushort);
+    private const int PageShift = 11;
+    private const int PageRegisters = 1 << PageShift;
+    private const int PageBytes = PageRegisters * sizeof(ushort);
+    private const int Pages = RackPacket.MaxRegisters / PageRegisters; // 32: one bit each in a uint32
 
     private readonly Lock _sourcesLock = new();
     private readonly Dictionary<SourceKey, Image> _images = [];
@@ -70,15 +77,14 @@ public sealed class RegisterImages
 
             if (packet.Command == PacketCommand.Full)
             {
-                Array.Clear(image.Registers);
+                image.Clear();
             }
 
             ReadOnlySpan<ushort> control = packet.Control;
             ReadOnlySpan<ushort> data = packet.Data;
-            ushort[] registers = image.Registers;
             for (int i = 0; i < control.Length; i++)
             {
-                registers[control[i]] = data[i];
+                image.Set(control[i], data[i]);
             }
         }
     }
@@ -102,7 +108,7 @@ public sealed class RegisterImages
         {
             for (int i = 0; i < offsets.Length; i++)
             {
-                values[i] = image.Registers[offsets[i]];
+                values[i] = image.Get(offsets[i]);
             }
         }
 
@@ -139,21 +145,23 @@ public sealed class RegisterImages
         BinaryPrimitives.WriteInt64LittleEndian(header[24..], covers?.Offset ?? -1);
         Append(file, crc, header);
         byte[] copy = new byte[ImageBytes];
-        Span<byte> entry = stackalloc byte[12];
+        Span<byte> entry = stackalloc byte[16];
         foreach (SourceKey source in sources)
         {
             Image image = GetOrCreate(source);
+            int length;
             lock (image)
             {
-                MemoryMarshal.AsBytes(image.Registers.AsSpan()).CopyTo(copy);
                 entry.Clear();
                 entry[0] = (byte)source.Type;
                 BinaryPrimitives.WriteInt32LittleEndian(entry[4..], source.Id);
                 BinaryPrimitives.WriteInt32LittleEndian(entry[8..], image.LastSequence);
+                BinaryPrimitives.WriteUInt32LittleEndian(entry[12..], image.PageMask);
+                length = image.CopyPagesTo(copy);
             }
 
             Append(file, crc, entry);
-            Append(file, crc, copy);
+            Append(file, crc, copy.AsSpan(0, length));
         }
 
         Span<byte> tail = stackalloc byte[4];
@@ -182,8 +190,14 @@ public sealed class RegisterImages
         int version = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8));
         int count = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12));
         int headerBytes = version == 1 ? 16 : HeaderBytes;
+        if (version is not (1 or 2 or FileVersion) || count < 0 || bytes.Length < headerBytes + 4)
+        {
+            throw new InvalidDataException($"{path}: version {version}, {count} sources, {bytes.Length} bytes");
+        }
+
+        // Versions 1 and 2 hold every register of every source; version 3 the pages that exist (a mask per source).
         long expected = headerBytes + ((long)count * (12 + ImageBytes)) + 4;
-        if (version is not (1 or FileVersion) || count < 0 || bytes.Length != expected)
+        if (version < 3 && bytes.Length != expected)
         {
             throw new InvalidDataException($"{path}: version {version}, {count} sources, {bytes.Length} bytes (expected {expected})");
         }
@@ -200,19 +214,45 @@ public sealed class RegisterImages
             covers = new RawLogPosition(file, BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(24)));
         }
 
-        int offset = headerBytes;
-        Interlocked.Increment(ref _changes);
+        // Parsed whole before any image changes, so a file that lies about its sizes leaves the images untouched.
+        var loaded = new List<(SourceKey Source, int LastSequence, uint Mask, int Offset)>(Math.Min(count, 1 << 16));
+        long offset = headerBytes;
+        long end = bytes.Length - 4;
         for (int i = 0; i < count; i++)
         {
-            var source = new SourceKey((SourceType)bytes[offset], BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(offset + 4)));
+            int entryBytes = version < 3 ? 12 : 16;
+            if (offset + entryBytes > end)
+            {
+                throw new InvalidDataException($"{path}: source {i} of {count} is cut off at byte {offset}");
+            }
+
+            var source = new SourceKey((SourceType)bytes[offset], BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan((int)offset + 4)));
+            int lastSequence = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan((int)offset + 8));
+            uint mask = version < 3 ? uint.MaxValue : BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan((int)offset + 12));
+            long length = (long)System.Numerics.BitOperations.PopCount(mask) * PageBytes;
+            if (offset + entryBytes + length > end)
+            {
+                throw new InvalidDataException($"{path}: the registers of source {i} of {count} are cut off at byte {offset}");
+            }
+
+            loaded.Add((source, lastSequence, mask, (int)(offset + entryBytes)));
+            offset += entryBytes + length;
+        }
+
+        if (offset != end)
+        {
+            throw new InvalidDataException($"{path}: {end - offset} bytes after the last of {count} sources");
+        }
+
+        Interlocked.Increment(ref _changes);
+        foreach ((SourceKey source, int lastSequence, uint mask, int at) in loaded)
+        {
             Image image = GetOrCreate(source);
             lock (image)
             {
-                image.LastSequence = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(offset + 8));
-                bytes.AsSpan(offset + 12, ImageBytes).CopyTo(MemoryMarshal.AsBytes(image.Registers.AsSpan()));
+                image.LastSequence = lastSequence;
+                image.LoadPages(mask, bytes.AsSpan(at, System.Numerics.BitOperations.PopCount(mask) * PageBytes), dropZeroPages: version < 3);
             }
-
-            offset += 12 + ImageBytes;
         }
 
         return covers;
@@ -238,10 +278,83 @@ public sealed class RegisterImages
         file.Write(bytes);
     }
 
+    /// <summary>One source's registers in pages made on first write (all under the image's lock).</summary>
     private sealed class Image
     {
-        public ushort[] Registers { get; } = new ushort[RackPacket.MaxRegisters];
+        private readonly ushort[]?[] _pages = new ushort[Pages][];
 
         public int LastSequence { get; set; } = -1;
+
+        /// <summary>Bit p set when page p exists.</summary>
+        public uint PageMask
+        {
+            get
+            {
+                uint mask = 0;
+                for (int p = 0; p < Pages; p++)
+                {
+                    if (_pages[p] is not null)
+                    {
+                        mask |= 1u << p;
+                    }
+                }
+
+                return mask;
+            }
+        }
+
+        public ushort Get(ushort offset) => _pages[offset >> PageShift] is { } page ? page[offset & (PageRegisters - 1)] : (ushort)0;
+
+        public void Set(ushort offset, ushort value)
+        {
+            ushort[] page = _pages[offset >> PageShift] ??= new ushort[PageRegisters];
+            page[offset & (PageRegisters - 1)] = value;
+        }
+
+        /// <summary>A FULL packet replaces the image: every register not in it reads 0 again (its pages are dropped).</summary>
+        public void Clear() => Array.Clear(_pages);
+
+        /// <summary>Copies the existing pages, in page order, to <paramref name="destination"/>; returns the bytes copied.</summary>
+        public int CopyPagesTo(Span<byte> destination)
+        {
+            int length = 0;
+            foreach (ushort[]? page in _pages)
+            {
+                if (page is not null)
+                {
+                    MemoryMarshal.AsBytes(page.AsSpan()).CopyTo(destination[length..]);
+                    length += PageBytes;
+                }
+            }
+
+            return length;
+        }
+
+        /// <summary>
+        /// Replaces the image with the pages of <paramref name="mask"/> from <paramref name="pages"/> (in page order); with
+        /// <paramref name="dropZeroPages"/> (versions 1 and 2 store every page) a page of zeros is not made. A version 3
+        /// file's pages are kept as stored, zeros too, so a restarted collector saves what a replay of its log saves.
+        /// </summary>
+        public void LoadPages(uint mask, ReadOnlySpan<byte> pages, bool dropZeroPages)
+        {
+            Array.Clear(_pages);
+            int at = 0;
+            for (int p = 0; p < Pages; p++)
+            {
+                if ((mask & (1u << p)) == 0)
+                {
+                    continue;
+                }
+
+                ReadOnlySpan<byte> bytes = pages.Slice(at, PageBytes);
+                at += PageBytes;
+                if (!dropZeroPages || bytes.ContainsAnyExcept((byte)0))
+                {
+                    ushort[] page = new ushort[PageRegisters];
+                    bytes.CopyTo(MemoryMarshal.AsBytes(page.AsSpan()));
+                    _pages[p] = page;
+                }
+            }
+        }
     }
 }
