@@ -347,6 +347,54 @@ public sealed class WriterTests
 
     private static int HeaderLength(byte[] file, long offset) => ParquetFooter.ReadPageHeader(file.AsSpan((int)offset)).Length;
 
+    [Theory]
+    [InlineData(ParquetEncoding.Plain)]
+    [InlineData(ParquetEncoding.DeltaBinaryPacked)]
+    [InlineData(ParquetEncoding.ByteStreamSplit)]
+    [InlineData(null)]
+    public void Pages_a_batch_fills_alone_are_encoded_from_the_callers_buffer_into_the_same_bytes(ParquetEncoding? encoding)
+    {
+        // One 50,000-row batch fills whole 2,000-row pages, which the writer encodes straight from the caller's span;
+        // 777-row batches never fill a page alone, so each page's values are first copied into the writer. The files
+        // must be byte for byte the same, whatever the encoding (null: the automatic choice, dictionary included).
+        var schema = new ParquetSchema(ColumnDescriptor.Int64("wide"), ColumnDescriptor.Int32("maybe", nullable: true), ColumnDescriptor.Double("d"));
+        const int Rows = 50_000;
+        long[] wide = [.. Enumerable.Range(0, Rows).Select(i => 1_700_000_000_000L + (i * 3L) + (i % 5))];
+        byte[] levels = [.. Enumerable.Range(0, Rows).Select(i => (byte)(i % 9 == 0 ? 0 : 1))];
+        int[] maybe = [.. Enumerable.Range(0, Rows).Where(i => i % 9 != 0).Select(i => i % 3000)];
+        double[] d = [.. Enumerable.Range(0, Rows).Select(i => i * 0.25)];
+        var columns = new Dictionary<string, ColumnOptions>();
+        if (encoding is { } chosen)
+        {
+            // Byte-stream split for the double only, delta for the integers only.
+            ParquetEncoding integers = chosen == ParquetEncoding.ByteStreamSplit ? ParquetEncoding.Plain : chosen;
+            columns["wide"] = new ColumnOptions { Encoding = integers };
+            columns["maybe"] = new ColumnOptions { Encoding = integers };
+            columns["d"] = new ColumnOptions { Encoding = chosen == ParquetEncoding.DeltaBinaryPacked ? ParquetEncoding.Plain : chosen };
+        }
+
+        var options = new ParquetWriterOptions { MaxRowsPerPage = 2000, Columns = columns };
+        byte[] File(int batch) => Write(schema, options, w =>
+        {
+            using RowGroupWriter rg = w.BeginRowGroup();
+            int value = 0;
+            for (int row = 0; row < Rows; row += batch)
+            {
+                int n = Math.Min(batch, Rows - row);
+                ReadOnlySpan<byte> rowLevels = levels.AsSpan(row, n);
+                int present = rowLevels.Count((byte)1);
+                rg.WriteColumn<long>(0, wide.AsSpan(row, n));
+                rg.WriteColumn<int>(1, maybe.AsSpan(value, present), rowLevels);
+                rg.WriteColumn<double>(2, d.AsSpan(row, n));
+                value += present;
+            }
+        }).Stream.ToArray();
+
+        byte[] whole = File(Rows);
+        Assert.Equal(File(777), whole);
+        Assert.Equal(Rows / 2000, ParquetFooter.Read(new MemoryStream(whole)).Metadata.RowGroups[0].Columns[0].MetaData.EncodingStats!.Where(s => s.PageType != PageType.DictionaryPage).Sum(s => s.Count));
+    }
+
     [Fact]
     public void Row_groups_after_the_first_allocate_no_buffers_only_their_metadata()
     {
