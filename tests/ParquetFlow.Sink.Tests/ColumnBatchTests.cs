@@ -1,5 +1,4 @@
 using System.Globalization;
-using ParquetFlow.Durability.Faults;
 using ParquetFlow.Parquet;
 using ParquetFlow.Sink.TestProcess;
 
@@ -7,7 +6,8 @@ namespace ParquetFlow.Sink.Tests;
 
 /// <summary>
 /// <see cref="LogSink.TryLogColumns"/>: column batches through the ring as whole entries, widened by the writer thread,
-/// read back by DuckDB; order, splitting across entries, row groups and files, refusals, backpressure and a dead writer.
+/// read back by DuckDB; order, splitting across entries, row groups and files, refusals, backpressure (a dead writer:
+/// <see cref="DeadWriterTests"/>).
 /// </summary>
 public sealed class ColumnBatchTests
 {
@@ -317,58 +317,6 @@ public sealed class ColumnBatchTests
         sink.PauseWriter(false);
         sink.Flush();
         Assert.Equal(sink.Statistics.Logged, sink.Statistics.Written);
-    }
-
-    [Theory]
-    [InlineData(RingFullMode.Wait, false)]
-    [InlineData(RingFullMode.Wait, true)]
-    [InlineData(RingFullMode.Drop, false)]
-    [InlineData(RingFullMode.Drop, true)]
-    public async Task Batches_get_an_io_error_once_the_writer_thread_has_died(RingFullMode mode, bool multiProducer)
-    {
-        using var t = new TestSupport();
-        var faults = new FaultyStorage();
-        bool armed = false;
-        faults.OnCall = (_, operation, _) =>
-        {
-            if (Volatile.Read(ref armed) && operation == StorageOperation.Write)
-            {
-                throw new InvalidOperationException("injected: a bug in the writer");
-            }
-        };
-        using var sink = new LogSink(s_ids, new LogSinkOptions
-        {
-            FilePattern = t.PathOf("dead-{seq}.parquet"),
-            RingCapacityBytes = 1 << 14,
-            MultiProducer = multiProducer,
-            FullMode = mode,
-            RowGroupRows = 64,
-            RowGroupTimeout = TimeSpan.FromMilliseconds(10),
-            Storage = faults,
-        });
-        Volatile.Write(ref armed, true);
-        long[] ids = new long[100];
-        ColumnValues[] columns = [ColumnValues.Dense<long>(ids), ColumnValues.Repeated(1), ColumnValues.Repeated((ushort)1)];
-        Task<LogResult> producer = Task.Run(() =>
-        {
-            while (true)
-            {
-                LogResult result = sink.TryLogColumns(ids.Length, columns);
-                if (result == LogResult.Full)
-                {
-                    Thread.Sleep(1); // Drop mode before the death: the writer has not drained yet
-                }
-                else if (result != LogResult.Ok)
-                {
-                    return result;
-                }
-            }
-        });
-        Task finished = await Task.WhenAny(producer, Task.Delay(TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken));
-        Assert.True(finished == producer, "the producer never returned: it waits on a ring nobody drains");
-        Assert.Equal(LogResult.Io, await producer);
-        Assert.Equal(LogResult.Io, sink.TryLogColumns(ids.Length, columns));
-        Assert.Throws<IOException>(sink.Flush);
     }
 
     [Fact]

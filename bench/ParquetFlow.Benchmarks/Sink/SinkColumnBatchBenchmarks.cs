@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
-using ParquetFlow.Parquet;
+using ParquetFlow.Collector.Output;
 using ParquetFlow.Sink;
 
 namespace ParquetFlow.Benchmarks.Sink;
@@ -23,15 +23,6 @@ public class SinkColumnBatchBenchmarks
     private LogSink? _sink;
     private long _packet;
 
-    /// <summary>The collector's row layout (<c>ParquetOutput.Layout</c>).</summary>
-    private static RecordLayout Layout { get; } = new(
-        RecordField.Timestamp("time", TimeUnit.Micros),
-        RecordField.Int32("source_type", logicalType: LogicalType.Integer(8, false)),
-        RecordField.Int32("source_id"),
-        RecordField.Int32("seq"),
-        RecordField.Int32("offset", logicalType: LogicalType.Integer(16, false)),
-        RecordField.Int32("value", logicalType: LogicalType.Integer(16, false)));
-
     /// <summary>The collector's sinks are multi-producer (one per partition, any connection's thread logs).</summary>
     [Params(true, false)]
     public bool MultiProducer { get; set; }
@@ -40,7 +31,7 @@ public class SinkColumnBatchBenchmarks
     public void Setup()
     {
         _directory = Path.Combine(Path.GetTempPath(), "pqflow-bench-" + Guid.NewGuid().ToString("N"));
-        _sink = new LogSink(Layout, new LogSinkOptions
+        _sink = new LogSink(ParquetOutput.Layout, new LogSinkOptions
         {
             FilePattern = Path.Combine(_directory, "packets-{seq}.parquet"),
             RingCapacityBytes = 1 << 20,
