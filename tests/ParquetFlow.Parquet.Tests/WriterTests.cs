@@ -189,6 +189,9 @@ public sealed class WriterTests
         Assert.Throws<InvalidBatchException>(() => rg.WriteStrings(1, ["TOOLONG"]));
         Assert.Throws<InvalidBatchException>(() => rg.WriteColumn<int>(0, [1]));
         Assert.Throws<InvalidBatchException>(() => rg.WriteColumn<int>(3, [1, 200]));
+        int[] long1000 = new int[1000];
+        long1000[777] = -129; // past the vector-width bounds check: the one value out of INT(8) is still found and named
+        Assert.Contains("value -129 at index 777", Assert.Throws<InvalidBatchException>(() => rg.WriteColumn<int>(3, long1000)).Message, StringComparison.Ordinal);
         Assert.Equal(0, rg.RowsWritten(0));
         Assert.Equal(0, rg.RowsWritten(3));
 

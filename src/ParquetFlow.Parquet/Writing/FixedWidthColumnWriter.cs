@@ -326,6 +326,16 @@ internal sealed class FixedWidthColumnWriter<T> : ColumnWriter
     private void CheckRange<N>(ReadOnlySpan<N> values, N lo, N hi, string type)
         where N : unmanaged, INumber<N>
     {
+        // The vectorized bounds first: a batch in range (every batch but a bad one) costs one pass at vector width.
+        N min = N.Zero;
+        N max = N.Zero;
+        bool has = false;
+        MinMax.Update(values, ref min, ref max, ref has);
+        if (!has || (min >= lo && max <= hi))
+        {
+            return;
+        }
+
         for (int i = 0; i < values.Length; i++)
         {
             if (values[i] < lo || values[i] > hi)
