@@ -320,6 +320,51 @@ public sealed class ColumnBatchTests
     }
 
     [Fact]
+    public unsafe void Dense_columns_read_array_slices_and_memory_managers_from_where_they_start()
+    {
+        using var t = new TestSupport();
+        string file = t.PathOf("memory.parquet");
+        long[] ids = [.. Enumerable.Range(0, 110).Select(i => (long)i - 10)];
+        ushort* native = (ushort*)System.Runtime.InteropServices.NativeMemory.Alloc(200, sizeof(ushort));
+        try
+        {
+            using var manager = new NativeManager(native, 200);
+            for (int i = 0; i < 200; i++)
+            {
+                native[i] = (ushort)(60_000 + i);
+            }
+
+            using (var sink = new LogSink(s_ids, new LogSinkOptions { FilePattern = file }))
+            {
+                // Rows 0..99: ids 0..99 from offset 10 of the array, small from offset 50 of native memory.
+                Assert.Equal(LogResult.Ok, sink.TryLogColumns(100, [ColumnValues.Dense<long>(ids.AsMemory(10, 100)), ColumnValues.Repeated(3), ColumnValues.Dense<ushort>(manager.Memory.Slice(50, 100))]));
+            }
+        }
+        finally
+        {
+            System.Runtime.InteropServices.NativeMemory.Free(native);
+        }
+
+        Assert.Equal(100L, Convert.ToInt64(TestSupport.Scalar("SELECT count(*) FROM read_parquet({f}, file_row_number = true) WHERE id = file_row_number AND small = 60050 + id AND producer = 3", file)));
+    }
+
+    /// <summary>A <see cref="System.Buffers.MemoryManager{T}"/> over native memory: memory that is no array.</summary>
+    private sealed unsafe class NativeManager(ushort* pointer, int length) : System.Buffers.MemoryManager<ushort>
+    {
+        public override Span<ushort> GetSpan() => new(pointer, length);
+
+        public override System.Buffers.MemoryHandle Pin(int elementIndex = 0) => new(pointer + elementIndex);
+
+        public override void Unpin()
+        {
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+        }
+    }
+
+    [Fact]
     public void Widening_matches_the_scalar_conversion_at_every_length_around_the_vector_width()
     {
         int seed = Environment.TickCount;
