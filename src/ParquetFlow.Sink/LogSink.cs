@@ -38,6 +38,7 @@ public sealed class LogSink : IDisposable
     private readonly SinkWriterPool? _pool;
     private readonly AutoResetEvent _wake; // this sink's, or the pool thread's that serves it
     private readonly long _busyFill;
+    private readonly long _releaseEvery; // slots a drain reads before it hands them back, mid-drain
     private readonly long _quietFill;
     private readonly int _maxIdleWaitMs;
     private int _idleWaitMs = 1;
@@ -103,6 +104,10 @@ public sealed class LogSink : IDisposable
         long slots = options.RingCapacityBytes / RecordRing.SlotSize;
         _busyFill = slots / 8;
         _quietFill = slots / 32;
+
+        // Every few thousand slots, and at least every eighth of a small ring (a collector partition's 256 KiB is 4,096
+        // slots), so producers waiting for room refill the ring while a long drain goes on instead of after it.
+        _releaseEvery = Math.Min(4096, slots / 8);
         _maxIdleWaitMs = (int)Math.Clamp(options.MaxWriterSleep.TotalMilliseconds, 1, Math.Max(1, options.RowGroupTimeout.TotalMilliseconds / 4));
         if (_pool is null)
         {
@@ -796,10 +801,11 @@ public sealed class LogSink : IDisposable
                 drained++;
             }
 
-            // Hand room back to the producers every few thousand slots, not only at the end of a long drain.
-            if (_ring.ReadPosition - _ring.ReleasedPosition >= 4096)
+            // Hand room back to the producers as the drain goes, not only at its end.
+            if (_ring.ReadPosition - _ring.ReleasedPosition >= _releaseEvery)
             {
                 _ring.Release();
+                SignalRoom();
             }
         }
 
