@@ -29,6 +29,16 @@ public sealed class WriterTests
     }
 
     [Fact]
+    public void The_empty_file_footer_is_the_footer_an_empty_file_gets()
+    {
+        var schema = new ParquetSchema(ColumnDescriptor.Int64("a"), ColumnDescriptor.String("s", nullable: true), ColumnDescriptor.Int32("u", logicalType: LogicalType.Integer(16, false)));
+        var options = new ParquetWriterOptions { KeyValueMetadata = new Dictionary<string, string> { ["k"] = "v" } };
+        byte[] file = Write(schema, options, _ => { }).Stream.ToArray();
+        int length = BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(file.Length - 8));
+        Assert.Equal(file.AsSpan(file.Length - 8 - length, length).ToArray(), ParquetFileWriter.EmptyFileFooter(schema, options));
+    }
+
+    [Fact]
     public void Offset_index_points_at_every_data_page_and_column_index_holds_their_statistics()
     {
         var schema = new ParquetSchema(ColumnDescriptor.Timestamp("ts", TimeUnit.Nanos), ColumnDescriptor.Int32("v", nullable: true));
