@@ -293,22 +293,7 @@ public sealed class ParquetFileWriter : IDisposable
         _position += RowGroupPageIndex.Write(_output, _position, _metadata.RowGroups, _pageIndexes);
 
         using var buffer = new ByteBuffer(1 << 12);
-        _metadata.Schema.AddRange(Schema.ToSchemaElements());
-        _metadata.CreatedBy = Options.CreatedBy;
-        if (Options.KeyValueMetadata is not null)
-        {
-            foreach ((string key, string value) in Options.KeyValueMetadata)
-            {
-                _metadata.KeyValueMetadata.Add(new KeyValue(key, value));
-            }
-        }
-
-        for (int i = 0; i < Schema.Count; i++)
-        {
-            _metadata.ColumnOrders.Add(true);
-        }
-
-        buffer.Clear();
+        Describe(_metadata, Schema, Options);
         _metadata.Write(buffer);
         int footerLength = buffer.Length;
         Span<byte> tail = stackalloc byte[8];
@@ -325,6 +310,42 @@ public sealed class ParquetFileWriter : IDisposable
         }
 
         return _metadata;
+    }
+
+    /// <summary>
+    /// The footer (<see cref="FileMetaData"/> in Thrift compact form, without the length and magic after it) of a file of
+    /// <paramref name="schema"/> and <paramref name="options"/> with no row group: what <see cref="Close"/> writes for
+    /// an empty file, built without a writer's column buffers. A row-group journal keeps it to rebuild footers.
+    /// </summary>
+    public static byte[] EmptyFileFooter(ParquetSchema schema, ParquetWriterOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        options ??= new ParquetWriterOptions();
+        options.Validate();
+        var metadata = new FileMetaData();
+        Describe(metadata, schema, options);
+        using var buffer = new ByteBuffer(1 << 10);
+        metadata.Write(buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The footer's description of the file itself, apart from its row groups: schema, writer, key-value metadata, column orders.</summary>
+    private static void Describe(FileMetaData metadata, ParquetSchema schema, ParquetWriterOptions options)
+    {
+        metadata.Schema.AddRange(schema.ToSchemaElements());
+        metadata.CreatedBy = options.CreatedBy;
+        if (options.KeyValueMetadata is not null)
+        {
+            foreach ((string key, string value) in options.KeyValueMetadata)
+            {
+                metadata.KeyValueMetadata.Add(new KeyValue(key, value));
+            }
+        }
+
+        for (int i = 0; i < schema.Count; i++)
+        {
+            metadata.ColumnOrders.Add(true);
+        }
     }
 
     /// <summary>Closes the file (writing the footer) and releases buffers.</summary>

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using ParquetFlow.Parquet;
@@ -128,6 +130,108 @@ internal sealed class ColumnBatch
         }
 
         Rows = row + 1;
+    }
+
+    /// <summary>
+    /// Appends rows <paramref name="firstRow"/> .. + <paramref name="rows"/> of a column-batch entry
+    /// (<see cref="ColumnBatchEntry"/>, valid for the layout, which <see cref="RecordLayout.AcceptsColumns"/>) column by
+    /// column: a repeated value is filled in, dense values are copied or widened straight into the column's buffer.
+    /// </summary>
+    public void AppendColumns(ReadOnlySpan<byte> entry, int firstRow, int rows)
+    {
+        Debug.Assert(_layout.AcceptsColumns && rows <= Capacity - Rows && firstRow + rows <= ColumnBatchEntry.RowsOf(entry));
+        Column[] columns = _columns;
+        for (int i = 0; i < columns.Length; i++)
+        {
+            Column c = columns[i];
+            ColumnElement element = ColumnBatchEntry.ColumnOf(entry, i, out long repeated, out ReadOnlySpan<byte> dense);
+            Span<byte> target = c.Values.AsSpan(c.Count * c.Size, rows * c.Size);
+            if (dense.IsEmpty)
+            {
+                Fill(target, c.Kind, repeated);
+            }
+            else
+            {
+                int size = ColumnValues.SizeOf(element);
+                Widen(dense.Slice(firstRow * size, rows * size), element, target, c.Kind);
+            }
+
+            c.Count += rows;
+        }
+
+        Rows += rows;
+    }
+
+    private static void Fill(Span<byte> target, RecordFieldKind kind, long value)
+    {
+        switch (kind)
+        {
+            case RecordFieldKind.Int64:
+            case RecordFieldKind.Double:
+                MemoryMarshal.Cast<byte, long>(target).Fill(value);
+                break;
+            case RecordFieldKind.Boolean:
+                target.Fill((byte)value);
+                break;
+            default:
+                MemoryMarshal.Cast<byte, int>(target).Fill((int)value);
+                break;
+        }
+    }
+
+    /// <summary>Values of <paramref name="element"/> into a field of <paramref name="kind"/>: same width copied, narrower widened (<see cref="ColumnValues"/>' table).</summary>
+    private static void Widen(ReadOnlySpan<byte> source, ColumnElement element, Span<byte> target, RecordFieldKind kind)
+    {
+        if (kind == RecordFieldKind.Boolean)
+        {
+            ColumnWidening.CopyBooleans(source, target);
+            return;
+        }
+
+        if (source.Length == target.Length)
+        {
+            source.CopyTo(target);
+            return;
+        }
+
+        if (kind == RecordFieldKind.Int32)
+        {
+            Widen(source, element, MemoryMarshal.Cast<byte, int>(target));
+        }
+        else if (kind == RecordFieldKind.Int64)
+        {
+            Widen(source, element, MemoryMarshal.Cast<byte, long>(target));
+        }
+        else
+        {
+            ColumnWidening.Widen(MemoryMarshal.Cast<byte, float>(source), MemoryMarshal.Cast<byte, double>(target));
+        }
+    }
+
+    private static void Widen<TTo>(ReadOnlySpan<byte> source, ColumnElement element, Span<TTo> target)
+        where TTo : unmanaged, INumberBase<TTo>
+    {
+        switch (element)
+        {
+            case ColumnElement.SByte:
+                ColumnWidening.Widen(MemoryMarshal.Cast<byte, sbyte>(source), target);
+                break;
+            case ColumnElement.Byte:
+                ColumnWidening.Widen(source, target);
+                break;
+            case ColumnElement.Int16:
+                ColumnWidening.Widen(MemoryMarshal.Cast<byte, short>(source), target);
+                break;
+            case ColumnElement.UInt16:
+                ColumnWidening.Widen(MemoryMarshal.Cast<byte, ushort>(source), target);
+                break;
+            case ColumnElement.Int32:
+                ColumnWidening.Widen(MemoryMarshal.Cast<byte, int>(source), target);
+                break;
+            default:
+                ColumnWidening.Widen(MemoryMarshal.Cast<byte, uint>(source), target);
+                break;
+        }
     }
 
     /// <summary>Writes every column of the batch into <paramref name="group"/>; the batch keeps its rows (to be written again if the disk failed) until <see cref="Clear"/>.</summary>

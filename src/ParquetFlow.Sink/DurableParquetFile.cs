@@ -105,18 +105,7 @@ internal sealed class DurableParquetFile : IDisposable
     public static string JournalPath(string temporaryPath) => temporaryPath + ".journal";
 
     /// <summary>The footer of an empty file with this schema and these options (the journal's template).</summary>
-    public static byte[] FooterTemplate(ParquetSchema schema, ParquetWriterOptions options)
-    {
-        using var memory = new MemoryStream();
-        using (var empty = new ParquetFileWriter(memory, schema, options, leaveOpen: true))
-        {
-            empty.Close();
-        }
-
-        byte[] file = memory.ToArray();
-        int length = BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(file.Length - 8));
-        return file.AsSpan(file.Length - 8 - length, length).ToArray();
-    }
+    public static byte[] FooterTemplate(ParquetSchema schema, ParquetWriterOptions options) => ParquetFileWriter.EmptyFileFooter(schema, options);
 
     public RowGroupWriter BeginRowGroup() => _writer.BeginRowGroup();
 

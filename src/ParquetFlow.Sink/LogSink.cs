@@ -38,6 +38,7 @@ public sealed class LogSink : IDisposable
     private readonly SinkWriterPool? _pool;
     private readonly AutoResetEvent _wake; // this sink's, or the pool thread's that serves it
     private readonly long _busyFill;
+    private readonly long _releaseEvery; // slots a drain reads before it hands them back, mid-drain
     private readonly long _quietFill;
     private readonly int _maxIdleWaitMs;
     private int _idleWaitMs = 1;
@@ -103,6 +104,10 @@ public sealed class LogSink : IDisposable
         long slots = options.RingCapacityBytes / RecordRing.SlotSize;
         _busyFill = slots / 8;
         _quietFill = slots / 32;
+
+        // Every few thousand slots, and at least every eighth of a small ring (a collector partition's 256 KiB is 4,096
+        // slots), so producers waiting for room refill the ring while a long drain goes on instead of after it.
+        _releaseEvery = Math.Min(4096, slots / 8);
         _maxIdleWaitMs = (int)Math.Clamp(options.MaxWriterSleep.TotalMilliseconds, 1, Math.Max(1, options.RowGroupTimeout.TotalMilliseconds / 4));
         if (_pool is null)
         {
@@ -140,7 +145,7 @@ public sealed class LogSink : IDisposable
     /// <summary>The writer's options derived from the sink's (codec, per-column encodings).</summary>
     public ParquetWriterOptions WriterOptions => _writerOptions;
 
-    /// <summary>A snapshot of the counters (any thread).</summary>
+    /// <summary>A snapshot of the counters (any thread); they count rows: a record is one, a column batch as many as it has.</summary>
     public LogSinkStatistics Statistics => new(
         _ring.Logged,
         Volatile.Read(ref _written),
@@ -235,6 +240,98 @@ public sealed class LogSink : IDisposable
         }
 
         waiters?.TrySetResult();
+    }
+
+    /// <summary>
+    /// Logs <paramref name="rows"/> rows given column by column, one <see cref="ColumnValues"/> per field of the layout
+    /// in order: a value every row shares, or a span of one value per row, possibly of a narrower type than the field
+    /// (<see cref="ColumnValues"/> lists the widenings and their sign or zero extension). No row is built: the columns
+    /// go into the ring as one entry (one claim, one compare-and-swap with <see cref="LogSinkOptions.MultiProducer"/>)
+    /// in their given types, and the writer thread appends them to its column buffers column by column. Rows follow the
+    /// producer's other log calls in order, and count one each in <see cref="LogSinkStatistics"/>.
+    /// <para>
+    /// Returns <see cref="LogResult.Invalid"/> (its rows counted as invalid, one for a negative row count) when the
+    /// layout does not <see cref="RecordLayout.AcceptsColumns"/> (nullable fields, Int96, bytes and strings), when there
+    /// is not exactly one column per field, a column is default, of an element type its field does not take, or dense
+    /// with other than <paramref name="rows"/> values, or when the ring cannot hold one row beside the entry's
+    /// descriptors (16 bytes a column). A batch of no rows is <see cref="LogResult.Ok"/> and logs nothing.
+    /// </para>
+    /// <para>
+    /// A batch larger than the ring takes in one entry (<see cref="RecordRing.MaxRecordLength"/> bytes: 8 + 16 a column
+    /// + the dense values) goes in as several entries of consecutive rows, each claimed on its own, so other producers'
+    /// rows may come between them. Backpressure is <see cref="TryLog(ReadOnlySpan{byte})"/>'s, entry by entry:
+    /// <see cref="RingFullMode.Wait"/> waits for room; <see cref="RingFullMode.Drop"/> returns
+    /// <see cref="LogResult.Full"/> and counts as dropped the rows of the entry that did not fit and of every later one
+    /// (the earlier entries' rows stay logged; a batch of one entry is all or nothing); a sink whose writer thread died
+    /// returns <see cref="LogResult.Io"/>.
+    /// </para>
+    /// </summary>
+    public LogResult TryLogColumns(int rows, ReadOnlySpan<ColumnValues> columns)
+    {
+        if (!IsValidBatch(rows, columns, out int denseBytesPerRow))
+        {
+            return _ring.CountInvalid(Math.Max(1, rows));
+        }
+
+        if (rows == 0)
+        {
+            return LogResult.Ok;
+        }
+
+        int perEntry = ColumnBatchEntry.RowsPerEntry(_ring.MaxRecordLength, columns.Length, denseBytesPerRow);
+        if (perEntry == 0)
+        {
+            return _ring.CountInvalid(rows);
+        }
+
+        for (int first = 0; first < rows; first += perEntry)
+        {
+            var entry = new ColumnBatchEntry(_layout, columns, first, Math.Min(perEntry, rows - first), denseBytesPerRow);
+            LogResult result = _spsc is { } spsc ? spsc.TryWrite(in entry) : _ring.TryWrite(in entry);
+            if (result != LogResult.Ok)
+            {
+                if (result == LogResult.Full && first + entry.Rows < rows)
+                {
+                    _ring.CountDropped(rows - first - entry.Rows); // the entry's own rows were counted by the ring
+                }
+
+                return result;
+            }
+        }
+
+        return LogResult.Ok;
+    }
+
+    /// <summary>Whether the batch is what <see cref="TryLogColumns"/> takes; and the bytes a row of its dense columns takes in an entry.</summary>
+    private bool IsValidBatch(int rows, ReadOnlySpan<ColumnValues> columns, out int denseBytesPerRow)
+    {
+        denseBytesPerRow = 0;
+        IReadOnlyList<RecordField> fields = _layout.Fields;
+        if (rows < 0 || !_layout.AcceptsColumns || columns.Length != fields.Count)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < columns.Length; i++)
+        {
+            ColumnValues column = columns[i];
+            if (!ColumnValues.Widens(column.Element, fields[i].Kind))
+            {
+                return false;
+            }
+
+            if (!column.IsRepeated)
+            {
+                if (column.Length != rows)
+                {
+                    return false;
+                }
+
+                denseBytesPerRow += ColumnValues.SizeOf(column.Element);
+            }
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -544,7 +641,7 @@ public sealed class LogSink : IDisposable
         _pauseAcknowledged = _paused;
         if (_pauseAcknowledged == 0)
         {
-            drained = Drain(_limit);
+            drained = Drain();
             SignalRoom();
         }
 
@@ -673,12 +770,18 @@ public sealed class LogSink : IDisposable
         return (int)Math.Max(1, limit);
     }
 
-    private int Drain(int limit)
+    /// <summary>
+    /// Moves published entries from the ring into the batch until it holds the row group's limit of rows or the ring is
+    /// empty; returns the rows moved. A column batch that does not fit the row group is split across row groups here
+    /// (<see cref="AppendColumns"/>), so every entry read is wholly in the batch or written when this returns.
+    /// </summary>
+    private int Drain()
     {
         int drained = 0;
-        while (_batch.Rows < limit)
+        while (_batch.Rows < _limit)
         {
-            if (!_ring.TryRead(out ReadOnlySpan<byte> record))
+            long start = _ring.ReadPosition;
+            if (!_ring.TryRead(out ReadOnlySpan<byte> entry, out bool isColumnBatch))
             {
                 break;
             }
@@ -688,18 +791,59 @@ public sealed class LogSink : IDisposable
                 _batchStarted = _clock.GetTimestamp();
             }
 
-            _batch.Append(record);
-            drained++;
+            if (isColumnBatch)
+            {
+                drained += AppendColumns(entry, start);
+            }
+            else
+            {
+                _batch.Append(entry);
+                drained++;
+            }
 
-            // Hand room back to the producers every few thousand records, not only at the end of a long drain.
-            if ((drained & 4095) == 0)
+            // Hand room back to the producers as the drain goes, not only at its end.
+            if (_ring.ReadPosition - _ring.ReleasedPosition >= _releaseEvery)
             {
                 _ring.Release();
+                SignalRoom();
             }
         }
 
         _ring.Release();
         return drained;
+    }
+
+    /// <summary>
+    /// Appends a column-batch entry (read at ring position <paramref name="start"/>): as many rows as the row group
+    /// still takes, then, while rows remain, writes the full row group (which may complete the file) and goes on in the
+    /// next. The entry's slots are handed back only after all its rows are in the batch or written, and a flush waits
+    /// for them (its target is a ring position), so a flush after the log call covers every row of it.
+    /// </summary>
+    private int AppendColumns(ReadOnlySpan<byte> entry, long start)
+    {
+        int rows = ColumnBatchEntry.RowsOf(entry);
+        int done = 0;
+        while (true)
+        {
+            if (_batch.Rows == 0)
+            {
+                _batchStarted = _clock.GetTimestamp();
+            }
+
+            int take = Math.Min(rows - done, _limit - _batch.Rows);
+            _batch.AppendColumns(entry, done, take);
+            done += take;
+            if (done == rows)
+            {
+                return rows;
+            }
+
+            // The entries before this one are in the batch: their room goes back before the row group's write.
+            _ring.Release(start);
+            SignalRoom();
+            WriteRowGroup();
+            _limit = RowLimit();
+        }
     }
 
     /// <summary>

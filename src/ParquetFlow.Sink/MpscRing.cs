@@ -5,6 +5,7 @@ namespace ParquetFlow.Sink;
 /// <summary>
 /// A <see cref="RecordRing"/> any number of producer threads may write to at once: each claims its slots with one
 /// compare-and-swap on the tail and publishes its record by its header, so the consumer reads records in claim order.
+/// A column-batch entry is claimed the same way: one compare-and-swap for all of its rows.
 /// </summary>
 public sealed unsafe class MpscRing : RecordRing
 {
@@ -23,8 +24,18 @@ public sealed unsafe class MpscRing : RecordRing
             return CountInvalid();
         }
 
+        return Write(new RecordEntry(record));
+    }
+
+    /// <inheritdoc/>
+    internal override LogResult TryWrite(scoped in ColumnBatchEntry entry) => Write(entry);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private LogResult Write<TEntry>(scoped in TEntry entry)
+        where TEntry : IRingEntry, allows ref struct
+    {
         RingControl* control = Control;
-        long slots = SlotsFor(record.Length);
+        long slots = SlotsFor(entry.Length);
         long tail = Volatile.Read(ref control->Tail);
         var spin = default(SpinWait);
         while (true)
@@ -40,7 +51,7 @@ public sealed unsafe class MpscRing : RecordRing
 
                 if (FullMode == RingFullMode.Drop)
                 {
-                    Interlocked.Increment(ref control->Dropped);
+                    Interlocked.Add(ref control->Dropped, entry.Rows);
                     return LogResult.Full;
                 }
 
@@ -58,8 +69,8 @@ public sealed unsafe class MpscRing : RecordRing
             long seen = Interlocked.CompareExchange(ref control->Tail, tail + claim, tail);
             if (seen == tail)
             {
-                Publish(tail, padding, record);
-                Interlocked.Increment(ref control->Logged);
+                Publish(tail, padding, entry);
+                Interlocked.Add(ref control->Logged, entry.Rows);
                 return LogResult.Ok;
             }
 

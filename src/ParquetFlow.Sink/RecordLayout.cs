@@ -64,6 +64,7 @@ public sealed class RecordLayout
         runs.CopyTo(_runs);
         MinLength = offset;
         FixedLength = variable ? -1 : offset;
+        AcceptsColumns = Array.TrueForAll(_fields, f => !f.Nullable && f.Kind is RecordFieldKind.Boolean or RecordFieldKind.Int32 or RecordFieldKind.Int64 or RecordFieldKind.Float or RecordFieldKind.Double);
         Schema = new ParquetSchema(_fields.Select(f => f.ToColumn()));
     }
 
@@ -87,6 +88,13 @@ public sealed class RecordLayout
 
     /// <summary>The shortest valid record (every byte array empty).</summary>
     public int MinLength { get; }
+
+    /// <summary>
+    /// Whether <see cref="LogSink.TryLogColumns"/> takes batches of this layout: every field is fixed-width and not
+    /// nullable (Boolean, Int32, Int64 and timestamps, Float, Double). A column batch has no null bitmap, and Int96,
+    /// fixed bytes and strings have no widening to speak of: such layouts log records only.
+    /// </summary>
+    public bool AcceptsColumns { get; }
 
     /// <summary>
     /// The fixed-size stretches around the BYTE_ARRAY fields, which is all validation needs: element 0 is the bitmap and

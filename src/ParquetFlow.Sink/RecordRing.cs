@@ -10,7 +10,9 @@ namespace ParquetFlow.Sink;
 /// (docs/formats.md, "Log-sink ring"). A record takes <c>ceil((4 + length) / 64)</c> consecutive slots: a 4-byte
 /// header, then its bytes. The header is written last with release semantics and is the publication: a positive
 /// header is the record's length, a negative one is padding to the end of the ring, and zero means "not yet
-/// written". The consumer zeroes the headers of the slots it has consumed before it hands them back.
+/// written"; a positive header with <see cref="ColumnBatchFlag"/> set is a column-batch entry of the length in its
+/// other bits (<see cref="ColumnBatchEntry"/>). The consumer zeroes the headers of the slots it has consumed before it
+/// hands them back.
 /// Producers follow the derived type's contract (<see cref="SpscRing"/>: one producer thread; <see cref="MpscRing"/>:
 /// any number); exactly one thread consumes with <see cref="TryRead"/> and <see cref="Release"/>. The cursors and
 /// counters live in a <see cref="RingControl"/> block at a fixed address, so C producers can follow the same protocol
@@ -20,6 +22,13 @@ public abstract unsafe class RecordRing : IDisposable
 {
     /// <summary>Bytes per slot: one cache line.</summary>
     public const int SlotSize = 64;
+
+    /// <summary>
+    /// Bit 30 of a positive header: the entry is a column batch (docs/formats.md, "Log-sink ring"), not a record. A
+    /// record's header never has it: records are at most <see cref="MaxRecordLength"/> bytes, under 2^29 since a ring
+    /// holds at most 2^30 bytes, so C producers (<c>pqflow_log_fast</c>) and existing records are unchanged.
+    /// </summary>
+    public const int ColumnBatchFlag = 1 << 30;
 
     private const int SlotShift = 6;
     private const int HeaderSize = 4;
@@ -70,13 +79,13 @@ public abstract unsafe class RecordRing : IDisposable
     /// <summary>Set by a producer that finds the ring full and waits for room (<see cref="RingFullMode.Wait"/>), so a sleeping consumer drains at once.</summary>
     internal EventWaitHandle? ConsumerWake { get; set; }
 
-    /// <summary>Records accepted so far.</summary>
+    /// <summary>Rows accepted so far: one per record, a column-batch entry's rows for it.</summary>
     public long Logged => Volatile.Read(ref _control->Logged);
 
-    /// <summary>Records refused because the ring was full.</summary>
+    /// <summary>Rows refused because the ring was full (one per record, a column batch's rows for it).</summary>
     public long Dropped => Volatile.Read(ref _control->Dropped);
 
-    /// <summary>Records refused as invalid: by <see cref="TryWrite"/>'s length check, or by the owner through <see cref="CountInvalid"/>.</summary>
+    /// <summary>Rows refused as invalid: by <see cref="TryWrite(ReadOnlySpan{byte})"/>'s length check, or by the owner through <see cref="CountInvalid"/>.</summary>
     public long Invalid => Volatile.Read(ref _control->Invalid);
 
     /// <summary>The slot position up to which producers have claimed room (a flush waits until the consumer has read up to it).</summary>
@@ -115,18 +124,39 @@ public abstract unsafe class RecordRing : IDisposable
     /// </summary>
     public abstract LogResult TryWrite(ReadOnlySpan<byte> record);
 
+    /// <summary>
+    /// Copies one column-batch entry (at most <see cref="MaxRecordLength"/> bytes, built by the sink) into the ring with
+    /// one claim, exactly as <see cref="TryWrite(ReadOnlySpan{byte})"/> copies a record; its rows count in
+    /// <see cref="Logged"/> or <see cref="Dropped"/>.
+    /// </summary>
+    internal abstract LogResult TryWrite(scoped in ColumnBatchEntry entry);
+
     /// <summary>Counts a record its owner refused as invalid (any thread) and returns <see cref="LogResult.Invalid"/>.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    internal LogResult CountInvalid()
+    internal LogResult CountInvalid() => CountInvalid(1);
+
+    /// <summary>Counts <paramref name="rows"/> rows its owner refused as invalid (any thread) and returns <see cref="LogResult.Invalid"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal LogResult CountInvalid(long rows)
     {
-        Interlocked.Increment(ref _control->Invalid);
+        Interlocked.Add(ref _control->Invalid, rows);
         return LogResult.Invalid;
     }
 
+    /// <summary>Counts <paramref name="rows"/> rows its owner dropped because the ring was full (the rest of a column batch whose first pieces went in).</summary>
+    internal void CountDropped(long rows) => Interlocked.Add(ref _control->Dropped, rows);
+
     /// <summary>
-    /// Consumer: the next published record, valid until <see cref="Release"/>; false when none is published yet.
+    /// Consumer: the next published record, valid until <see cref="Release"/>; false when none is published yet. For a
+    /// ring that also carries column batches use <see cref="TryRead(out ReadOnlySpan{byte}, out bool)"/>.
     /// </summary>
-    public bool TryRead(out ReadOnlySpan<byte> record)
+    public bool TryRead(out ReadOnlySpan<byte> record) => TryRead(out record, out _);
+
+    /// <summary>
+    /// Consumer: the next published entry, valid until <see cref="Release"/>: a record, or (<paramref name="isColumnBatch"/>)
+    /// a column-batch entry (<see cref="ColumnBatchEntry"/>); false when none is published yet.
+    /// </summary>
+    public bool TryRead(out ReadOnlySpan<byte> entry, out bool isColumnBatch)
     {
         ObjectDisposedException.ThrowIf(_buffer is null, this);
         long position = _consumer.Value;
@@ -145,13 +175,16 @@ public abstract unsafe class RecordRing : IDisposable
                 continue;
             }
 
-            record = new ReadOnlySpan<byte>(SlotAt(position) + HeaderSize, header);
-            _consumer.Value = position + SlotsFor(header);
+            int length = header & ~ColumnBatchFlag;
+            isColumnBatch = length != header;
+            entry = new ReadOnlySpan<byte>(SlotAt(position) + HeaderSize, length);
+            _consumer.Value = position + SlotsFor(length);
             return true;
         }
 
         _consumer.Value = position;
-        record = default;
+        entry = default;
+        isColumnBatch = false;
         return false;
     }
 
@@ -176,11 +209,20 @@ public abstract unsafe class RecordRing : IDisposable
         Volatile.Write(ref _control->Head, ClosedHead);
     }
 
-    /// <summary>Consumer: hands every slot read so far back to the producers (the spans from <see cref="TryRead"/> become invalid).</summary>
-    public void Release()
+    /// <summary>The slot position up to which the consumer has handed slots back (consumer thread only).</summary>
+    internal long ReleasedPosition => _control->Head;
+
+    /// <summary>Consumer: hands every slot read so far back to the producers (the spans from <see cref="TryRead(out ReadOnlySpan{byte})"/> become invalid).</summary>
+    public void Release() => Release(_consumer.Value);
+
+    /// <summary>
+    /// Consumer: hands the slots read before <paramref name="end"/> (a read position seen earlier) back to the producers;
+    /// spans of entries at or after it stay valid. Used to free the ring while a long column batch is still being read.
+    /// </summary>
+    internal void Release(long end)
     {
+        Debug.Assert(end <= _consumer.Value);
         long head = _control->Head;
-        long end = _consumer.Value;
         for (long slot = head; slot < end; slot++)
         {
             *(int*)SlotAt(slot) = 0;
@@ -223,9 +265,10 @@ public abstract unsafe class RecordRing : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private protected bool IsValidLength(int length) => (uint)(length - 1) < (uint)_maxRecordLength;
 
-    /// <summary>Writes a claimed record (and its padding) and publishes it by storing its header last.</summary>
+    /// <summary>Writes a claimed entry (and its padding) and publishes it by storing its header last.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private protected void Publish(long tail, long padding, ReadOnlySpan<byte> record)
+    private protected void Publish<TEntry>(long tail, long padding, scoped in TEntry entry)
+        where TEntry : IRingEntry, allows ref struct
     {
         Debug.Assert(_buffer is not null);
         if (padding != 0)
@@ -235,7 +278,7 @@ public abstract unsafe class RecordRing : IDisposable
         }
 
         byte* slot = SlotAt(tail);
-        record.CopyTo(new Span<byte>(slot + HeaderSize, record.Length));
-        Volatile.Write(ref *(int*)slot, record.Length);
+        entry.CopyTo(new Span<byte>(slot + HeaderSize, entry.Length));
+        Volatile.Write(ref *(int*)slot, entry.Header);
     }
 }

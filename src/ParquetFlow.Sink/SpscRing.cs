@@ -25,6 +25,16 @@ public sealed unsafe class SpscRing : RecordRing
             return CountInvalid();
         }
 
+        return Write(new RecordEntry(record));
+    }
+
+    /// <inheritdoc/>
+    internal override LogResult TryWrite(scoped in ColumnBatchEntry entry) => Write(entry);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private LogResult Write<TEntry>(scoped in TEntry entry)
+        where TEntry : IRingEntry, allows ref struct
+    {
         RingControl* control = Control;
         if (Volatile.Read(ref control->Closed) != 0)
         {
@@ -32,7 +42,7 @@ public sealed unsafe class SpscRing : RecordRing
         }
 
         long tail = control->Tail;
-        long claim = ClaimSize(tail, SlotsFor(record.Length), out long padding);
+        long claim = ClaimSize(tail, SlotsFor(entry.Length), out long padding);
         if (!Fits(tail, claim, _cachedHead))
         {
             _cachedHead = Volatile.Read(ref control->Head);
@@ -45,7 +55,7 @@ public sealed unsafe class SpscRing : RecordRing
 
                 if (FullMode == RingFullMode.Drop)
                 {
-                    Volatile.Write(ref control->Dropped, control->Dropped + 1);
+                    Volatile.Write(ref control->Dropped, control->Dropped + entry.Rows);
                     return LogResult.Full;
                 }
 
@@ -56,9 +66,9 @@ public sealed unsafe class SpscRing : RecordRing
             }
         }
 
-        Publish(tail, padding, record);
+        Publish(tail, padding, entry);
         Volatile.Write(ref control->Tail, tail + claim);
-        Volatile.Write(ref control->Logged, control->Logged + 1);
+        Volatile.Write(ref control->Logged, control->Logged + entry.Rows);
         return LogResult.Ok;
     }
 

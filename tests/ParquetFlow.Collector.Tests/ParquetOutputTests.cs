@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using ParquetFlow.Collector.Framing;
 using ParquetFlow.Collector.Output;
 using ParquetFlow.Parquet;
+using ParquetFlow.Sink;
 using ParquetFlow.Tests.Shared;
 
 namespace ParquetFlow.Collector.Tests;
@@ -116,6 +117,69 @@ public sealed class ParquetOutputTests : IDisposable
         Assert.Equal(written, Rows());
         Assert.DoesNotContain(Files(), f => f.EndsWith(".inprogress", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void A_packet_becomes_the_rows_one_record_per_register_made()
+    {
+        // What the output wrote before column batches: one 28-byte record per register through TryLog. The column batch
+        // (repeated time, source and sequence; the offsets and values widened from ushort) must give the same rows in the
+        // same order, extremes of the 16-bit values, a sequence of -1 and a 65,536-register packet included.
+        int seed = Environment.TickCount;
+        var random = new Random(seed);
+        var packets = new List<RackPacket>();
+        foreach (int registers in new[] { 1, 100, 7, RackPacket.MaxRegisters, 3, 100, 250 })
+        {
+            var p = new RackPacket { Command = packets.Count % 2 == 0 ? PacketCommand.Diff : PacketCommand.Full, SourceType = SourceType.Rack, SourceId = 42, Sequence = packets.Count == 1 ? -1 : random.Next(256), TimestampUs = 1_700_000_000_000_000 + (packets.Count * 1_000_003L) };
+            p.SetCount(registers);
+            for (int k = 0; k < registers; k++)
+            {
+                p.Control[k] = k < 2 ? (k == 0 ? ushort.MaxValue : (ushort)0) : (ushort)random.Next(65_536);
+                p.Data[k] = k < 2 ? (k == 0 ? (ushort)0 : ushort.MaxValue) : (ushort)random.Next(65_536);
+            }
+
+            packets.Add(p);
+        }
+
+        using (var output = new ParquetOutput(_directory))
+        {
+            foreach (RackPacket p in packets)
+            {
+                output.Write(p);
+            }
+        }
+
+        string reference = Path.Combine(_directory, "reference.parquet");
+        using (var sink = new LogSink(ParquetOutput.Layout, new LogSinkOptions { FilePattern = reference, FullMode = RingFullMode.Wait }))
+        {
+            foreach (RackPacket p in packets)
+            {
+                for (int k = 0; k < p.Count; k++)
+                {
+                    Assert.Equal(LogResult.Ok, sink.TryLog(new RegisterRecord(p.TimestampUs, (int)p.SourceType, p.SourceId, p.Sequence, p.Control[k], p.Data[k])));
+                }
+            }
+        }
+
+        string[] written = [.. Directory.EnumerateFiles(Path.Combine(_directory, "source=RACK-42"), "*.parquet", SearchOption.AllDirectories)];
+        long rows = packets.Sum(p => (long)p.Count);
+        Assert.Equal(rows, Rows() - rows); // the partition's files hold as many rows as the reference
+        const string Dump = "SELECT count(*)::VARCHAR || ' ' || md5(string_agg(concat_ws(',', epoch_us(time), source_type, source_id, seq, \"offset\", value), ';' ORDER BY filename, file_row_number)) FROM read_parquet({f}, filename = true, file_row_number = true)";
+        Assert.True(Scalar(Dump, reference) == Scalar(Dump, written), $"the rows differ (seed {seed})");
+        Assert.Equal(1L, Convert.ToInt64(Scalar("SELECT count(*) FROM read_parquet({f}) WHERE seq = -1 AND \"offset\" = 65535 AND value = 0", written)));
+    }
+
+    private static string? Scalar(string sql, params string[] files)
+    {
+        using var duck = new DuckDB.NET.Data.DuckDBConnection("DataSource=:memory:");
+        duck.Open();
+        using DuckDB.NET.Data.DuckDBCommand command = duck.CreateCommand();
+        command.CommandText = sql.Replace("{f}", "[" + string.Join(", ", files.Select(f => "'" + f + "'")) + "]", StringComparison.Ordinal);
+        return command.ExecuteScalar()?.ToString();
+    }
+
+    /// <summary>The record the output logged per register before it logged column batches.</summary>
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential, Pack = 1)]
+    private readonly record struct RegisterRecord(long TimeUs, int SourceType, int SourceId, int Seq, int Offset, int Value);
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }

@@ -29,6 +29,16 @@ public sealed class WriterTests
     }
 
     [Fact]
+    public void The_empty_file_footer_is_the_footer_an_empty_file_gets()
+    {
+        var schema = new ParquetSchema(ColumnDescriptor.Int64("a"), ColumnDescriptor.String("s", nullable: true), ColumnDescriptor.Int32("u", logicalType: LogicalType.Integer(16, false)));
+        var options = new ParquetWriterOptions { KeyValueMetadata = new Dictionary<string, string> { ["k"] = "v" } };
+        byte[] file = Write(schema, options, _ => { }).Stream.ToArray();
+        int length = BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(file.Length - 8));
+        Assert.Equal(file.AsSpan(file.Length - 8 - length, length).ToArray(), ParquetFileWriter.EmptyFileFooter(schema, options));
+    }
+
+    [Fact]
     public void Offset_index_points_at_every_data_page_and_column_index_holds_their_statistics()
     {
         var schema = new ParquetSchema(ColumnDescriptor.Timestamp("ts", TimeUnit.Nanos), ColumnDescriptor.Int32("v", nullable: true));
@@ -189,6 +199,9 @@ public sealed class WriterTests
         Assert.Throws<InvalidBatchException>(() => rg.WriteStrings(1, ["TOOLONG"]));
         Assert.Throws<InvalidBatchException>(() => rg.WriteColumn<int>(0, [1]));
         Assert.Throws<InvalidBatchException>(() => rg.WriteColumn<int>(3, [1, 200]));
+        int[] long1000 = new int[1000];
+        long1000[777] = -129; // past the vector-width bounds check: the one value out of INT(8) is still found and named
+        Assert.Contains("value -129 at index 777", Assert.Throws<InvalidBatchException>(() => rg.WriteColumn<int>(3, long1000)).Message, StringComparison.Ordinal);
         Assert.Equal(0, rg.RowsWritten(0));
         Assert.Equal(0, rg.RowsWritten(3));
 
@@ -346,6 +359,54 @@ public sealed class WriterTests
     }
 
     private static int HeaderLength(byte[] file, long offset) => ParquetFooter.ReadPageHeader(file.AsSpan((int)offset)).Length;
+
+    [Theory]
+    [InlineData(ParquetEncoding.Plain)]
+    [InlineData(ParquetEncoding.DeltaBinaryPacked)]
+    [InlineData(ParquetEncoding.ByteStreamSplit)]
+    [InlineData(null)]
+    public void Pages_a_batch_fills_alone_are_encoded_from_the_callers_buffer_into_the_same_bytes(ParquetEncoding? encoding)
+    {
+        // One 50,000-row batch fills whole 2,000-row pages, which the writer encodes straight from the caller's span;
+        // 777-row batches never fill a page alone, so each page's values are first copied into the writer. The files
+        // must be byte for byte the same, whatever the encoding (null: the automatic choice, dictionary included).
+        var schema = new ParquetSchema(ColumnDescriptor.Int64("wide"), ColumnDescriptor.Int32("maybe", nullable: true), ColumnDescriptor.Double("d"));
+        const int Rows = 50_000;
+        long[] wide = [.. Enumerable.Range(0, Rows).Select(i => 1_700_000_000_000L + (i * 3L) + (i % 5))];
+        byte[] levels = [.. Enumerable.Range(0, Rows).Select(i => (byte)(i % 9 == 0 ? 0 : 1))];
+        int[] maybe = [.. Enumerable.Range(0, Rows).Where(i => i % 9 != 0).Select(i => i % 3000)];
+        double[] d = [.. Enumerable.Range(0, Rows).Select(i => i * 0.25)];
+        var columns = new Dictionary<string, ColumnOptions>();
+        if (encoding is { } chosen)
+        {
+            // Byte-stream split for the double only, delta for the integers only.
+            ParquetEncoding integers = chosen == ParquetEncoding.ByteStreamSplit ? ParquetEncoding.Plain : chosen;
+            columns["wide"] = new ColumnOptions { Encoding = integers };
+            columns["maybe"] = new ColumnOptions { Encoding = integers };
+            columns["d"] = new ColumnOptions { Encoding = chosen == ParquetEncoding.DeltaBinaryPacked ? ParquetEncoding.Plain : chosen };
+        }
+
+        var options = new ParquetWriterOptions { MaxRowsPerPage = 2000, Columns = columns };
+        byte[] File(int batch) => Write(schema, options, w =>
+        {
+            using RowGroupWriter rg = w.BeginRowGroup();
+            int value = 0;
+            for (int row = 0; row < Rows; row += batch)
+            {
+                int n = Math.Min(batch, Rows - row);
+                ReadOnlySpan<byte> rowLevels = levels.AsSpan(row, n);
+                int present = rowLevels.Count((byte)1);
+                rg.WriteColumn<long>(0, wide.AsSpan(row, n));
+                rg.WriteColumn<int>(1, maybe.AsSpan(value, present), rowLevels);
+                rg.WriteColumn<double>(2, d.AsSpan(row, n));
+                value += present;
+            }
+        }).Stream.ToArray();
+
+        byte[] whole = File(Rows);
+        Assert.Equal(File(777), whole);
+        Assert.Equal(Rows / 2000, ParquetFooter.Read(new MemoryStream(whole)).Metadata.RowGroups[0].Columns[0].MetaData.EncodingStats!.Where(s => s.PageType != PageType.DictionaryPage).Sum(s => s.Count));
+    }
 
     [Fact]
     public void Row_groups_after_the_first_allocate_no_buffers_only_their_metadata()

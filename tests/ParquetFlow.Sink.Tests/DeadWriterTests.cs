@@ -7,16 +7,24 @@ namespace ParquetFlow.Sink.Tests;
 /// <summary>
 /// A sink whose writer thread died (here: a bug, an unexpected exception thrown while it writes) closes its ring, so
 /// producers fail at once with <see cref="LogResult.Io"/> instead of waiting forever (<see cref="RingFullMode.Wait"/>)
-/// or logging into a ring that nothing reads again; every later flush says the writer died.
+/// or logging into a ring that nothing reads again; every later flush says the writer died. Records and column batches
+/// alike.
 /// </summary>
 public sealed class DeadWriterTests
 {
+    /// <summary>Column batches of this many rows (<see cref="LogSink.TryLogColumns"/>): each spans row groups of 16.</summary>
+    private const int BatchRows = 100;
+
     [Theory]
-    [InlineData(RingFullMode.Wait, false)]
-    [InlineData(RingFullMode.Wait, true)]
-    [InlineData(RingFullMode.Drop, false)]
-    [InlineData(RingFullMode.Drop, true)]
-    public async Task Producers_get_an_io_error_at_once_when_the_writer_thread_has_died(RingFullMode mode, bool multiProducer)
+    [InlineData(RingFullMode.Wait, false, false)]
+    [InlineData(RingFullMode.Wait, true, false)]
+    [InlineData(RingFullMode.Drop, false, false)]
+    [InlineData(RingFullMode.Drop, true, false)]
+    [InlineData(RingFullMode.Wait, false, true)]
+    [InlineData(RingFullMode.Wait, true, true)]
+    [InlineData(RingFullMode.Drop, false, true)]
+    [InlineData(RingFullMode.Drop, true, true)]
+    public async Task Producers_get_an_io_error_at_once_when_the_writer_thread_has_died(RingFullMode mode, bool multiProducer, bool columns)
     {
         using var t = new TestSupport();
         bool armed = false;
@@ -31,7 +39,19 @@ public sealed class DeadWriterTests
             RowGroupTimeout = TimeSpan.FromMilliseconds(10),
             Storage = faults,
         };
-        using var sink = new LogSink(MarketOrder.Layout, options);
+        using var sink = new LogSink(columns ? OrderColumns.Layout : MarketOrder.Layout, options);
+        var batch = new OrderColumns(BatchRows);
+        LogResult Log(long i)
+        {
+            if (columns)
+            {
+                return batch.Log(sink, i, BatchRows);
+            }
+
+            MarketOrder order = MarketOrder.Make(i);
+            return sink.TryLog(in order);
+        }
+
         Volatile.Write(ref armed, true);
 
         // Log until the sink refuses: the first row group's write kills the writer. Had the producer waited forever, the
@@ -41,11 +61,10 @@ public sealed class DeadWriterTests
             long ok = 0;
             for (long i = 0; ; i++)
             {
-                MarketOrder order = MarketOrder.Make(i);
-                LogResult result = sink.TryLog(in order);
+                LogResult result = Log(i);
                 if (result == LogResult.Ok)
                 {
-                    ok++;
+                    ok += columns ? BatchRows : 1;
                     continue;
                 }
 
@@ -67,8 +86,7 @@ public sealed class DeadWriterTests
         // From now on every call fails at once, and so does every flush.
         for (int i = 0; i < 1_000; i++)
         {
-            MarketOrder order = MarketOrder.Make(i);
-            Assert.Equal(LogResult.Io, sink.TryLog(in order));
+            Assert.Equal(LogResult.Io, Log(i));
         }
 
         IOException flush = Assert.Throws<IOException>(sink.Flush);

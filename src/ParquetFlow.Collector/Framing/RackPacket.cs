@@ -40,6 +40,12 @@ public sealed class RackPacket
     /// <summary>Register values (empty for a query).</summary>
     public Span<ushort> Data => Command == PacketCommand.Query ? [] : _data.AsSpan(0, Count);
 
+    /// <summary>Register offsets, as memory (a column batch for the Parquet output refers to it while it is logged).</summary>
+    public ReadOnlyMemory<ushort> ControlMemory => _control.AsMemory(0, Count);
+
+    /// <summary>Register values as memory (empty for a query).</summary>
+    public ReadOnlyMemory<ushort> DataMemory => Command == PacketCommand.Query ? ReadOnlyMemory<ushort>.Empty : _data.AsMemory(0, Count);
+
     /// <summary>Sets the register count; the spans then expose that many entries to fill.</summary>
     public void SetCount(int count)
     {

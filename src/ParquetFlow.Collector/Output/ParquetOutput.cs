@@ -164,7 +164,7 @@ public sealed class ParquetOutput : IDisposable
 
     /// <summary>
     /// Logs one row per register of a DIFF or FULL packet (each with the packet's time) under the date partition of
-    /// <paramref name="partitionTimeUs"/>; other commands write nothing.
+    /// <paramref name="partitionTimeUs"/>, handed to the partition's sink as one column batch; other commands write nothing.
     /// </summary>
     public void Write(RackPacket packet, long partitionTimeUs)
     {
@@ -177,17 +177,13 @@ public sealed class ParquetOutput : IDisposable
         Partition partition = Enter(source, DateOf(partitionTimeUs));
         try
         {
+            // One column batch, one ring entry, for the whole packet: no row per register on this thread.
             LogSink sink = partition.Sink;
-            ReadOnlySpan<ushort> control = packet.Control;
-            ReadOnlySpan<ushort> data = packet.Data;
-            for (int i = 0; i < control.Length; i++)
+            PacketColumns columns = PacketColumns.Of(packet);
+            LogResult result = sink.TryLogColumns(packet.Count, columns);
+            if (result != LogResult.Ok)
             {
-                var row = new RegisterRow(packet.TimestampUs, (int)packet.SourceType, packet.SourceId, packet.Sequence, control[i], data[i]);
-                LogResult result = sink.TryLog(in row);
-                if (result != LogResult.Ok)
-                {
-                    throw new IOException($"Parquet output for {source} failed: {result} ({sink.Statistics.LastError})");
-                }
+                throw new IOException($"Parquet output for {source} failed: {result} ({sink.Statistics.LastError})");
             }
         }
         finally

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using ParquetFlow.Parquet.Encodings;
 using ParquetFlow.Parquet.IO;
 using ParquetFlow.Parquet.Schema;
@@ -74,8 +75,9 @@ internal sealed class BooleanColumnWriter : ColumnWriter
         }
     }
 
-    protected override ParquetEncoding EncodeValues(ByteBuffer output)
+    protected override ParquetEncoding EncodeValues(ByteBuffer output, ReadOnlySpan<byte> callerValues)
     {
+        Debug.Assert(callerValues.IsEmpty, "this writer always copies its values");
         ReadOnlySpan<byte> values = _values.AsSpan(0, _count);
         _count = 0;
         if (Requested == ParquetEncoding.Rle || (Requested is null && Options.Profile == ParquetProfile.Compact))

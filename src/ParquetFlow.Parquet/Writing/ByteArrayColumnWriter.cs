@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using ParquetFlow.Parquet.Encodings;
 using ParquetFlow.Parquet.IO;
 using ParquetFlow.Parquet.Schema;
@@ -243,8 +244,9 @@ internal sealed class ByteArrayColumnWriter : ColumnWriter
         length = value.Length;
     }
 
-    protected override ParquetEncoding EncodeValues(ByteBuffer output)
+    protected override ParquetEncoding EncodeValues(ByteBuffer output, ReadOnlySpan<byte> callerValues)
     {
+        Debug.Assert(callerValues.IsEmpty, "this writer always copies its values");
         int count = _count;
         _count = 0;
         if (_mode == Mode.Dictionary && count > 0)

@@ -61,8 +61,12 @@ internal abstract class ColumnWriter : IDisposable
     /// <summary>Bytes the open page's encoded values are estimated to take.</summary>
     protected abstract long BufferedValueBytes { get; }
 
-    /// <summary>Encodes the open page's values into <paramref name="output"/>, forgets them, and returns the encoding used.</summary>
-    protected abstract ParquetEncoding EncodeValues(ByteBuffer output);
+    /// <summary>
+    /// Encodes the open page's values into <paramref name="output"/>, forgets them, and returns the encoding used. A
+    /// non-empty <paramref name="callerValues"/> holds the page's values in the caller's own buffer (see
+    /// <see cref="FlushPage(ReadOnlySpan{byte})"/>): they were never copied into the writer and are encoded from there.
+    /// </summary>
+    protected abstract ParquetEncoding EncodeValues(ByteBuffer output, ReadOnlySpan<byte> callerValues);
 
     /// <summary>
     /// Returns the open page's min and max (PLAIN bytes), or nulls when it has no comparable value (all null or NaN);
@@ -107,8 +111,11 @@ internal abstract class ColumnWriter : IDisposable
         }
     }
 
-    /// <summary>Writes the open page (if it holds rows) to the chunk buffer.</summary>
-    protected void FlushPage()
+    /// <summary>
+    /// Writes the open page (if it holds rows) to the chunk buffer. <paramref name="callerValues"/>, when not empty, are
+    /// the page's values still in the caller's buffer (a page filled by one batch), encoded without being copied first.
+    /// </summary>
+    protected void FlushPage(ReadOnlySpan<byte> callerValues = default)
     {
         if (PageRows == 0)
         {
@@ -139,7 +146,7 @@ internal abstract class ColumnWriter : IDisposable
                 _body.Write(_levels.WrittenSpan);
             }
 
-            encoding = EncodeValues(_body);
+            encoding = EncodeValues(_body, callerValues);
             header.Type = PageType.DataPage;
             header.UncompressedPageSize = _body.Length;
             header.DataPageHeader = new DataPageHeader { NumValues = rows, Encoding = encoding, Statistics = statistics };
@@ -149,7 +156,7 @@ internal abstract class ColumnWriter : IDisposable
         }
         else
         {
-            encoding = EncodeValues(_body);
+            encoding = EncodeValues(_body, callerValues);
             ReadOnlySpan<byte> values = Compress(_body.WrittenSpan);
             header.Type = PageType.DataPageV2;
             header.UncompressedPageSize = _levels.Length + _body.Length;

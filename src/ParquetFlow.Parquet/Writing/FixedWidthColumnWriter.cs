@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -62,10 +63,20 @@ internal sealed class FixedWidthColumnWriter<T> : ColumnWriter
             int take = (int)Math.Min(Math.Min(rows - row, PageRowsLeft), Math.Max(1, bytesLeft / size));
             ReadOnlySpan<byte> levels = definitionLevels.IsEmpty ? default : definitionLevels.Slice(row, take);
             int n = levels.IsEmpty ? take : levels.Count((byte)1);
-            Append(values.Slice(valueIndex, n));
-            AppendLevels(take, n, levels);
+            ReadOnlySpan<T> pageValues = values.Slice(valueIndex, n);
             row += take;
             valueIndex += n;
+            if (FillsPageAlone(take, n))
+            {
+                // The whole page is in the caller's buffer: its values are encoded from there, never copied in.
+                UpdateMinMax(pageValues);
+                AppendLevels(take, n, levels);
+                FlushPage(MemoryMarshal.AsBytes(pageValues));
+                continue;
+            }
+
+            Append(pageValues);
+            AppendLevels(take, n, levels);
             if (_encoding == ValueEncoding.Dictionary && _dictionary.ByteSize > Options.DictionaryPageSizeLimit)
             {
                 // The dictionary outgrew its page: this page still refers to it, the rest of the chunk is PLAIN.
@@ -77,6 +88,19 @@ internal sealed class FixedWidthColumnWriter<T> : ColumnWriter
             ClosePageIfFull();
         }
     }
+
+    /// <summary>
+    /// Whether <paramref name="rows"/> rows with <paramref name="values"/> values, appended to an empty page, close it
+    /// (the same limits as <see cref="ColumnWriter.ClosePageIfFull"/>) with values that need no mapping: the page can
+    /// then be encoded from the caller's span. Dictionary pages map values to indices, so they always go through
+    /// <see cref="Append"/>.
+    /// </summary>
+    private bool FillsPageAlone(int rows, int values) =>
+        PageRows == 0
+        && _count == 0
+        && values > 0
+        && _encoding is ValueEncoding.Plain or ValueEncoding.DictionaryFallenBack or ValueEncoding.Delta or ValueEncoding.ByteStreamSplit
+        && (rows >= Options.MaxRowsPerPage || (long)values * Unsafe.SizeOf<T>() >= Options.DataPageSize);
 
     /// <summary>Validates a batch without keeping anything; returns its row count.</summary>
     public int Check(ReadOnlySpan<T> values, ReadOnlySpan<byte> definitionLevels)
@@ -121,45 +145,47 @@ internal sealed class FixedWidthColumnWriter<T> : ColumnWriter
         _count += values.Length;
     }
 
-    protected override ParquetEncoding EncodeValues(ByteBuffer output)
+    protected override ParquetEncoding EncodeValues(ByteBuffer output, ReadOnlySpan<byte> callerValues)
     {
+        Debug.Assert(callerValues.IsEmpty || (_count == 0 && _encoding != ValueEncoding.Dictionary));
         int count = _count;
         _count = 0;
-        if (count == 0)
+        if (count == 0 && callerValues.IsEmpty)
         {
-            return _encoding == ValueEncoding.Delta ? EncodeDelta(output, 0) : ParquetEncoding.Plain;
+            return _encoding == ValueEncoding.Delta ? EncodeDelta(output, []) : ParquetEncoding.Plain;
         }
 
+        if (_encoding == ValueEncoding.Dictionary)
+        {
+            int bitWidth = Math.Max(1, BitPacking.BitWidth((ulong)Math.Max(_dictionary.Count - 1, 0)));
+            output.WriteByte((byte)bitWidth);
+            RleBitPackedHybrid.Encode<int>(_indices.AsSpan(0, count), bitWidth, output);
+            return ParquetEncoding.RleDictionary;
+        }
+
+        ReadOnlySpan<T> values = callerValues.IsEmpty ? _values.AsSpan(0, count) : MemoryMarshal.Cast<byte, T>(callerValues);
         switch (_encoding)
         {
-            case ValueEncoding.Dictionary:
-            {
-                int bitWidth = Math.Max(1, BitPacking.BitWidth((ulong)Math.Max(_dictionary.Count - 1, 0)));
-                output.WriteByte((byte)bitWidth);
-                RleBitPackedHybrid.Encode<int>(_indices.AsSpan(0, count), bitWidth, output);
-                return ParquetEncoding.RleDictionary;
-            }
-
             case ValueEncoding.Delta:
-                return EncodeDelta(output, count);
+                return EncodeDelta(output, values);
             case ValueEncoding.ByteStreamSplit:
-                ByteStreamSplit.Encode(MemoryMarshal.AsBytes(_values.AsSpan(0, count)), Unsafe.SizeOf<T>(), output);
+                ByteStreamSplit.Encode(MemoryMarshal.AsBytes(values), Unsafe.SizeOf<T>(), output);
                 return ParquetEncoding.ByteStreamSplit;
             default:
-                output.Write(MemoryMarshal.AsBytes(_values.AsSpan(0, count)));
+                output.Write(MemoryMarshal.AsBytes(values));
                 return ParquetEncoding.Plain;
         }
     }
 
-    private ParquetEncoding EncodeDelta(ByteBuffer output, int count)
+    private static ParquetEncoding EncodeDelta(ByteBuffer output, ReadOnlySpan<T> values)
     {
         if (typeof(T) == typeof(int))
         {
-            DeltaBinaryPacked.Encode(MemoryMarshal.Cast<T, int>(_values.AsSpan(0, count)), output);
+            DeltaBinaryPacked.Encode(MemoryMarshal.Cast<T, int>(values), output);
         }
         else
         {
-            DeltaBinaryPacked.Encode(MemoryMarshal.Cast<T, long>(_values.AsSpan(0, count)), output);
+            DeltaBinaryPacked.Encode(MemoryMarshal.Cast<T, long>(values), output);
         }
 
         return ParquetEncoding.DeltaBinaryPacked;
@@ -300,6 +326,16 @@ internal sealed class FixedWidthColumnWriter<T> : ColumnWriter
     private void CheckRange<N>(ReadOnlySpan<N> values, N lo, N hi, string type)
         where N : unmanaged, INumber<N>
     {
+        // The vectorized bounds first: a batch in range (every batch but a bad one) costs one pass at vector width.
+        N min = N.Zero;
+        N max = N.Zero;
+        bool has = false;
+        MinMax.Update(values, ref min, ref max, ref has);
+        if (!has || (min >= lo && max <= hi))
+        {
+            return;
+        }
+
         for (int i = 0; i < values.Length; i++)
         {
             if (values[i] < lo || values[i] > hi)
