@@ -14,13 +14,24 @@ namespace ParquetFlow.Sink;
 /// </summary>
 internal sealed class ColumnBatch
 {
+    /// <summary>Rows the buffers first hold; they double as rows arrive, up to <see cref="Capacity"/>.</summary>
+    internal const int InitialRows = 1024;
+
     private readonly RecordLayout _layout;
     private readonly Column[] _columns;
+    private int _allocated; // rows every column's buffers hold now
 
+    /// <summary>
+    /// Buffers for up to <paramref name="capacity"/> rows, allocated for <see cref="InitialRows"/> at first and grown as
+    /// rows arrive: a quiet sink (one of a thousand collector partitions, a row group a minute) holds what its rows need,
+    /// not a full row group's worth, and a busy one reaches its size after a few doublings and keeps it.
+    /// </summary>
     public ColumnBatch(RecordLayout layout, int capacity)
     {
         _layout = layout;
         Capacity = capacity;
+        _allocated = Math.Min(capacity, InitialRows);
+        int initial = _allocated;
         _columns = new Column[layout.Fields.Count];
         for (int i = 0; i < _columns.Length; i++)
         {
@@ -36,9 +47,10 @@ internal sealed class ColumnBatch
                 Offset = layout.OffsetOf(i),
                 NullBit = layout.NullBitOf(i),
                 Size = field.Length,
-                Values = new byte[Math.Max(16, valueSize == 0 ? capacity * Math.Max(8, field.Length) : capacity * valueSize)],
-                Offsets = valueSize == 0 ? new int[capacity + 1] : [],
-                Levels = field.Nullable ? new byte[capacity] : [],
+                ValueSize = valueSize,
+                Values = new byte[Math.Max(16, valueSize == 0 ? initial * Math.Max(8, field.Length) : initial * valueSize)],
+                Offsets = valueSize == 0 ? new int[initial + 1] : [],
+                Levels = field.Nullable ? new byte[initial] : [],
             };
         }
     }
@@ -47,9 +59,47 @@ internal sealed class ColumnBatch
 
     public int Rows { get; private set; }
 
+    /// <summary>Rows the buffers hold now (at most <see cref="Capacity"/>).</summary>
+    internal int AllocatedRows => _allocated;
+
+    /// <summary>Grows every column's buffers so that <paramref name="rows"/> more rows fit (at least doubling, at most <see cref="Capacity"/>).</summary>
+    private void Reserve(int rows)
+    {
+        int needed = Rows + rows;
+        if (needed <= _allocated)
+        {
+            return;
+        }
+
+        int grown = (int)Math.Min(Capacity, Math.Max(needed, (long)_allocated * 2));
+        foreach (Column c in _columns)
+        {
+            if (c.ValueSize > 0)
+            {
+                Array.Resize(ref c.Values, Math.Max(16, grown * c.ValueSize));
+            }
+            else
+            {
+                Array.Resize(ref c.Offsets, grown + 1);
+            }
+
+            if (c.Levels.Length > 0)
+            {
+                Array.Resize(ref c.Levels, grown);
+            }
+        }
+
+        _allocated = grown;
+    }
+
     /// <summary>Appends one (valid) record as a row.</summary>
     public void Append(ReadOnlySpan<byte> record)
     {
+        if (Rows == _allocated)
+        {
+            Reserve(1);
+        }
+
         int row = Rows;
         ref byte start = ref MemoryMarshal.GetReference(record);
         int position = _layout.BitmapLength;
@@ -140,6 +190,7 @@ internal sealed class ColumnBatch
     public void AppendColumns(ReadOnlySpan<byte> entry, int firstRow, int rows)
     {
         Debug.Assert(_layout.AcceptsColumns && rows <= Capacity - Rows && firstRow + rows <= ColumnBatchEntry.RowsOf(entry));
+        Reserve(rows);
         Column[] columns = _columns;
         for (int i = 0; i < columns.Length; i++)
         {
@@ -288,6 +339,7 @@ internal sealed class ColumnBatch
         public int Offset;
         public int NullBit;
         public int Size;
+        public int ValueSize; // bytes per value in Values; 0 for byte arrays (Values grows with the bytes, Offsets with the rows)
         public byte[] Values = [];
         public int[] Offsets = [];
         public byte[] Levels = [];
