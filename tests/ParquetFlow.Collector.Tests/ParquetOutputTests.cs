@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using ParquetFlow.Collector.Framing;
 using ParquetFlow.Collector.Output;
+using ParquetFlow.Durability.Faults;
 using ParquetFlow.Parquet;
 using ParquetFlow.Sink;
 using ParquetFlow.Tests.Shared;
@@ -178,6 +179,85 @@ public sealed class ParquetOutputTests : IDisposable
     }
 
     /// <summary>The record the output logged per register before it logged column batches.</summary>
+    /// <summary>Storage that runs <paramref name="onCreate"/> when a directory of rack <paramref name="source"/>'s partition is created (the partition's opening).</summary>
+    private static FaultyStorage OnPartitionCreated(int source, Action onCreate)
+    {
+        string partition = $"source=RACK-{source}";
+        return new FaultyStorage
+        {
+            OnCall = (_, operation, path) =>
+            {
+                if (operation == StorageOperation.CreateDirectory && path.Contains(partition, StringComparison.Ordinal))
+                {
+                    onCreate();
+                }
+            },
+        };
+    }
+
+    [Fact]
+    public async Task A_partition_being_opened_holds_up_only_its_own_frames()
+    {
+        using var opening = new ManualResetEventSlim(false);
+        using var gate = new ManualResetEventSlim(false);
+        var storage = OnPartitionCreated(7, () =>
+        {
+            opening.Set();
+            gate.Wait();
+        });
+        using (var output = new ParquetOutput(_directory, storage: storage))
+        {
+            Task slow = Task.Run(() => output.Write(Diff(7, 0, 10)));
+            Assert.True(opening.Wait(TimeSpan.FromSeconds(30)), "rack 7's partition never started opening");
+
+            // Opening rack 7's sink runs outside the output's lock: another source's frames, its room and the open
+            // partitions' count go on meanwhile (before, every frame waited for the opening).
+            Task other = Task.Run(() =>
+            {
+                output.Write(Diff(8, 0, 5));
+                output.Write(Diff(8, 1, 5));
+            });
+            await other.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken); // times out when rack 8 waited for rack 7's opening
+            Assert.True(output.WaitForRoomAsync(Diff(7, 1, 10), 1_700_000_000_000_001).IsCompletedSuccessfully);
+            Assert.Equal(2, output.OpenPartitions);
+            Task second = Task.Run(() => output.Write(Diff(7, 1, 10)));
+            Assert.NotSame(second, await Task.WhenAny(second, Task.Delay(200, TestContext.Current.CancellationToken)));
+
+            gate.Set();
+            await Task.WhenAll(slow, second).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+            Assert.Equal(30, output.Rows);
+        }
+
+        Assert.Equal(30, Rows());
+    }
+
+    [Fact]
+    public void A_partition_that_fails_to_open_fails_its_frame_and_the_next_frame_opens_it_afresh()
+    {
+        int attempts = 0;
+        var storage = OnPartitionCreated(9, () =>
+        {
+            if (Interlocked.Increment(ref attempts) == 1)
+            {
+                throw new IOException("EIO creating the partition's directory (injected)");
+            }
+        });
+        using (var output = new ParquetOutput(_directory, storage: storage))
+        {
+            IOException failed = Assert.Throws<IOException>(() => output.Write(Diff(9, 0, 10)));
+            Assert.Contains("injected", failed.Message, StringComparison.Ordinal);
+            Assert.Equal(0, output.OpenPartitions);
+            Assert.Equal(0, output.Rows);
+
+            output.Write(Diff(9, 1, 4));
+            output.Write(Diff(3, 0, 6));
+            Assert.Equal(2, output.OpenPartitions);
+        }
+
+        Assert.True(attempts >= 2);
+        Assert.Equal(10, Rows());
+    }
+
     [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential, Pack = 1)]
     private readonly record struct RegisterRecord(long TimeUs, int SourceType, int SourceId, int Seq, int Offset, int Value);
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -22,9 +23,11 @@ public sealed class ParquetOutput : IDisposable
     private readonly string _root;
     private readonly long _rotateBytes;
     private readonly ParquetProfile _profile;
+    // Every frame looks its partition up without a lock; _lock orders what changes the maps (opening, closing, eviction).
     private readonly Lock _lock = new();
-    private readonly Dictionary<(SourceKey Source, DateOnly Date), Partition> _partitions = [];
+    private readonly ConcurrentDictionary<(SourceKey Source, DateOnly Date), Partition> _partitions = new();
     private readonly Dictionary<(SourceKey Source, DateOnly Date), Partition> _closing = [];
+    private int _open; // entries in _partitions (under _lock; ConcurrentDictionary.Count takes every bucket's lock)
     private readonly Storage _storage;
     private readonly ILogger _logger;
     private readonly TimeProvider _clock;
@@ -178,7 +181,7 @@ public sealed class ParquetOutput : IDisposable
         try
         {
             // One column batch, one ring entry, for the whole packet: no row per register on this thread.
-            LogSink sink = partition.Sink;
+            LogSink sink = partition.Sink!;
             PacketColumns columns = PacketColumns.Of(packet);
             LogResult result = sink.TryLogColumns(packet.Count, columns);
             if (result != LogResult.Ok)
@@ -200,7 +203,7 @@ public sealed class ParquetOutput : IDisposable
             }
 
             partition.LastWrite = now;
-            Interlocked.Decrement(ref partition.Writers);
+            partition.Exit();
         }
 
         Interlocked.Add(ref _rows, packet.Count);
@@ -220,18 +223,14 @@ public sealed class ParquetOutput : IDisposable
             return ValueTask.CompletedTask;
         }
 
-        Partition? partition;
-        lock (_lock)
-        {
-            _partitions.TryGetValue((new SourceKey(packet.SourceType, packet.SourceId), DateOf(partitionTimeUs)), out partition);
-        }
-
-        if (partition is null)
+        // No lock: a partition being opened has an empty ring, one closed meanwhile throws ObjectDisposedException below.
+        if (!_partitions.TryGetValue((new SourceKey(packet.SourceType, packet.SourceId), DateOf(partitionTimeUs)), out Partition? partition)
+            || Volatile.Read(ref partition.Sink) is not { } sink)
         {
             return ValueTask.CompletedTask;
         }
 
-        ValueTask room = partition.Sink.WaitForRoomAsync(cancellationToken);
+        ValueTask room = sink.WaitForRoomAsync(cancellationToken);
         return room.IsCompletedSuccessfully ? ValueTask.CompletedTask : Awaited(room);
 
         static async ValueTask Awaited(ValueTask room)
@@ -264,7 +263,7 @@ public sealed class ParquetOutput : IDisposable
         {
             lock (_lock)
             {
-                return _partitions.Count;
+                return _open;
             }
         }
     }
@@ -286,27 +285,20 @@ public sealed class ParquetOutput : IDisposable
         {
             foreach (KeyValuePair<(SourceKey Source, DateOnly Date), Partition> entry in _partitions)
             {
-                // Writers enter under this lock, so a partition with none now gets none before it is gone from the map.
-                if (Volatile.Read(ref entry.Value.Writers) != 0)
-                {
-                    continue;
-                }
+                bool idleNow = Volatile.Read(ref entry.Value.LastWrite) <= cutoff;
+                bool tooOld = !idleNow && entry.Value.Opened <= ageCutoff;
 
-                if (Volatile.Read(ref entry.Value.LastWrite) <= cutoff)
+                // Retired only with no writer inside, and then no writer gets in: it leaves the map in this same step.
+                if ((idleNow || tooOld) && entry.Value.TryRetire())
                 {
                     closing.Add((entry.Key, entry.Value));
-                }
-                else if (entry.Value.Opened <= ageCutoff)
-                {
-                    closing.Add((entry.Key, entry.Value));
-                    forAge++;
+                    forAge += tooOld ? 1 : 0;
                 }
             }
 
             foreach (((SourceKey Source, DateOnly Date) key, Partition partition) in closing)
             {
-                _partitions.Remove(key);
-                _closing.Add(key, partition);
+                Retire(key, partition);
             }
         }
 
@@ -331,7 +323,7 @@ public sealed class ParquetOutput : IDisposable
     {
         try
         {
-            LogSink sink = partition.Sink;
+            LogSink sink = partition.Sink!; // retired partitions were opened: one being opened has its opener inside
             long pending;
             lock (partition)
             {
@@ -370,7 +362,7 @@ public sealed class ParquetOutput : IDisposable
             lock (_lock)
             {
                 _closing.Remove(key);
-                LogSinkStatistics final = partition.Sink.Statistics;
+                LogSinkStatistics final = partition.Sink!.Statistics;
                 _droppedClosed += final.Dropped;
                 _lostClosed += final.Lost;
             }
@@ -414,7 +406,7 @@ public sealed class ParquetOutput : IDisposable
 
             try
             {
-                partition.Sink.Flush();
+                partition.Sink!.Flush(); // rows pending: opened
                 Interlocked.Add(ref _durableRows, pending);
             }
             catch (ObjectDisposedException)
@@ -434,89 +426,150 @@ public sealed class ParquetOutput : IDisposable
         }
     }
 
-    /// <summary>The partition's sink, opened if need be, with this caller counted as its writer until <see cref="Write"/> is done.</summary>
+    /// <summary>
+    /// The partition's sink, opened if need be, with this caller counted as its writer until <see cref="Write"/> is
+    /// done. An open partition is found without a lock. Opening one (a directory scan for its next file's number, the
+    /// sink's start) runs outside the map's lock, so frames for every other partition go on meanwhile; frames for the
+    /// partition being opened wait for it.
+    /// </summary>
     private Partition Enter(SourceKey source, DateOnly date)
     {
+        var key = (source, date);
         while (true)
         {
-            Partition? closing;
+            if (_partitions.TryGetValue(key, out Partition? found) && found.TryEnter())
+            {
+                return found.WaitOpened();
+            }
+
+            Partition? closing = null;
+            Partition? entered = null;
+            bool creating = false;
             ((SourceKey Source, DateOnly Date) Key, Partition Partition)? evicted = null;
-            Partition? created = null;
+            SinkWriterPool writers;
             lock (_lock)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
-                if (_partitions.TryGetValue((source, date), out Partition? open))
-                {
-                    Interlocked.Increment(ref open.Writers);
-                    return open;
-                }
 
-                if (!_closing.TryGetValue((source, date), out closing))
+                // Retiring takes the partition out of the map under this lock, so one found here takes a writer.
+                if (_partitions.TryGetValue(key, out Partition? open) && open.TryEnter())
                 {
-                    if (_partitions.Count >= MaxOpenPartitions)
+                    entered = open;
+                }
+                else if (!_closing.TryGetValue(key, out closing))
+                {
+                    if (_open >= MaxOpenPartitions)
                     {
-                        evicted = LeastRecentlyWritten();
-                        if (evicted is { } e)
-                        {
-                            _partitions.Remove(e.Key);
-                            _closing.Add(e.Key, e.Partition);
-                        }
+                        evicted = RetireLeastRecentlyWritten();
                     }
 
-                    created = Open(source, date);
-                    _partitions.Add((source, date), created);
-                    Interlocked.Increment(ref created.Writers);
+                    entered = new Partition(_clock.GetTimestamp());
+                    entered.TryEnter();
+                    _partitions.TryAdd(key, entered);
+                    _open++;
+                    creating = true;
                 }
+
+                writers = _writers ??= new SinkWriterPool(WriterThreads, TimeSpan.FromMilliseconds(20));
             }
 
-            if (created is not null)
+            if (entered is null)
             {
-                if (evicted is { } e)
-                {
-                    // Finished on this writer's thread, outside the map's lock: the frame that needs the room waits for
-                    // it (backpressure on its connection), other partitions go on. Rows it loses count in Lost.
-                    Interlocked.Increment(ref _evicted);
-                    var failures = new List<string>();
-                    Close(e.Key, e.Partition, failures);
-                    if (failures.Count > 0)
-                    {
-                        Volatile.Write(ref _lastCloseError, string.Join("; ", failures));
-                    }
-                }
-
-                return created;
+                // Its sink is still completing its file: a new sink in the same directory must not start before (it
+                // would take the file in progress for a crash's leftover).
+                closing!.Closed.Wait();
+                continue;
             }
 
-            // Its sink is still completing its file: a new sink in the same directory must not start before (it would
-            // take the file in progress for a crash's leftover).
-            closing!.Closed.Wait(); // set whenever no partition was created above
+            if (creating)
+            {
+                OpenSink(key, entered, writers);
+            }
+
+            if (evicted is { } e)
+            {
+                // Finished on this writer's thread, outside the map's lock: the frame that needs the room waits for
+                // it (backpressure on its connection), other partitions go on. Rows it loses count in Lost.
+                Interlocked.Increment(ref _evicted);
+                var failures = new List<string>();
+                Close(e.Key, e.Partition, failures);
+                if (failures.Count > 0)
+                {
+                    Volatile.Write(ref _lastCloseError, string.Join("; ", failures));
+                }
+            }
+
+            return entered.WaitOpened();
         }
     }
 
-    /// <summary>The open partition written to longest ago with no writer inside it, or null (under the map's lock).</summary>
-    private ((SourceKey Source, DateOnly Date) Key, Partition Partition)? LeastRecentlyWritten()
+    /// <summary>Starts the sink of a partition just put in the map; when that fails, takes it out again so that the next frame tries afresh.</summary>
+    private void OpenSink((SourceKey Source, DateOnly Date) key, Partition partition, SinkWriterPool writers)
     {
-        ((SourceKey Source, DateOnly Date) Key, Partition Partition)? oldest = null;
-        foreach (KeyValuePair<(SourceKey Source, DateOnly Date), Partition> entry in _partitions)
+        try
         {
-            if (Volatile.Read(ref entry.Value.Writers) == 0
-                && (oldest is null || Volatile.Read(ref entry.Value.LastWrite) < Volatile.Read(ref oldest.Value.Partition.LastWrite)))
-            {
-                oldest = (entry.Key, entry.Value);
-            }
+            partition.Started(Open(key.Source, key.Date, writers));
         }
+        catch (Exception e)
+        {
+            lock (_lock)
+            {
+                _partitions.TryRemove(key, out _);
+                _open--;
+            }
 
-        return oldest;
+            partition.Failed(e);
+        }
     }
 
-    /// <summary>Starts the sink of a partition (under the map's lock).</summary>
-    private Partition Open(SourceKey source, DateOnly date)
+    /// <summary>Moves a retired partition from the open map to the closing set (under the map's lock).</summary>
+    private void Retire((SourceKey Source, DateOnly Date) key, Partition partition)
+    {
+        _partitions.TryRemove(key, out _);
+        _open--;
+        _closing.Add(key, partition);
+    }
+
+    /// <summary>
+    /// Retires the open partition written to longest ago with no writer inside it and moves it to the closing set, or
+    /// returns null when every one has a writer (under the map's lock).
+    /// </summary>
+    private ((SourceKey Source, DateOnly Date) Key, Partition Partition)? RetireLeastRecentlyWritten()
+    {
+        while (true)
+        {
+            ((SourceKey Source, DateOnly Date) Key, Partition Partition)? oldest = null;
+            foreach (KeyValuePair<(SourceKey Source, DateOnly Date), Partition> entry in _partitions)
+            {
+                if (Volatile.Read(ref entry.Value.Writers) == 0
+                    && (oldest is null || Volatile.Read(ref entry.Value.LastWrite) < Volatile.Read(ref oldest.Value.Partition.LastWrite)))
+                {
+                    oldest = (entry.Key, entry.Value);
+                }
+            }
+
+            if (oldest is not { } o)
+            {
+                return null;
+            }
+
+            // A writer may have entered it since it was read idle (entering takes no lock): then look again.
+            if (o.Partition.TryRetire())
+            {
+                Retire(o.Key, o.Partition);
+                return o;
+            }
+        }
+    }
+
+    /// <summary>Starts the sink of a partition (outside the map's lock: it scans the directory for the next file's number).</summary>
+    private LogSink Open(SourceKey source, DateOnly date, SinkWriterPool writers)
     {
         string directory = Path.Combine(
             _root,
             $"source={source.Type.ToString().ToUpperInvariant()}-{source.Id.ToString(CultureInfo.InvariantCulture)}",
             $"date={date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}");
-        var sink = new LogSink(Layout, new LogSinkOptions
+        return new LogSink(Layout, new LogSinkOptions
         {
             FilePattern = Path.Combine(directory, "part-{seq}-{utc}.parquet"),
             Profile = _profile,
@@ -526,7 +579,7 @@ public sealed class ParquetOutput : IDisposable
 
             // Many partitions share a few writer threads; one whose sinks are all quiet sleeps up to 20 ms (a producer
             // that finds its ring full wakes it), instead of waking a thousand times a second.
-            WriterPool = _writers ??= new SinkWriterPool(WriterThreads, TimeSpan.FromMilliseconds(20)),
+            WriterPool = writers,
             MaxBytesPerFile = _rotateBytes,
 
             // A busy partition fills row groups of RowGroupRows; a quiet one writes one when its oldest row is this old
@@ -539,7 +592,6 @@ public sealed class ParquetOutput : IDisposable
             TimeProvider = _clock,
             Logger = _logger,
         });
-        return new Partition(sink, _clock.GetTimestamp());
     }
 
     private Partition[] Snapshot()
@@ -563,7 +615,7 @@ public sealed class ParquetOutput : IDisposable
     {
         lock (_lock)
         {
-            return closed + _partitions.Values.Concat(_closing.Values).Sum(p => counter(p.Sink.Statistics));
+            return closed + _partitions.Values.Concat(_closing.Values).Sum(p => Volatile.Read(ref p.Sink) is { } sink ? counter(sink.Statistics) : 0);
         }
     }
 
@@ -582,9 +634,15 @@ public sealed class ParquetOutput : IDisposable
 
         foreach (Partition partition in Snapshot())
         {
-            long lostBefore = partition.Sink.Statistics.Lost;
-            partition.Sink.Dispose();
-            if (partition.Sink.Statistics.Lost == lostBefore)
+            // One still being opened is waited for; one whose opening failed has no sink to finish.
+            if (partition.WaitSettled() is not { } sink)
+            {
+                continue;
+            }
+
+            long lostBefore = sink.Statistics.Lost;
+            sink.Dispose();
+            if (sink.Statistics.Lost == lostBefore)
             {
                 lock (partition)
                 {
@@ -597,16 +655,81 @@ public sealed class ParquetOutput : IDisposable
         _writers?.Dispose();
     }
 
-    private sealed class Partition(LogSink sink, long opened)
+    /// <summary>
+    /// An open partition: its sink (null while it is being opened), its writers, and what the flushes need. Writers
+    /// enter without a lock; <see cref="TryRetire"/> succeeds only with none inside and then lets none in.
+    /// </summary>
+    private sealed class Partition(long opened)
     {
-        public readonly LogSink Sink = sink;
+        private const int RetiredMark = int.MinValue;
+        private readonly ManualResetEventSlim _settled = new(false);
+        private Exception? _openFailure;
+
+        public LogSink? Sink;
         public readonly ManualResetEventSlim Closed = new(false);
         public readonly long Opened = opened;
+
+        /// <summary>Writers inside (negative once retired).</summary>
         public int Writers;
         public long LastWrite = opened;
 
         /// <summary>Rows written since the last flush, and when the first of them was (both under the partition's lock).</summary>
         public long Pending;
         public long PendingSince;
+
+        /// <summary>Counts one more writer unless the partition was retired.</summary>
+        public bool TryEnter()
+        {
+            int writers = Volatile.Read(ref Writers);
+            while (writers >= 0)
+            {
+                int seen = Interlocked.CompareExchange(ref Writers, writers + 1, writers);
+                if (seen == writers)
+                {
+                    return true;
+                }
+
+                writers = seen;
+            }
+
+            return false;
+        }
+
+        public void Exit() => Interlocked.Decrement(ref Writers);
+
+        /// <summary>Marks the partition retired if no writer is inside: no writer enters it after.</summary>
+        public bool TryRetire() => Interlocked.CompareExchange(ref Writers, RetiredMark, 0) == 0;
+
+        public void Started(LogSink sink)
+        {
+            Volatile.Write(ref Sink, sink);
+            _settled.Set();
+        }
+
+        public void Failed(Exception failure)
+        {
+            _openFailure = failure;
+            _settled.Set();
+        }
+
+        /// <summary>This partition once its sink started (a writer entered); a failed start leaves it and rethrows the failure.</summary>
+        public Partition WaitOpened()
+        {
+            _settled.Wait();
+            if (_openFailure is not null)
+            {
+                Exit();
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_openFailure);
+            }
+
+            return this;
+        }
+
+        /// <summary>The sink once its start settled, or null when it failed.</summary>
+        public LogSink? WaitSettled()
+        {
+            _settled.Wait();
+            return Sink;
+        }
     }
 }
