@@ -63,7 +63,11 @@ if [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
         || fail "cannot register qemu-aarch64 with binfmt_misc"
 fi
 
-rm -rf "$results"
+# PQFLOW_ARM64_STEP: all (default), publish (stop after publishing) or run (run what a publish step published):
+# scripts/test.sh publishes beside the arm64 whole-process tests, which run no dotnet build.
+step=${PQFLOW_ARM64_STEP:-all}
+case "$step" in all|publish|run) ;; *) fail "PQFLOW_ARM64_STEP is '$step', not all, publish or run" ;; esac
+[ "$step" = run ] || rm -rf "$results"
 mkdir -p "$results"
 
 # What to publish: the test projects and the programs they start, which they reference without loading
@@ -114,12 +118,15 @@ python3 -c 'import json, sys; print(json.dumps({"solution": {"path": sys.argv[1]
     "$root/ParquetFlow.slnx" "${publish[@]}" >"$slnf"
 
 SECONDS=0
-if ! "${lock[@]}" dotnet publish "$slnf" -c Release -r "$rid" --self-contained -p:PublishReadyToRun=true -nologo -v:q \
+if [ "$step" != run ] && ! "${lock[@]}" dotnet publish "$slnf" -c Release -r "$rid" --self-contained -p:PublishReadyToRun=true -nologo -v:q \
     >"$results/publish.log" 2>&1; then
     cat "$results/publish.log" >&2
     fail "publishing for $rid failed: ${publish[*]}"
 fi
-echo "--- arm64: published ${#publish[@]} projects for $rid in $SECONDS s: ${publish[*]}"
+if [ "$step" != run ]; then
+    echo "--- arm64: published ${#publish[@]} projects for $rid in $SECONDS s: ${publish[*]}"
+fi
+[ "$step" = publish ] && exit 0
 
 # A dotnet on the PATH would be the host's x64 one: a test that starts it has bypassed BuiltPaths.Command.
 guard="$results/no-x64-dotnet"
