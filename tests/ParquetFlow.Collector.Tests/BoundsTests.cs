@@ -264,7 +264,11 @@ public sealed class BoundsTests : IDisposable
         // server no longer reads it, since its reply write waits for a reader that never comes. (Waiting for the server's
         // frame count to stand still was not enough: on a loaded machine it stood still while the server still read, and
         // one still second of the client's writes was not either, so three in a row.)
-        for (long seen = -1, still = 0; Interlocked.Read(ref sent.Value) < 3 || still < 3;)
+        // And until the server itself is inside a reply write that does not complete: judged from the client alone (a
+        // pool thread delayed on a busy machine looks like a stalled write), the server was at times back in its read,
+        // which shutdown ends at once, so nothing was left for the grace period to abort.
+        for (long seen = -1, still = 0, waited = 0;
+            (Interlocked.Read(ref sent.Value) < 3 || still < 3 || Interlocked.Read(ref server.Metrics.RepliesWriting) == 0) && waited++ < 120;)
         {
             long now = Interlocked.Read(ref sent.Value);
             still = now == seen ? still + 1 : 0;
@@ -272,6 +276,7 @@ public sealed class BoundsTests : IDisposable
             await Task.Delay(1000);
         }
 
+        Assert.True(Interlocked.Read(ref server.Metrics.RepliesWriting) > 0, "the server never got stuck writing a reply to the greedy client");
         Task stop = server.DisposeAsync().AsTask();
         Assert.Same(stop, await Task.WhenAny(stop, Task.Delay(TimeSpan.FromSeconds(60))));
         await stop;

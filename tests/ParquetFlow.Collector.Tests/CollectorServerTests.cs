@@ -294,6 +294,8 @@ public sealed class CollectorServerTests : IDisposable
             await QueryAsync(client.GetStream(), 1, 10);
         }
 
+        // The server counts a query, and its frame, once its reply's write returned, which may be after the client read it.
+        await WaitUntil(() => Interlocked.Read(ref server.Metrics.Queries) == 1 && server.Metrics.Frames == 2);
         Assert.Equal("ParquetFlow.Collector", server.Meter.Name);
         Dictionary<string, long> values = Instruments.Read(server);
         Assert.Equal(2, values["pqflow_collector_frames_total"]);

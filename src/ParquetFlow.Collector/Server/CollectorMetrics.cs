@@ -10,6 +10,7 @@ public sealed class CollectorMetrics
     internal long RegistersAccepted;
     internal long BadFrames;
     internal long Queries;
+    internal long RepliesWriting; // query replies whose write has not completed (a client not reading them)
     internal long RefusedConnections;
     internal long AcceptFailures;
     internal long SourceRefusals;

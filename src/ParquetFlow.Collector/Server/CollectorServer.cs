@@ -579,6 +579,7 @@ public sealed class CollectorServer : IAsyncDisposable
         PacketFraming.Write(output, reply);
         using var timeout = new CancellationTokenSource(_options.ReplyTimeout, _options.TimeProvider);
         using var either = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _abort.Token);
+        Interlocked.Increment(ref Metrics.RepliesWriting);
         try
         {
             await stream.WriteAsync(output.WrittenMemory, either.Token).ConfigureAwait(false);
@@ -588,6 +589,10 @@ public sealed class CollectorServer : IAsyncDisposable
             return _abort.IsCancellationRequested
                 ? "closed by shutdown after its grace period while a reply was unread"
                 : $"the client did not take a query reply within {_options.ReplyTimeout.TotalSeconds:0.#} s";
+        }
+        finally
+        {
+            Interlocked.Decrement(ref Metrics.RepliesWriting);
         }
 
         Interlocked.Increment(ref Metrics.Queries);
