@@ -11,27 +11,33 @@ namespace ParquetFlow.Sink;
 /// The writer thread's column buffers: records are copied field by field straight from the ring into one buffer per
 /// column (dense non-null values, one definition level per row for nullable columns, offsets for byte arrays), which
 /// live as long as the sink and are reused for every row group. Records must already be valid for the layout.
+/// Column batches are kept as compact as they came until the row group is written: a repeated value as a run (value,
+/// rows), narrow integers (a collector's UInt16 offsets and values) at their own width; <see cref="WriteTo"/> expands
+/// them into a per-thread scratch buffer. A collector partition then holds about 4 bytes a row, not 28, while its row
+/// group fills. A column falls back to plain dense values (the field's width) when what arrives no longer fits its form.
 /// </summary>
 internal sealed class ColumnBatch
 {
     /// <summary>Rows the buffers first hold; they double as rows arrive, up to <see cref="Capacity"/>.</summary>
     internal const int InitialRows = 1024;
 
+    [ThreadStatic]
+    private static byte[]? s_scratch; // the writer thread's buffer for expanding compact columns in WriteTo
+
     private readonly RecordLayout _layout;
     private readonly Column[] _columns;
-    private int _allocated; // rows every column's buffers hold now
+    private int _allocated; // rows every dense column's buffers hold now (record appends)
+    private bool _compact; // a column batch was appended since the last Clear: columns may be runs or narrow
 
     /// <summary>
-    /// Buffers for up to <paramref name="capacity"/> rows, allocated for <see cref="InitialRows"/> at first and grown as
-    /// rows arrive: a quiet sink (one of a thousand collector partitions, a row group a minute) holds what its rows need,
-    /// not a full row group's worth, and a busy one reaches its size after a few doublings and keeps it.
+    /// Buffers for up to <paramref name="capacity"/> rows, allocated on first use and grown as rows arrive: a quiet sink
+    /// (one of a thousand collector partitions, a row group a minute) holds what its rows need, not a full row group's
+    /// worth, and a busy one reaches its size after a few doublings and keeps it.
     /// </summary>
     public ColumnBatch(RecordLayout layout, int capacity)
     {
         _layout = layout;
         Capacity = capacity;
-        _allocated = Math.Min(capacity, InitialRows);
-        int initial = _allocated;
         _columns = new Column[layout.Fields.Count];
         for (int i = 0; i < _columns.Length; i++)
         {
@@ -48,9 +54,7 @@ internal sealed class ColumnBatch
                 NullBit = layout.NullBitOf(i),
                 Size = field.Length,
                 ValueSize = valueSize,
-                Values = new byte[Math.Max(16, valueSize == 0 ? initial * Math.Max(8, field.Length) : initial * valueSize)],
-                Offsets = valueSize == 0 ? new int[initial + 1] : [],
-                Levels = field.Nullable ? new byte[initial] : [],
+                Offsets = valueSize == 0 ? new int[1] : [],
             };
         }
     }
@@ -59,8 +63,23 @@ internal sealed class ColumnBatch
 
     public int Rows { get; private set; }
 
-    /// <summary>Rows the buffers hold now (at most <see cref="Capacity"/>).</summary>
+    /// <summary>Rows every dense column's buffers hold now (records make them dense; at most <see cref="Capacity"/>).</summary>
     internal int AllocatedRows => _allocated;
+
+    /// <summary>Bytes the column buffers hold now (what the batch costs in memory, whatever it holds).</summary>
+    internal long AllocatedBytes
+    {
+        get
+        {
+            long bytes = 0;
+            foreach (Column c in _columns)
+            {
+                bytes += c.Values.Length + ((long)c.Offsets.Length * 4) + c.Levels.Length + ((long)c.RunValues.Length * 8) + ((long)c.RunEnds.Length * 4);
+            }
+
+            return bytes;
+        }
+    }
 
     /// <summary>Grows every column's buffers so that <paramref name="rows"/> more rows fit (at least doubling, at most <see cref="Capacity"/>).</summary>
     private void Reserve(int rows)
@@ -71,19 +90,26 @@ internal sealed class ColumnBatch
             return;
         }
 
-        int grown = (int)Math.Min(Capacity, Math.Max(needed, (long)_allocated * 2));
+        int grown = (int)Math.Min(Capacity, Math.Max(Math.Max(needed, InitialRows), (long)_allocated * 2));
         foreach (Column c in _columns)
         {
             if (c.ValueSize > 0)
             {
-                Array.Resize(ref c.Values, Math.Max(16, grown * c.ValueSize));
+                if (c.Values.Length < grown * c.ValueSize)
+                {
+                    Array.Resize(ref c.Values, Math.Max(16, grown * c.ValueSize));
+                }
             }
             else
             {
                 Array.Resize(ref c.Offsets, grown + 1);
+                if (c.Values.Length == 0)
+                {
+                    c.Values = new byte[Math.Max(16, grown * Math.Max(8, c.Size))];
+                }
             }
 
-            if (c.Levels.Length > 0)
+            if (c.NullBit >= 0)
             {
                 Array.Resize(ref c.Levels, grown);
             }
@@ -92,9 +118,26 @@ internal sealed class ColumnBatch
         _allocated = grown;
     }
 
+    /// <summary>Makes every column plain dense values again, with room for <see cref="Rows"/> (before a record is appended).</summary>
+    private void Densify()
+    {
+        foreach (Column c in _columns)
+        {
+            c.Densify();
+        }
+
+        _allocated = Rows; // every dense buffer holds at least this many rows; Reserve grows them all from here
+        _compact = false;
+    }
+
     /// <summary>Appends one (valid) record as a row.</summary>
     public void Append(ReadOnlySpan<byte> record)
     {
+        if (_compact)
+        {
+            Densify();
+        }
+
         if (Rows == _allocated)
         {
             Reserve(1);
@@ -190,23 +233,46 @@ internal sealed class ColumnBatch
     public void AppendColumns(ReadOnlySpan<byte> entry, int firstRow, int rows)
     {
         Debug.Assert(_layout.AcceptsColumns && rows <= Capacity - Rows && firstRow + rows <= ColumnBatchEntry.RowsOf(entry));
-        Reserve(rows);
+        _compact = true;
         Column[] columns = _columns;
         for (int i = 0; i < columns.Length; i++)
         {
             Column c = columns[i];
             ColumnElement element = ColumnBatchEntry.ColumnOf(entry, i, out long repeated, out ReadOnlySpan<byte> dense);
-            Span<byte> target = c.Values.AsSpan(c.Count * c.Size, rows * c.Size);
             if (dense.IsEmpty)
             {
-                Fill(target, c.Kind, repeated);
-            }
-            else
-            {
-                int size = ColumnValues.SizeOf(element);
-                Widen(dense.Slice(firstRow * size, rows * size), element, target, c.Kind);
+                if (c.Count == 0 || c.Form == ColumnForm.Runs)
+                {
+                    c.AddRun(repeated, rows);
+                    continue;
+                }
+
+                c.Densify();
+                c.Grow((c.Count + rows) * c.Size, Capacity * c.Size);
+                Fill(c.Values.AsSpan(c.Count * c.Size, rows * c.Size), c.Kind, repeated);
+                c.Count += rows;
+                continue;
             }
 
+            int size = ColumnValues.SizeOf(element);
+            ReadOnlySpan<byte> values = dense.Slice(firstRow * size, rows * size);
+            if (c.Count == 0 && size < c.Size && c.Kind is RecordFieldKind.Int32 or RecordFieldKind.Int64)
+            {
+                c.Form = ColumnForm.Narrow;
+                c.Element = element;
+            }
+
+            if (c.Form == ColumnForm.Narrow && c.Element == element)
+            {
+                c.Grow((c.Count + rows) * size, Capacity * size);
+                values.CopyTo(c.Values.AsSpan(c.Count * size));
+                c.Count += rows;
+                continue;
+            }
+
+            c.Densify();
+            c.Grow((c.Count + rows) * c.Size, Capacity * c.Size);
+            Widen(values, element, c.Values.AsSpan(c.Count * c.Size, rows * c.Size), c.Kind);
             c.Count += rows;
         }
 
@@ -293,6 +359,12 @@ internal sealed class ColumnBatch
         {
             Column c = _columns[i];
             ReadOnlySpan<byte> levels = c.NullBit >= 0 ? c.Levels.AsSpan(0, rows) : default;
+            if (c.Form != ColumnForm.Dense)
+            {
+                WriteExpanded(group, i, c);
+                continue;
+            }
+
             switch (c.Kind)
             {
                 case RecordFieldKind.Int32:
@@ -323,14 +395,59 @@ internal sealed class ColumnBatch
         }
     }
 
+    /// <summary>A run or narrow column, expanded to the field's width in the writer thread's scratch buffer and written.</summary>
+    private static void WriteExpanded(RowGroupWriter group, int index, Column c)
+    {
+        int bytes = c.Count * c.Size;
+        byte[] scratch = s_scratch is { } existing && existing.Length >= bytes
+            ? existing
+            : s_scratch = new byte[Math.Max(bytes, Math.Min(2 * (s_scratch?.Length ?? 0), 1 << 20))];
+        Span<byte> target = scratch.AsSpan(0, bytes);
+        c.ExpandTo(target);
+        switch (c.Kind)
+        {
+            case RecordFieldKind.Int32:
+                group.WriteColumn(index, MemoryMarshal.Cast<byte, int>(target), default);
+                break;
+            case RecordFieldKind.Float:
+                group.WriteColumn(index, MemoryMarshal.Cast<byte, float>(target), default);
+                break;
+            case RecordFieldKind.Int64:
+                group.WriteColumn(index, MemoryMarshal.Cast<byte, long>(target), default);
+                break;
+            case RecordFieldKind.Double:
+                group.WriteColumn(index, MemoryMarshal.Cast<byte, double>(target), default);
+                break;
+            default:
+                group.WriteColumn(index, MemoryMarshal.Cast<byte, bool>(target), default);
+                break;
+        }
+    }
+
     public void Clear()
     {
         foreach (Column c in _columns)
         {
             c.Count = 0;
+            c.RunCount = 0;
+            c.Form = ColumnForm.Dense;
         }
 
         Rows = 0;
+        _compact = false;
+    }
+
+    /// <summary>How a column holds its values while the row group fills.</summary>
+    private enum ColumnForm
+    {
+        /// <summary>Values at the field's width in <see cref="Column.Values"/>.</summary>
+        Dense,
+
+        /// <summary>Repeated values: <see cref="Column.RunValues"/> (as the field stores them) up to row <see cref="Column.RunEnds"/>.</summary>
+        Runs,
+
+        /// <summary>Integers at <see cref="Column.Element"/>'s width in <see cref="Column.Values"/>, widened when written.</summary>
+        Narrow,
     }
 
     private sealed class Column
@@ -344,6 +461,85 @@ internal sealed class ColumnBatch
         public int[] Offsets = [];
         public byte[] Levels = [];
         public int Count;
+        public ColumnForm Form;
+        public ColumnElement Element; // of a narrow column
+        public long[] RunValues = [];
+        public int[] RunEnds = [];
+        public int RunCount;
+
+        /// <summary>
+        /// Makes <see cref="Values"/> hold at least <paramref name="bytes"/>, keeping what it holds: doubling, but never
+        /// past <paramref name="most"/> (a full row group at the width it is kept in).
+        /// </summary>
+        public void Grow(int bytes, int most)
+        {
+            if (Values.Length < bytes)
+            {
+                Array.Resize(ref Values, Math.Max(bytes, Math.Min(most, Math.Max(64, Values.Length * 2))));
+            }
+        }
+
+        public void AddRun(long value, int rows)
+        {
+            Form = ColumnForm.Runs;
+            if (RunCount > 0 && RunValues[RunCount - 1] == value)
+            {
+                RunEnds[RunCount - 1] += rows;
+            }
+            else
+            {
+                if (RunCount == RunValues.Length)
+                {
+                    int grown = Math.Max(16, RunCount * 2);
+                    Array.Resize(ref RunValues, grown);
+                    Array.Resize(ref RunEnds, grown);
+                }
+
+                RunValues[RunCount] = value;
+                RunEnds[RunCount] = Count + rows;
+                RunCount++;
+            }
+
+            Count += rows;
+        }
+
+        /// <summary>Writes the column's <see cref="Count"/> values at the field's width to <paramref name="target"/>.</summary>
+        public void ExpandTo(Span<byte> target)
+        {
+            if (Form == ColumnForm.Runs)
+            {
+                int start = 0;
+                for (int r = 0; r < RunCount; r++)
+                {
+                    Fill(target[(start * Size)..(RunEnds[r] * Size)], Kind, RunValues[r]);
+                    start = RunEnds[r];
+                }
+            }
+            else if (Form == ColumnForm.Narrow)
+            {
+                Widen(Values.AsSpan(0, Count * ColumnValues.SizeOf(Element)), Element, target, Kind);
+            }
+            else
+            {
+                Values.AsSpan(0, Count * Size).CopyTo(target);
+            }
+        }
+
+        /// <summary>Turns a run or narrow column into dense values at the field's width (with the same values).</summary>
+        public void Densify()
+        {
+            if (Form == ColumnForm.Dense)
+            {
+                return;
+            }
+
+            // Runs expand into the buffer an earlier row group left when it is large enough; narrow values need a new one.
+            byte[] dense = Form == ColumnForm.Runs && Values.Length >= Count * Size ? Values : new byte[Math.Max(64, Count * Size)];
+            ExpandTo(dense.AsSpan(0, Count * Size));
+            Values = dense;
+            Form = ColumnForm.Dense;
+            RunCount = 0;
+        }
 
         public void AppendBytes(ReadOnlySpan<byte> bytes)
         {

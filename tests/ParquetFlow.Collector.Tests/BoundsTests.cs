@@ -1,3 +1,4 @@
+using ParquetFlow.Tests.Shared;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -32,9 +33,18 @@ public sealed class BoundsTests : IDisposable
         return p;
     }
 
-    private static async Task<TcpClient> ConnectAsync(CollectorServer server)
+    private static async Task<TcpClient> ConnectAsync(CollectorServer server, int? receiveBuffer = null)
     {
         var client = new TcpClient();
+
+        // A small receive buffer is set before the connection is made, so the window it advertises is small from the
+        // start: set afterwards, the kernel keeps taking (and pruning) data into the window already offered, and a
+        // server's "stuck" reply write still trickles forward.
+        if (receiveBuffer is int bytes)
+        {
+            client.ReceiveBufferSize = bytes;
+        }
+
         await client.ConnectAsync(server.EndPoints[0]);
         return client;
     }
@@ -228,8 +238,7 @@ public sealed class BoundsTests : IDisposable
     public async Task A_client_that_never_reads_its_query_replies_is_closed_after_the_reply_timeout()
     {
         await using CollectorServer server = CollectorServer.Start(Options() with { ReplyTimeout = TimeSpan.FromMilliseconds(500), MaxTimestampAge = TimeSpan.MaxValue });
-        using TcpClient greedy = await ConnectAsync(server);
-        greedy.ReceiveBufferSize = 4096;
+        using TcpClient greedy = await ConnectAsync(server, receiveBuffer: 4096);
         byte[] query = BigQuery();
 
         // Each reply is 256 KiB; socket buffers hold a few, then the server's write waits for a reader that never comes.
@@ -245,6 +254,7 @@ public sealed class BoundsTests : IDisposable
     [Fact]
     public async Task Shutdown_ends_within_its_grace_period_whatever_clients_do_and_still_saves_what_was_accepted()
     {
+        var logger = new ListLogger();
         CollectorServer server = CollectorServer.Start(Options() with
         {
             ReplyTimeout = TimeSpan.FromMinutes(10),
@@ -255,8 +265,7 @@ public sealed class BoundsTests : IDisposable
         using TcpClient writer = await ConnectAsync(server);
         await writer.GetStream().WriteAsync(Encode(Diff(1, 0, 10, 42), packetFraming: true));
         await QueryAsync(writer.GetStream(), 1, 10);
-        using TcpClient greedy = await ConnectAsync(server);
-        greedy.ReceiveBufferSize = 4096;
+        using TcpClient greedy = await ConnectAsync(server, receiveBuffer: 4096);
         var sent = new StrongBox<long>();
         _ = SendUntilClosedAsync(greedy, BigQuery(), sent);
 
@@ -276,11 +285,12 @@ public sealed class BoundsTests : IDisposable
             await Task.Delay(1000);
         }
 
-        Assert.True(Interlocked.Read(ref server.Metrics.RepliesWriting) > 0, "the server never got stuck writing a reply to the greedy client");
+        long writingBefore = Interlocked.Read(ref server.Metrics.RepliesWriting);
+        Assert.True(writingBefore > 0, "the server never got stuck writing a reply to the greedy client");
         Task stop = server.DisposeAsync().AsTask();
         Assert.Same(stop, await Task.WhenAny(stop, Task.Delay(TimeSpan.FromSeconds(60))));
         await stop;
-        Assert.True(server.Metrics.AbortedAtShutdown >= 1);
+        Assert.True(server.Metrics.AbortedAtShutdown >= 1, $"writing {Interlocked.Read(ref server.Metrics.RepliesWriting)} timedout {server.Metrics.TimedOut} bad {server.Metrics.BadFrames} queries {server.Metrics.Queries} sent {sent.Value} before {writingBefore}");
         Assert.Null(server.NotStored);
 
         var images = new RegisterImages();

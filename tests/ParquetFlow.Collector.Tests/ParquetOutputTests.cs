@@ -29,6 +29,20 @@ public sealed class ParquetOutputTests : IDisposable
 
     private long Rows() => Directory.EnumerateFiles(_directory, "*.parquet", SearchOption.AllDirectories).Sum(f => ParquetFooter.Read(f).Metadata.NumRows);
 
+    [Theory]
+    [InlineData(1, 256 << 10)]
+    [InlineData(128, 256 << 10)]
+    [InlineData(129, 128 << 10)]
+    [InlineData(1000, 32 << 10)]
+    [InlineData(100_000, 16 << 10)]
+    public void Partition_rings_share_one_budget_by_the_partitions_that_may_be_open(int partitions, int ringBytes)
+    {
+        using var output = new ParquetOutput(_directory) { MaxOpenPartitions = partitions };
+        Assert.Equal(ringBytes, output.PartitionRingBytes);
+        using var set = new ParquetOutput(_directory) { MaxOpenPartitions = partitions, RingBytes = 4096 };
+        Assert.Equal(4096, set.PartitionRingBytes);
+    }
+
     [Fact]
     public void Idle_partitions_are_completed_and_a_later_row_reopens_them_with_files_numbered_after_the_old_ones()
     {

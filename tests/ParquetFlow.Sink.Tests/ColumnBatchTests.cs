@@ -319,6 +319,140 @@ public sealed class ColumnBatchTests
         Assert.Equal(sink.Statistics.Logged, sink.Statistics.Written);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Each_column_keeps_its_values_whatever_form_each_batch_brings_them_in(bool multiProducer)
+    {
+        // The writer keeps a column as runs while batches repeat its value, at the narrow width while they bring one
+        // element type, and turns it dense when a batch (or a record) brings anything else: every change of form at
+        // every point of a row group must keep each value where it was.
+        using var t = new TestSupport();
+        int seed = Environment.TickCount;
+        var random = new Random(seed);
+        string file = t.PathOf("forms.parquet");
+        var expected = new List<(long Id, int Producer, int Small)>();
+        using (var sink = new LogSink(s_ids, new LogSinkOptions { FilePattern = file, MultiProducer = multiProducer, FullMode = RingFullMode.Wait, RowGroupRows = 700, RingCapacityBytes = 1 << 14 }))
+        {
+            while (expected.Count < 30_000)
+            {
+                if (random.Next(10) == 0)
+                {
+                    var row = new IdRow(random.NextInt64(), random.Next(), random.Next(65_536));
+                    Assert.Equal(LogResult.Ok, sink.TryLog(row));
+                    expected.Add((row.Id, row.Producer, row.Small));
+                    continue;
+                }
+
+                int rows = random.Next(1, 300);
+                long[] ids = new long[rows];
+                int[] producers = new int[rows];
+                int[] smalls = new int[rows];
+                ColumnValues id = Form(random.Next(4), ids, random.NextInt64(), () => random.NextInt64(), v => (short)v, v => (int)v);
+                ColumnValues producer = Form(random.Next(4), producers, random.Next(), () => random.Next(), v => (byte)v, v => (ushort)v);
+                ColumnValues small = Form(random.Next(4), smalls, random.Next(65_536), () => random.Next(65_536), v => (ushort)v, v => (byte)v);
+                Assert.Equal(LogResult.Ok, sink.TryLogColumns(rows, [id, producer, small]));
+                for (int i = 0; i < rows; i++)
+                {
+                    expected.Add((ids[i], producers[i], smalls[i]));
+                }
+            }
+        }
+
+        string want = string.Join(",", expected.Select(e => $"{e.Id}:{e.Producer}:{e.Small}"));
+        string? got = (string?)TestSupport.Scalar("SELECT string_agg(id::VARCHAR || ':' || producer::VARCHAR || ':' || small::VARCHAR, ',' ORDER BY file_row_number) FROM read_parquet({f}, file_row_number = true)", file);
+        Assert.True(want == got, $"rows differ (seed {seed})");
+
+        // One column's batch in one of four forms (a repeated value; dense at the field's width; dense in two narrower
+        // element types, which the writer keeps narrow, then widens), recording the values the file must hold.
+        static ColumnValues Form<T, TNarrow, TOther>(int form, T[] values, T one, Func<T> next, Func<T, TNarrow> narrow, Func<T, TOther> other)
+            where T : unmanaged, System.Numerics.IBinaryInteger<T>
+            where TNarrow : unmanaged, System.Numerics.IBinaryInteger<TNarrow>
+            where TOther : unmanaged, System.Numerics.IBinaryInteger<TOther>
+        {
+            switch (form)
+            {
+                case 0:
+                    Array.Fill(values, one);
+                    return typeof(T) == typeof(long) ? ColumnValues.Repeated(long.CreateTruncating(one)) : ColumnValues.Repeated(int.CreateTruncating(one));
+                case 1:
+                    TNarrow[] n = new TNarrow[values.Length];
+                    for (int i = 0; i < values.Length; i++)
+                    {
+                        n[i] = narrow(next());
+                        values[i] = T.CreateTruncating(n[i]);
+                    }
+
+                    return ColumnValues.Dense<TNarrow>(n);
+                case 2:
+                    TOther[] o = new TOther[values.Length];
+                    for (int i = 0; i < values.Length; i++)
+                    {
+                        o[i] = other(next());
+                        values[i] = T.CreateTruncating(o[i]);
+                    }
+
+                    return ColumnValues.Dense<TOther>(o);
+                default:
+                    for (int i = 0; i < values.Length; i++)
+                    {
+                        values[i] = next();
+                    }
+
+                    return ColumnValues.Dense<T>(values);
+            }
+        }
+    }
+
+    [Fact]
+    public void A_collector_partition_holds_a_few_bytes_a_row_while_its_row_group_fills()
+    {
+        // The collector's rows: a packet's time, source and sequence repeated over its registers, the offsets and
+        // values dense UInt16. 28 bytes a row at the fields' width; kept as runs and at UInt16, about 4.
+        var layout = new RecordLayout(
+            RecordField.Timestamp("time", TimeUnit.Micros),
+            RecordField.Int32("source_type", logicalType: LogicalType.Integer(8, false)),
+            RecordField.Int32("source_id"),
+            RecordField.Int32("seq"),
+            RecordField.Int32("offset", logicalType: LogicalType.Integer(16, false)),
+            RecordField.Int32("value", logicalType: LogicalType.Integer(16, false)));
+        const int Packets = 655;
+        const int Registers = 100;
+        var batch = new ColumnBatch(layout, 65_536);
+        ushort[] offsets = [.. Enumerable.Range(0, Registers).Select(i => (ushort)(i * 3))];
+        ushort[] values = new ushort[Registers];
+        byte[] entry = new byte[ColumnBatchEntry.HeadSize(6) + (Registers * 4)];
+        for (int p = 0; p < Packets; p++)
+        {
+            for (int i = 0; i < Registers; i++)
+            {
+                values[i] = (ushort)(p + i);
+            }
+
+            ColumnValues[] columns = [ColumnValues.Repeated(1_700_000_000_000_000L + p), ColumnValues.Repeated((byte)1), ColumnValues.Repeated(42), ColumnValues.Repeated(p), ColumnValues.Dense<ushort>(offsets), ColumnValues.Dense<ushort>(values)];
+            new ColumnBatchEntry(layout, columns, 0, Registers, 4).CopyTo(entry);
+            batch.AppendColumns(entry, 0, Registers);
+        }
+
+        const int Rows = Packets * Registers;
+        Assert.Equal(Rows, batch.Rows);
+        Assert.True(batch.AllocatedBytes < Rows * 5, $"{batch.AllocatedBytes} bytes for {Rows} rows");
+
+        using var t = new TestSupport();
+        string file = t.PathOf("collector.parquet");
+        using (var durable = new DurableParquetFile(file + ParquetRecovery.InProgressSuffix, layout.Schema, new ParquetWriterOptions(), durable: true, Durability.Storage.Default, DateTime.UtcNow))
+        {
+            RowGroupWriter group = durable.BeginRowGroup();
+            batch.WriteTo(group);
+            durable.EndRowGroup(group, Rows);
+            durable.Complete(file);
+        }
+
+        Assert.Equal((long)Rows, Convert.ToInt64(TestSupport.Scalar(
+            "SELECT count(*) FROM read_parquet({f}, file_row_number = true) WHERE seq = file_row_number // 100 AND epoch_us(time) = 1700000000000000 + seq "
+            + "AND source_type = 1 AND source_id = 42 AND \"offset\" = (file_row_number % 100) * 3 AND value = seq + file_row_number % 100", file)));
+    }
+
     [Fact]
     public unsafe void Dense_columns_read_array_slices_and_memory_managers_from_where_they_start()
     {

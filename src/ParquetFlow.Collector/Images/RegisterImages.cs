@@ -122,51 +122,86 @@ public sealed class RegisterImages
     /// after), stored with them; null when they come from elsewhere (a replay of part of a log).
     /// </summary>
     public void Save(string path, Storage? storage = null, RawLogPosition? covers = null) =>
-        (storage ?? Storage.Default).ReplaceAtomically(path, file => WriteTo(file, covers));
+        (storage ?? Storage.Default).ReplaceAtomically(path, Snapshot(covers).WriteTo);
 
-    /// <summary>The content <see cref="Save"/> writes, taken now (the caller holds the frames still while it runs).</summary>
-    public byte[] Snapshot(RawLogPosition? covers)
+    /// <summary>
+    /// The images as they are now, with the raw-log position they cover, to be written to <c>image.bin</c> later, outside
+    /// any lock (the caller holds the frames still while this runs). No register is copied: the snapshot shares the
+    /// pages, and a page it shares is copied by the next write to it, so a save of a thousand sources' images costs the
+    /// pages written meanwhile, not a second copy of every image.
+    /// </summary>
+    public ImagesSnapshot Snapshot(RawLogPosition? covers)
     {
-        using var memory = new MemoryStream();
-        WriteTo(memory, covers);
-        return memory.ToArray();
-    }
-
-    private void WriteTo(Stream file, RawLogPosition? covers)
-    {
-        var crc = new Crc32();
         SourceKey[] sources = [.. Sources];
-        Span<byte> header = stackalloc byte[HeaderBytes];
-        header.Clear();
-        Magic.CopyTo(header);
-        BinaryPrimitives.WriteInt32LittleEndian(header[8..], FileVersion);
-        BinaryPrimitives.WriteInt32LittleEndian(header[12..], sources.Length);
-        BinaryPrimitives.WriteInt32LittleEndian(header[16..], covers?.File ?? -1);
-        BinaryPrimitives.WriteInt64LittleEndian(header[24..], covers?.Offset ?? -1);
-        Append(file, crc, header);
-        byte[] copy = new byte[ImageBytes];
-        Span<byte> entry = stackalloc byte[16];
-        foreach (SourceKey source in sources)
+        var entries = new ImagesSnapshot.Entry[sources.Length];
+        for (int i = 0; i < sources.Length; i++)
         {
-            Image image = GetOrCreate(source);
-            int length;
+            Image image = GetOrCreate(sources[i]);
             lock (image)
             {
-                entry.Clear();
-                entry[0] = (byte)source.Type;
-                BinaryPrimitives.WriteInt32LittleEndian(entry[4..], source.Id);
-                BinaryPrimitives.WriteInt32LittleEndian(entry[8..], image.LastSequence);
-                BinaryPrimitives.WriteUInt32LittleEndian(entry[12..], image.PageMask);
-                length = image.CopyPagesTo(copy);
+                entries[i] = new ImagesSnapshot.Entry(sources[i], image.LastSequence, image.Share());
             }
-
-            Append(file, crc, entry);
-            Append(file, crc, copy.AsSpan(0, length));
         }
 
-        Span<byte> tail = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(tail, crc.GetCurrentHashAsUInt32());
-        file.Write(tail);
+        return new ImagesSnapshot(covers, entries);
+    }
+
+    /// <summary>The images of a <see cref="Snapshot"/>, written in <c>image.bin</c>'s format (docs/formats.md).</summary>
+    public sealed class ImagesSnapshot
+    {
+        private readonly RawLogPosition? _covers;
+        private readonly Entry[] _entries;
+
+        internal ImagesSnapshot(RawLogPosition? covers, Entry[] entries)
+        {
+            _covers = covers;
+            _entries = entries;
+        }
+
+        /// <summary>Writes the file's bytes to <paramref name="file"/>.</summary>
+        public void WriteTo(Stream file)
+        {
+            ArgumentNullException.ThrowIfNull(file);
+            var crc = new Crc32();
+            Span<byte> header = stackalloc byte[HeaderBytes];
+            header.Clear();
+            Magic.CopyTo(header);
+            BinaryPrimitives.WriteInt32LittleEndian(header[8..], FileVersion);
+            BinaryPrimitives.WriteInt32LittleEndian(header[12..], _entries.Length);
+            BinaryPrimitives.WriteInt32LittleEndian(header[16..], _covers?.File ?? -1);
+            BinaryPrimitives.WriteInt64LittleEndian(header[24..], _covers?.Offset ?? -1);
+            Append(file, crc, header);
+            Span<byte> entry = stackalloc byte[16];
+            foreach (Entry e in _entries)
+            {
+                uint mask = 0;
+                for (int p = 0; p < Pages; p++)
+                {
+                    mask |= e.Pages[p] is null ? 0 : 1u << p;
+                }
+
+                entry.Clear();
+                entry[0] = (byte)e.Source.Type;
+                BinaryPrimitives.WriteInt32LittleEndian(entry[4..], e.Source.Id);
+                BinaryPrimitives.WriteInt32LittleEndian(entry[8..], e.LastSequence);
+                BinaryPrimitives.WriteUInt32LittleEndian(entry[12..], mask);
+                Append(file, crc, entry);
+                foreach (ushort[]? page in e.Pages)
+                {
+                    if (page is not null)
+                    {
+                        Append(file, crc, MemoryMarshal.AsBytes(page.AsSpan()));
+                    }
+                }
+            }
+
+            Span<byte> tail = stackalloc byte[4];
+            BinaryPrimitives.WriteUInt32LittleEndian(tail, crc.GetCurrentHashAsUInt32());
+            file.Write(tail);
+        }
+
+        /// <summary>One source: its last sequence and its pages (null where none exists), none of which changes any more.</summary>
+        internal readonly record struct Entry(SourceKey Source, int LastSequence, ushort[]?[] Pages);
     }
 
     /// <summary>
@@ -282,52 +317,37 @@ public sealed class RegisterImages
     private sealed class Image
     {
         private readonly ushort[]?[] _pages = new ushort[Pages][];
+        private uint _shared; // bit p: page p is in a snapshot, so it is copied before its next write
 
         public int LastSequence { get; set; } = -1;
-
-        /// <summary>Bit p set when page p exists.</summary>
-        public uint PageMask
-        {
-            get
-            {
-                uint mask = 0;
-                for (int p = 0; p < Pages; p++)
-                {
-                    if (_pages[p] is not null)
-                    {
-                        mask |= 1u << p;
-                    }
-                }
-
-                return mask;
-            }
-        }
 
         public ushort Get(ushort offset) => _pages[offset >> PageShift] is { } page ? page[offset & (PageRegisters - 1)] : (ushort)0;
 
         public void Set(ushort offset, ushort value)
         {
-            ushort[] page = _pages[offset >> PageShift] ??= new ushort[PageRegisters];
+            int p = offset >> PageShift;
+            ushort[] page = _pages[p] ??= new ushort[PageRegisters];
+            if ((_shared & (1u << p)) != 0)
+            {
+                page = _pages[p] = (ushort[])page.Clone();
+                _shared &= ~(1u << p);
+            }
+
             page[offset & (PageRegisters - 1)] = value;
         }
 
         /// <summary>A FULL packet replaces the image: every register not in it reads 0 again (its pages are dropped).</summary>
-        public void Clear() => Array.Clear(_pages);
-
-        /// <summary>Copies the existing pages, in page order, to <paramref name="destination"/>; returns the bytes copied.</summary>
-        public int CopyPagesTo(Span<byte> destination)
+        public void Clear()
         {
-            int length = 0;
-            foreach (ushort[]? page in _pages)
-            {
-                if (page is not null)
-                {
-                    MemoryMarshal.AsBytes(page.AsSpan()).CopyTo(destination[length..]);
-                    length += PageBytes;
-                }
-            }
+            Array.Clear(_pages);
+            _shared = 0;
+        }
 
-            return length;
+        /// <summary>The pages as they are now, for a snapshot: from here on each is copied before it is written.</summary>
+        public ushort[]?[] Share()
+        {
+            _shared = uint.MaxValue;
+            return (ushort[]?[])_pages.Clone();
         }
 
         /// <summary>
@@ -337,7 +357,7 @@ public sealed class RegisterImages
         /// </summary>
         public void LoadPages(uint mask, ReadOnlySpan<byte> pages, bool dropZeroPages)
         {
-            Array.Clear(_pages);
+            Clear();
             int at = 0;
             for (int p = 0; p < Pages; p++)
             {

@@ -123,9 +123,21 @@ public sealed class ParquetOutput : IDisposable
 
     /// <summary>
     /// Bytes of each open partition's ring (a power of two, at least 4 KiB): what a partition buffers between its
-    /// writer's passes; a producer that finds it full waits (backpressure). Default 256 KiB.
+    /// writer's passes; a producer that finds it full waits (backpressure). Null (the default): the
+    /// <see cref="RingBudgetBytes"/> shared by the <see cref="MaxOpenPartitions"/>, as a power of two from 16 to 256 KiB.
     /// </summary>
-    public int RingBytes { get; init; } = 256 << 10;
+    public int? RingBytes { get; init; }
+
+    /// <summary>
+    /// The memory the rings of all open partitions may take together when <see cref="RingBytes"/> is not set: with the
+    /// default 32 MiB, 128 partitions get 256 KiB each, a thousand get 32 KiB (each of a thousand sources sends a
+    /// thousandth of the traffic).
+    /// </summary>
+    public long RingBudgetBytes { get; init; } = 32L << 20;
+
+    /// <summary>The ring size each partition opens with (<see cref="RingBytes"/>, or its share of <see cref="RingBudgetBytes"/>).</summary>
+    public int PartitionRingBytes =>
+        RingBytes ?? 1 << System.Numerics.BitOperations.Log2((ulong)Math.Clamp(RingBudgetBytes / Math.Max(1, MaxOpenPartitions), 16L << 10, 256L << 10));
 
     /// <summary>
     /// A partition's file is finished once it has been open this long (checked by <see cref="CloseIdle"/>), and the
@@ -575,7 +587,7 @@ public sealed class ParquetOutput : IDisposable
             Profile = _profile,
             MultiProducer = true,
             FullMode = RingFullMode.Wait,
-            RingCapacityBytes = RingBytes,
+            RingCapacityBytes = PartitionRingBytes,
 
             // Many partitions share a few writer threads; one whose sinks are all quiet sleeps up to 20 ms (a producer
             // that finds its ring full wakes it), instead of waking a thousand times a second.

@@ -82,6 +82,12 @@ public sealed record CollectorOptions
     /// </summary>
     public int MaxOpenPartitions { get; init; } = 128;
 
+    /// <summary>
+    /// Memory for the rings of all open Parquet partitions together: each gets its share of it by
+    /// <see cref="MaxOpenPartitions"/> (see <see cref="Output.ParquetOutput.RingBudgetBytes"/>). Default 32 MiB.
+    /// </summary>
+    public long ParquetRingBudgetBytes { get; init; } = 32L << 20;
+
     /// <summary>Writer threads shared by every open Parquet partition (see <see cref="Output.ParquetOutput.WriterThreads"/>). Default 2.</summary>
     public int ParquetWriterThreads { get; init; } = 2;
 

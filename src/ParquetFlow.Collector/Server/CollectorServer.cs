@@ -99,6 +99,7 @@ public sealed class CollectorServer : IAsyncDisposable
         _parquet = options.WriteParquet ? new ParquetOutput(Path.Combine(options.DataDirectory, "parquet"), options.ParquetRotateBytes, options.Storage, options.TimeProvider, options.ParquetProfile, options.Logger)
             {
                 MaxOpenPartitions = options.MaxOpenPartitions,
+                RingBudgetBytes = options.ParquetRingBudgetBytes,
                 WriterThreads = options.ParquetWriterThreads,
                 MaxFileAge = options.MaxParquetFileAge,
                 QuietRowGroupTimeout = options.QuietRowGroupTimeout,
@@ -640,7 +641,8 @@ public sealed class CollectorServer : IAsyncDisposable
     /// <see cref="CollectorMetrics.RowsDurable"/> say what it made durable.
     /// </summary>
     /// <remarks>
-    /// The images are copied with the raw-log position they cover while no frame is being accepted, and saved only
+    /// The images are snapshotted (their pages shared copy-on-write) with the raw-log position they cover while no frame
+    /// is being accepted, and saved only
     /// after the raw log's fsync past that position returned: <c>image.bin</c> never holds a frame the durable raw log
     /// lacks, so a restart (the image, then the log after its position) rebuilds what the live run had.
     /// </remarks>
@@ -653,7 +655,7 @@ public sealed class CollectorServer : IAsyncDisposable
     internal void Flush(bool periodic)
     {
         // A consistent cut: the raw log's position and the images it produced, while no frame is being taken in.
-        (long frames, RawLogPosition position, long changes, byte[]? image) = _ingest.WhileQuiet(() =>
+        (long frames, RawLogPosition position, long changes, RegisterImages.ImagesSnapshot? image) = _ingest.WhileQuiet(() =>
         {
             long logged = _rawLog.Frames;
             RawLogPosition at = _rawLog.Position;
@@ -673,7 +675,7 @@ public sealed class CollectorServer : IAsyncDisposable
         }
         else if (logged && _rawLog.FramesDurable >= frames)
         {
-            if (Step("image.bin", () => _options.Storage.ReplaceAtomically(_imagePath, image)))
+            if (Step("image.bin", () => _options.Storage.ReplaceAtomically(_imagePath, image.WriteTo)))
             {
                 Interlocked.Exchange(ref _savedChanges, changes);
                 Interlocked.Increment(ref Metrics.ImageSavesDone);

@@ -10,13 +10,29 @@ namespace ParquetFlow.Parquet.IO;
 /// </summary>
 public sealed class ByteBuffer : IBufferWriter<byte>, IDisposable
 {
+    private readonly int _initialCapacity;
     private byte[] _buffer;
     private int _length;
 
     /// <summary>Creates a buffer with at least <paramref name="initialCapacity"/> bytes.</summary>
     public ByteBuffer(int initialCapacity = 4096)
     {
-        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initialCapacity, 64));
+        _initialCapacity = Math.Max(initialCapacity, 64);
+        _buffer = ArrayPool<byte>.Shared.Rent(_initialCapacity);
+    }
+
+    /// <summary>
+    /// Forgets the content and hands the memory back to the pool; the next write rents it again. A writer that keeps many
+    /// files open (a collector's thousand partitions) holds no page buffers between its row groups.
+    /// </summary>
+    public void Release()
+    {
+        _length = 0;
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
     }
 
     /// <summary>Bytes written so far.</summary>
@@ -133,10 +149,14 @@ public sealed class ByteBuffer : IBufferWriter<byte>, IDisposable
             throw new InvalidOperationException("A single Parquet buffer cannot exceed 2 GiB; use smaller pages or row groups.");
         }
 
-        long newSize = Math.Max(needed, Math.Min((long)_buffer.Length * 2, Array.MaxLength));
+        long newSize = Math.Max(Math.Max(needed, _initialCapacity), Math.Min((long)_buffer.Length * 2, Array.MaxLength));
         byte[] next = ArrayPool<byte>.Shared.Rent((int)newSize);
         _buffer.AsSpan(0, _length).CopyTo(next);
-        ArrayPool<byte>.Shared.Return(_buffer);
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+
         _buffer = next;
     }
 

@@ -424,11 +424,25 @@ internal abstract class ColumnWriter : IDisposable
         return ascending ? BoundaryOrder.Ascending : descending ? BoundaryOrder.Descending : BoundaryOrder.Unordered;
     }
 
-    /// <summary>Forgets the chunk (after it was written or abandoned); buffers are kept for the next one.</summary>
+    /// <summary>
+    /// Forgets the chunk (after it was written or abandoned) and hands its page buffers back to the pool, to be rented
+    /// again by the next chunk: between row groups a column writer holds no page memory, so a process with a thousand
+    /// files open (a collector's partitions) does not keep a thousand sets of page buffers.
+    /// </summary>
     public void Reset()
     {
-        _dataPages.Clear();
-        _dictionaryPage.Clear();
+        _dataPages.Release();
+        _dictionaryPage.Release();
+        _body.Release();
+        _levels.Release();
+        _compressed.Release();
+        _header.Release();
+        if (_pageDefinitionLevels.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_pageDefinitionLevels);
+            _pageDefinitionLevels = [];
+        }
+
         _pages.Clear();
         _encodingCounts.Clear();
         _uncompressedTotal = 0;

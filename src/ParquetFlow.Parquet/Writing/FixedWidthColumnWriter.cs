@@ -244,8 +244,16 @@ internal sealed class FixedWidthColumnWriter<T> : ColumnWriter
     protected override void ResetValues()
     {
         _count = 0;
-        _dictionary.Clear();
+        _dictionary.Release();
+        _probe?.Release();
         _encoding = ValueEncoding.Undecided;
+        ArrayPool<T>.Shared.Return(_values);
+        _values = [];
+        if (_indices.Length > 0)
+        {
+            ArrayPool<int>.Shared.Return(_indices);
+            _indices = [];
+        }
     }
 
     private void UpdateMinMax(ReadOnlySpan<T> values)
@@ -462,9 +470,13 @@ internal sealed class FixedWidthColumnWriter<T> : ColumnWriter
             return;
         }
 
-        T[] next = ArrayPool<T>.Shared.Rent(Math.Max(needed, _values.Length * 2));
+        T[] next = ArrayPool<T>.Shared.Rent(Math.Max(needed, Math.Max(1024, _values.Length * 2)));
         _values.AsSpan(0, _count).CopyTo(next);
-        ArrayPool<T>.Shared.Return(_values);
+        if (_values.Length > 0)
+        {
+            ArrayPool<T>.Shared.Return(_values);
+        }
+
         _values = next;
     }
 
@@ -488,7 +500,12 @@ internal sealed class FixedWidthColumnWriter<T> : ColumnWriter
     public override void Dispose()
     {
         base.Dispose();
-        ArrayPool<T>.Shared.Return(_values);
+        if (_values.Length > 0)
+        {
+            ArrayPool<T>.Shared.Return(_values);
+            _values = [];
+        }
+
         if (_indices.Length > 0)
         {
             ArrayPool<int>.Shared.Return(_indices);

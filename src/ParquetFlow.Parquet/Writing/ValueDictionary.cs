@@ -10,8 +10,12 @@ internal sealed class ValueDictionary<T>
     where T : unmanaged
 {
     private const int DirectRange = 4096;
-    private T[] _values = new T[256];
-    private int[] _slots = new int[512];
+    private const int InitialSlots = 512;
+
+    // Rented from the shared pools and handed back by Release between chunks: no garbage per row group on a writer
+    // thread, and no tables held by a file between its row groups.
+    private T[] _values = [];
+    private int[] _slots = [];
 
     // Small non-negative integers (sides, order types, exchange codes, quantities) skip hashing altogether.
     private int[]? _direct;
@@ -35,7 +39,7 @@ internal sealed class ValueDictionary<T>
 
         if ((typeof(T) == typeof(int) || typeof(T) == typeof(long)) && SmallKey(value) is ulong key && key < DirectRange)
         {
-            _direct ??= new int[DirectRange];
+            _direct ??= RentCleared(DirectRange);
             int known = _direct[key];
             if (known == 0)
             {
@@ -82,7 +86,7 @@ internal sealed class ValueDictionary<T>
             return false;
         }
 
-        int[] direct = _direct ??= new int[DirectRange];
+        int[] direct = _direct ??= RentCleared(DirectRange);
         for (int i = 0; i < numbers.Length; i++)
         {
             int key = int.CreateTruncating(numbers[i]);
@@ -104,6 +108,12 @@ internal sealed class ValueDictionary<T>
 
     private int GetOrAddHashed(T value)
     {
+        if (_slots.Length == 0)
+        {
+            _slots = RentCleared(InitialSlots);
+            _values = System.Buffers.ArrayPool<T>.Shared.Rent(InitialSlots / 2);
+        }
+
         int mask = _slots.Length - 1;
         int slot = (int)Hash(value) & mask;
         while (true)
@@ -139,11 +149,41 @@ internal sealed class ValueDictionary<T>
         }
     }
 
+    /// <summary><see cref="Clear"/>, and the tables go back to the pool, rented again by the next value added.</summary>
+    public void Release()
+    {
+        _count = 0;
+        _lastIndex = -1;
+        if (_slots.Length > 0)
+        {
+            System.Buffers.ArrayPool<int>.Shared.Return(_slots);
+            System.Buffers.ArrayPool<T>.Shared.Return(_values);
+            _slots = [];
+            _values = [];
+        }
+
+        if (_direct is not null)
+        {
+            System.Buffers.ArrayPool<int>.Shared.Return(_direct);
+            _direct = null;
+        }
+    }
+
+    private static int[] RentCleared(int length)
+    {
+        int[] table = System.Buffers.ArrayPool<int>.Shared.Rent(length);
+        Array.Clear(table);
+        return table;
+    }
+
     private int Add(T value, int slot)
     {
         if (_count == _values.Length)
         {
-            Array.Resize(ref _values, _values.Length * 2);
+            T[] grown = System.Buffers.ArrayPool<T>.Shared.Rent(_values.Length * 2);
+            _values.AsSpan(0, _count).CopyTo(grown);
+            System.Buffers.ArrayPool<T>.Shared.Return(_values);
+            _values = grown;
         }
 
         _values[_count] = value;
@@ -158,7 +198,8 @@ internal sealed class ValueDictionary<T>
 
     private void Rehash()
     {
-        _slots = new int[_slots.Length * 2];
+        System.Buffers.ArrayPool<int>.Shared.Return(_slots);
+        _slots = RentCleared(_slots.Length * 2);
         int mask = _slots.Length - 1;
         for (int i = 0; i < _count; i++)
         {
