@@ -70,8 +70,8 @@ public static class CollectorBench
     private static async Task<int> ThroughputAsync(string root, int clients, SenderSettings settings, int runs, CancellationToken token)
     {
         Console.WriteLine($"collector throughput: {clients} senders x {settings.Packets:N0} packets of {settings.Registers} registers ({settings.Framing.ToString().ToLowerInvariant()} framing), to finished Parquet + raw log + image, {Environment.ProcessorCount} cores");
-        Console.WriteLine("| run | values/s | packets/s | accepted in | finished in | server CPU until accepted | sender CPU | server peak RSS until accepted | Parquet files | Parquet MB | raw log MB |");
-        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        Console.WriteLine("| run | values/s | packets/s | accepted in | finished in | server CPU until accepted | sender CPU | server peak RSS until accepted | server peak RSS to exit | Parquet files | Parquet MB | raw log MB |");
+        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         var rates = new List<double>();
         for (int run = 1; run <= runs; run++)
         {
@@ -111,7 +111,7 @@ public static class CollectorBench
             double rate = values / finished.TotalSeconds;
             rates.Add(rate);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {run} | {rate / 1e6:F2} M | {sent.Sum() / finished.TotalSeconds / 1e3:F1} k | {accepted.TotalSeconds:F2} s | {finished.TotalSeconds:F2} s | {serverCpu.TotalSeconds:F2} s | {senderCpu.TotalSeconds:F2} s | {peakKb / 1024} MB | {files} | {parquetBytes / 1e6:F1} | {rawBytes / 1e6:F1} |"));
+                $"| {run} | {rate / 1e6:F2} M | {sent.Sum() / finished.TotalSeconds / 1e3:F1} k | {accepted.TotalSeconds:F2} s | {finished.TotalSeconds:F2} s | {serverCpu.TotalSeconds:F2} s | {senderCpu.TotalSeconds:F2} s | {peakKb / 1024} MB | {server.PeakKbToExit / 1024} MB | {files} | {parquetBytes / 1e6:F1} | {rawBytes / 1e6:F1} |"));
         }
 
         rates.Sort();

@@ -12,7 +12,8 @@ public sealed class StorageStream : Stream
 {
     private readonly StorageFile _file;
     private readonly bool _ownsFile;
-    private readonly byte[] _buffer;
+    private readonly int _bufferSize;
+    private byte[] _buffer = []; // rented at the first write, handed back by Sync: a file open between syncs holds none
     private int _buffered;
     private long _written; // bytes at the file's offsets [start, _written) are written; the buffer follows them
 
@@ -24,7 +25,7 @@ public sealed class StorageStream : Stream
         ArgumentOutOfRangeException.ThrowIfLessThan(bufferSize, 1);
         _file = file;
         _ownsFile = ownsFile;
-        _buffer = new byte[bufferSize];
+        _bufferSize = bufferSize;
         _written = start;
     }
 
@@ -51,10 +52,16 @@ public sealed class StorageStream : Stream
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        if (buffer.Length > _buffer.Length - _buffered)
+        if (_buffer.Length == 0)
+        {
+            _buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(_bufferSize);
+        }
+
+        // The pool may hand out a longer array; the stream buffers what it was asked to, no more.
+        if (buffer.Length > _bufferSize - _buffered)
         {
             FlushBuffer();
-            if (buffer.Length >= _buffer.Length)
+            if (buffer.Length >= _bufferSize)
             {
                 _file.Write(_written, buffer);
                 _written += buffer.Length;
@@ -73,11 +80,25 @@ public sealed class StorageStream : Stream
     /// <summary>Writes the buffer to the file (no fsync).</summary>
     public override void Flush() => FlushBuffer();
 
-    /// <summary>Writes the buffer and fsyncs the file: everything written to this stream is durable when it returns.</summary>
+    /// <summary>
+    /// Writes the buffer and fsyncs the file: everything written to this stream is durable when it returns. The buffer
+    /// goes back to the pool until the next write (a thousand collector partitions' files hold no buffer between their
+    /// row groups).
+    /// </summary>
     public void Sync()
     {
         FlushBuffer();
+        ReturnBuffer();
         _file.Sync();
+    }
+
+    private void ReturnBuffer()
+    {
+        if (_buffered == 0 && _buffer.Length > 0)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
     }
 
     /// <summary>Forgets what is buffered and not yet written, and goes on at <paramref name="offset"/> (at most what was written): a writer's undo of a record it could not finish.</summary>
@@ -116,6 +137,8 @@ public sealed class StorageStream : Stream
 
     protected override void Dispose(bool disposing)
     {
+        _buffered = 0; // dropped, as a crash would drop it
+        ReturnBuffer();
         if (disposing && _ownsFile)
         {
             _file.Dispose();

@@ -395,6 +395,25 @@ internal sealed class ColumnBatch
         }
     }
 
+    /// <summary>Lets every buffer go (the batch must be empty); the next rows allocate them again from small.</summary>
+    public void Release()
+    {
+        Debug.Assert(Rows == 0);
+        foreach (Column c in _columns)
+        {
+            c.Values = [];
+            c.RunValues = [];
+            c.RunEnds = [];
+            c.Levels = [];
+            if (c.ValueSize == 0)
+            {
+                c.Offsets = new int[1];
+            }
+        }
+
+        _allocated = 0;
+    }
+
     /// <summary>A run or narrow column, expanded to the field's width in the writer thread's scratch buffer and written.</summary>
     private static void WriteExpanded(RowGroupWriter group, int index, Column c)
     {

@@ -36,6 +36,8 @@ public sealed class LogSink : IDisposable
     private readonly ILogger _logger;
     private readonly Thread? _thread; // null when a SinkWriterPool's thread writes
     private readonly SinkWriterPool? _pool;
+    private long _reportedBytes; // the batch's buffers as last reported to the pool
+    private long _budgetRowGroups; // row groups written early to keep the pool within its buffer budget
     private readonly AutoResetEvent _wake; // this sink's, or the pool thread's that serves it
     private readonly long _busyFill;
     private readonly long _releaseEvery; // slots a drain reads before it hands them back, mid-drain
@@ -592,17 +594,60 @@ public sealed class LogSink : IDisposable
             WriterPass pass = Pass();
             if (pass == WriterPass.Stopped)
             {
+                LeavePool();
                 Stopped();
+                return pass;
             }
 
+            KeepWithinBudget();
             return pass;
         }
         catch (Exception e)
         {
             Die(e);
+            LeavePool();
             Stopped();
             return WriterPass.Stopped;
         }
+    }
+
+    /// <summary>Row groups this sink wrote before they were full to keep its pool within <see cref="SinkWriterPool.BufferBudgetBytes"/>.</summary>
+    internal long RowGroupsForBudget => Interlocked.Read(ref _budgetRowGroups);
+
+    /// <summary>
+    /// Reports the batch's buffers to the pool, and when the pool's sinks hold more than its budget and this one more
+    /// than its share, writes the rows as a row group now and lets the buffers go (<see cref="SinkWriterPool.BufferBudgetBytes"/>).
+    /// </summary>
+    private void KeepWithinBudget()
+    {
+        long bytes = _batch.AllocatedBytes;
+        if (bytes != _reportedBytes)
+        {
+            _pool!.AddBuffered(bytes - _reportedBytes);
+            _reportedBytes = bytes;
+        }
+
+        if (_batch.Rows > 0 && _pool!.OverShare(bytes))
+        {
+            WriteRowGroup();
+            _limit = RowLimit();
+            if (_batch.Rows == 0)
+            {
+                _batch.Release();
+                Interlocked.Increment(ref _budgetRowGroups);
+            }
+
+            _pool.AddBuffered(_batch.AllocatedBytes - _reportedBytes);
+            _reportedBytes = _batch.AllocatedBytes;
+        }
+    }
+
+    /// <summary>The sink is done with the pool: its buffers no longer count.</summary>
+    private void LeavePool()
+    {
+        _pool!.AddBuffered(-_reportedBytes);
+        _reportedBytes = 0;
+        _pool.Detached();
     }
 
     /// <summary>The writer failed unexpectedly (a bug): the sink stops for good, loudly, and never takes the process down.</summary>

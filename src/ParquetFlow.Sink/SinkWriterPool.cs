@@ -15,6 +15,8 @@ public sealed class SinkWriterPool : IDisposable
 {
     private readonly Worker[] _workers;
     private bool _disposed;
+    private long _buffered; // bytes the served sinks' row-group buffers hold, as they last reported
+    private int _served; // sinks attached and not yet stopped
 
     /// <summary>A pool of <paramref name="threads"/> writer threads, each sleeping at most <paramref name="maxSleep"/> (default 20 ms) between idle passes.</summary>
     public SinkWriterPool(int threads = 2, TimeSpan? maxSleep = null)
@@ -34,6 +36,27 @@ public sealed class SinkWriterPool : IDisposable
 
     /// <summary>The longest a thread sleeps when none of its sinks had anything to do.</summary>
     public TimeSpan MaxSleep { get; }
+
+    /// <summary>
+    /// The memory the row-group buffers of all the pool's sinks may hold together (default: no limit). Past it, a sink
+    /// whose buffers hold more than its share (the budget divided by the sinks served) writes its rows as a row group at
+    /// once and lets its buffers go, instead of waiting for a full row group or its timeout: a thousand collector
+    /// partitions, each with a burst of rows, stay within the budget with row groups of their share each.
+    /// </summary>
+    public long BufferBudgetBytes { get; init; } = long.MaxValue;
+
+    /// <summary>Bytes the row-group buffers of the pool's sinks hold now (as each last reported after a pass).</summary>
+    public long BufferedBytes => Interlocked.Read(ref _buffered);
+
+    /// <summary>A sink's change of its buffers' size.</summary>
+    internal void AddBuffered(long bytes) => Interlocked.Add(ref _buffered, bytes);
+
+    /// <summary>Whether a sink whose buffers hold <paramref name="bytes"/> must write its row group now to stay within <see cref="BufferBudgetBytes"/>.</summary>
+    internal bool OverShare(long bytes) =>
+        Interlocked.Read(ref _buffered) > BufferBudgetBytes && bytes >= BufferBudgetBytes / Math.Max(1, Volatile.Read(ref _served));
+
+    /// <summary>A sink stopped (disposed and drained, or its writer died): it no longer counts in the shares.</summary>
+    internal void Detached() => Interlocked.Decrement(ref _served);
 
     /// <summary>Sinks the pool serves now.</summary>
     public int Sinks
@@ -66,6 +89,7 @@ public sealed class SinkWriterPool : IDisposable
             }
 
             least.Add(sink);
+            Interlocked.Increment(ref _served);
             return least.Wake;
         }
     }

@@ -61,6 +61,64 @@ public sealed class SinkWriterPoolTests
         Assert.Empty(Directory.GetFiles(t.Directory, "*.inprogress*"));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_buffer_budget_bounds_what_the_sinks_hold_by_writing_the_largest_row_groups_early(bool budget)
+    {
+        // Eight sinks each take a burst of 20,000 rows with row groups of 65,536 rows due in an hour: without a budget
+        // every row waits in memory; with 128 KiB for all of them, the sinks past their 16 KiB share write their rows
+        // as row groups at once and let their buffers go, and every row still reaches the file.
+        using var t = new TestSupport();
+        const int Sinks = 8;
+        const int Batches = 50;
+        const int Rows = 400;
+        const long Budget = 128 << 10;
+        var layout = new RecordLayout(RecordField.Int64("time"), RecordField.Int32("offset", logicalType: ParquetFlow.Parquet.LogicalType.Integer(16, false)), RecordField.Int32("value", logicalType: ParquetFlow.Parquet.LogicalType.Integer(16, false)));
+        var pool = new SinkWriterPool(threads: 2) { BufferBudgetBytes = budget ? Budget : long.MaxValue };
+        var sinks = Enumerable.Range(0, Sinks).Select(i => new LogSink(layout, Options(t, $"b{i}", pool) with { RowGroupRows = 65_536, RowGroupTimeout = TimeSpan.FromHours(1), RingCapacityBytes = 1 << 15 })).ToArray();
+        ushort[] offsets = [.. Enumerable.Range(0, Rows).Select(i => (ushort)i)];
+        for (int b = 0; b < Batches; b++)
+        {
+            foreach (LogSink sink in sinks)
+            {
+                Assert.Equal(LogResult.Ok, sink.TryLogColumns(Rows, [ColumnValues.Repeated((long)b), ColumnValues.Dense<ushort>(offsets), ColumnValues.Dense<ushort>(offsets)]));
+            }
+        }
+
+        // The writers take the rings' last entries within a few passes; then what the sinks hold stands still.
+        long held = -1;
+        for (int i = 0, still = 0; i < 1_000 && still < 10; i++)
+        {
+            long now = pool.BufferedBytes;
+            still = now == held ? still + 1 : 0;
+            held = now;
+            await Task.Delay(20);
+        }
+
+        long early = sinks.Sum(s => s.RowGroupsForBudget);
+        if (budget)
+        {
+            Assert.True(held <= Budget, $"the sinks hold {held:N0} bytes, past the budget of {Budget:N0}");
+            Assert.True(early > 0, "no row group was written for the budget");
+        }
+        else
+        {
+            Assert.True(held > Sinks * Batches * Rows * 4L, $"without a budget the sinks hold {held:N0} bytes");
+            Assert.Equal(0, early);
+        }
+
+        foreach (LogSink sink in sinks)
+        {
+            sink.Dispose();
+        }
+
+        Assert.Equal(0, pool.BufferedBytes);
+        pool.Dispose();
+        string[] files = Directory.GetFiles(t.Directory, "b*.parquet");
+        Assert.Equal((long)Sinks * Batches * Rows, TestSupport.Scalar("SELECT count(*) FROM read_parquet({f}) WHERE \"offset\" = value", files));
+    }
+
     [Fact]
     public void A_sink_whose_writer_dies_stops_alone_and_the_others_on_its_thread_go_on()
     {

@@ -14,6 +14,8 @@ public sealed class ExitCodeTests : IDisposable
     [Theory]
     [InlineData("pqflow inspect", "inspect")]
     [InlineData("pqflow serve", "serve", "--bogus")]
+    [InlineData("pqflow serve", "serve", "--ring-memory", "0")]
+    [InlineData("pqflow serve", "serve", "--row-memory", "-5")]
     [InlineData("pqflow", "no-such-command")]
     [InlineData("pqflow query", "query", "--source-id", "1", "zz")]
     [InlineData("pqflow demo", "demo", "--seconds", "-1")]

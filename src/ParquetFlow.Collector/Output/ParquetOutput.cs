@@ -135,6 +135,14 @@ public sealed class ParquetOutput : IDisposable
     /// </summary>
     public long RingBudgetBytes { get; init; } = 32L << 20;
 
+    /// <summary>
+    /// The memory the rows waiting for their row group may take in all open partitions together: past it, a partition
+    /// holding more than its share writes them as a row group at once (see <see cref="SinkWriterPool.BufferBudgetBytes"/>).
+    /// A row takes about 4 bytes while it waits (a packet's time, source and sequence are kept once). Default 64 MiB:
+    /// 128 busy partitions still fill whole row groups, a thousand get row groups of about 16,000 rows in a burst.
+    /// </summary>
+    public long RowBufferBudgetBytes { get; init; } = 64L << 20;
+
     /// <summary>The ring size each partition opens with (<see cref="RingBytes"/>, or its share of <see cref="RingBudgetBytes"/>).</summary>
     public int PartitionRingBytes =>
         RingBytes ?? 1 << System.Numerics.BitOperations.Log2((ulong)Math.Clamp(RingBudgetBytes / Math.Max(1, MaxOpenPartitions), 16L << 10, 256L << 10));
@@ -482,7 +490,7 @@ public sealed class ParquetOutput : IDisposable
                     creating = true;
                 }
 
-                writers = _writers ??= new SinkWriterPool(WriterThreads, TimeSpan.FromMilliseconds(20));
+                writers = _writers ??= new SinkWriterPool(WriterThreads, TimeSpan.FromMilliseconds(20)) { BufferBudgetBytes = RowBufferBudgetBytes };
             }
 
             if (entered is null)

@@ -88,6 +88,12 @@ public sealed record CollectorOptions
     /// </summary>
     public long ParquetRingBudgetBytes { get; init; } = 32L << 20;
 
+    /// <summary>
+    /// Memory for the rows waiting for their row group in all open Parquet partitions together (see
+    /// <see cref="Output.ParquetOutput.RowBufferBudgetBytes"/>). Default 64 MiB.
+    /// </summary>
+    public long ParquetRowBufferBudgetBytes { get; init; } = 64L << 20;
+
     /// <summary>Writer threads shared by every open Parquet partition (see <see cref="Output.ParquetOutput.WriterThreads"/>). Default 2.</summary>
     public int ParquetWriterThreads { get; init; } = 2;
 

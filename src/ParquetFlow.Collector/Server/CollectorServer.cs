@@ -100,6 +100,7 @@ public sealed class CollectorServer : IAsyncDisposable
             {
                 MaxOpenPartitions = options.MaxOpenPartitions,
                 RingBudgetBytes = options.ParquetRingBudgetBytes,
+                RowBufferBudgetBytes = options.ParquetRowBufferBudgetBytes,
                 WriterThreads = options.ParquetWriterThreads,
                 MaxFileAge = options.MaxParquetFileAge,
                 QuietRowGroupTimeout = options.QuietRowGroupTimeout,

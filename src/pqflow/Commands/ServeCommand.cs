@@ -29,6 +29,8 @@ internal static class ServeCommand
         var timeout = new Option<double>("--frame-timeout") { Description = "Seconds a client may take to finish a frame it began", DefaultValueFactory = _ => 10 };
         var partitionIdle = new Option<double>("--partition-idle") { Description = "Seconds after which a Parquet partition nobody writes to gets its file completed", DefaultValueFactory = _ => 300 };
         var writers = new Option<int>("--parquet-writers") { Description = "Writer threads shared by the open Parquet partitions", DefaultValueFactory = _ => 2 };
+        var ringMemory = new Option<int>("--ring-memory") { Description = "MiB the rings of all open Parquet partitions take together, shared by --max-partitions (each 16-256 KiB)", DefaultValueFactory = _ => 32 };
+        var rowMemory = new Option<int>("--row-memory") { Description = "MiB the rows waiting for their row group may take in all partitions together; past it the largest write theirs early", DefaultValueFactory = _ => 64 };
         var maxPartitions = new Option<int>("--max-partitions") { Description = "Parquet partitions (source and date) open at once; one more finishes the least recently written one's file first", DefaultValueFactory = _ => 128 };
         var fileAge = new Option<double>("--file-age") { Description = "Seconds after which a partition's Parquet file is finished; its next row starts a new one (3600: hourly files)", DefaultValueFactory = _ => 3600 };
         var quietRowGroup = new Option<double>("--quiet-row-group") { Description = "Seconds a quiet partition's rows (fewer than 4,096 waiting) wait for their row group instead of one per flush", DefaultValueFactory = _ => 60 };
@@ -49,7 +51,7 @@ internal static class ServeCommand
         // Read (and removed) by ConfigFile.Expand before parsing; declared here for --help.
         var config = new Option<string?>(ConfigFile.OptionName) { Description = "Read options from FILE: one 'name = value' a line (a name alone for a flag, repeated for --listen, # comments); options given here replace the file's" };
         var command = new Command("serve", "Collect rack/controller packets: raw log, live register images, queries; stops cleanly on SIGINT/SIGTERM.");
-        foreach (Option option in new Option[] { port, framing, extra, data, status, timeout, partitionIdle, maxPartitions, writers, fileAge, quietRowGroup, http, metrics, maxConnections, idle, replyTimeout, maxSources, sources, maxAge, maxLead, outOfWindow, grace, retentionDays, retentionFree, profile, config })
+        foreach (Option option in new Option[] { port, framing, extra, data, status, timeout, partitionIdle, maxPartitions, ringMemory, rowMemory, writers, fileAge, quietRowGroup, http, metrics, maxConnections, idle, replyTimeout, maxSources, sources, maxAge, maxLead, outOfWindow, grace, retentionDays, retentionFree, profile, config })
         {
             command.Options.Add(option);
         }
@@ -69,9 +71,10 @@ internal static class ServeCommand
                 }
             }
 
-            if (parse.GetValue(maxConnections) < 1 || parse.GetValue(maxSources) < 1 || parse.GetValue(maxPartitions) < 1 || parse.GetValue(writers) < 1 || !(parse.GetValue(grace) >= 0))
+            if (parse.GetValue(maxConnections) < 1 || parse.GetValue(maxSources) < 1 || parse.GetValue(maxPartitions) < 1 || parse.GetValue(writers) < 1 || !(parse.GetValue(grace) >= 0)
+                || parse.GetValue(ringMemory) is < 1 or > 65_536 || parse.GetValue(rowMemory) is < 1 or > 65_536)
             {
-                Console.Error.WriteLine("pqflow serve: --max-connections, --max-sources, --max-partitions and --parquet-writers must be at least 1, --shutdown-grace at least 0");
+                Console.Error.WriteLine("pqflow serve: --max-connections, --max-sources, --max-partitions, --parquet-writers, --ring-memory and --row-memory must be at least 1 (the memories at most 65536 MiB), --shutdown-grace at least 0");
                 return 2;
             }
 
@@ -142,6 +145,8 @@ internal static class ServeCommand
                 FrameTimeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
                 PartitionIdleTimeout = TimeSpan.FromSeconds(parse.GetValue(partitionIdle)),
                 MaxOpenPartitions = parse.GetValue(maxPartitions),
+                ParquetRingBudgetBytes = (long)parse.GetValue(ringMemory) << 20,
+                ParquetRowBufferBudgetBytes = (long)parse.GetValue(rowMemory) << 20,
                 ParquetWriterThreads = parse.GetValue(writers),
                 MaxParquetFileAge = TimeSpan.FromSeconds(parse.GetValue(fileAge)),
                 QuietRowGroupTimeout = TimeSpan.FromSeconds(parse.GetValue(quietRowGroup)),
